@@ -1,0 +1,77 @@
+# portico -- build, test, run, bench, sanitizer builds.
+VERSION := 0.1.0
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+           -Isrc -DPORTICO_VERSION='"$(VERSION)"' -MMD -MP
+YAML_CFLAGS := $(shell pkg-config --cflags yaml-0.1 2>/dev/null)
+YAML_LIBS   := $(shell pkg-config --libs yaml-0.1 2>/dev/null || echo -lyaml)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+LDLIBS  += $(YAML_LIBS)
+
+BUILD   ?= build
+LIB_SRC := $(sort $(wildcard src/core/*.c src/http/*.c src/config/*.c src/handlers/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+MAIN_OBJ := $(BUILD)/src/main.o
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+BIN     ?= portico
+# make Q= shows the full commands
+Q       ?= @
+
+.PHONY: all run test unit integration asan asan-test bench deps clean valgrind demo
+all: $(BIN)
+
+$(BIN): $(LIB_OBJ) $(MAIN_OBJ)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) $(YAML_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  TEST    $@"
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+
+# Installs missing packages (as root) or says what to run.
+deps:
+	@scripts/deps.sh
+
+run: deps $(BIN)
+	./$(BIN) -c configs/default.yaml
+
+unit: $(UNIT_BIN)
+	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; $(RUNNER) ./$$t || fail=1; done; exit $$fail
+
+integration: $(BIN)
+	PORTICO_BIN=./$(BIN) integration/run.sh
+
+test: deps
+	$(MAKE) unit
+	$(MAKE) integration
+
+# The whole suite again with AddressSanitizer and UBSan.
+asan:
+	$(MAKE) BUILD=build/asan BIN=portico-asan \
+	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined" portico-asan
+
+asan-test: deps
+	$(MAKE) BUILD=build/asan BIN=portico-asan \
+	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined" unit integration
+
+valgrind: $(BIN) $(UNIT_BIN)
+	@for t in $(UNIT_BIN); do valgrind -q --error-exitcode=1 --leak-check=full ./$$t >/dev/null || exit 1; done
+	PORTICO_WRAP="valgrind -q --error-exitcode=99 --leak-check=full" PORTICO_BIN=./$(BIN) integration/run.sh
+
+bench: $(BIN)
+	bench/run.sh
+
+clean:
+	rm -rf build portico portico-asan
+
+-include $(shell find build -name '*.d' 2>/dev/null)

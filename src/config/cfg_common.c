@@ -1,0 +1,166 @@
+/* Settings shared by servers and locations: timeouts, limits, root, index
+ * and error pages. Each overrides only the keys it sets. */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config/cfg_internal.h"
+
+#define HEADER_SIZE_MIN 64
+#define HEADER_SIZE_MAX (64u << 20)
+
+int cfg_load_timeouts(struct cfg_ctx *c, const struct cfg_node *n, struct cfg_timeouts *t)
+{
+    static const char *const keys[] = {"header", "body", "keepalive", "send",
+                                       "cgi",    "upstream", NULL};
+    uint32_t *fields[] = {&t->header_ms, &t->body_ms, &t->keepalive_ms,
+                          &t->send_ms,   &t->cgi_ms,  &t->upstream_ms};
+    if (cfg_get_mapping(c, n, "timeouts") < 0 || cfg_check_keys(c, n, keys, "in timeouts") < 0)
+        return -1;
+    for (size_t i = 0; keys[i]; i++) {
+        const struct cfg_node *v = cfg_map_get(n, keys[i], NULL);
+        if (v && cfg_get_duration(c, v, keys[i], fields[i]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int cfg_load_limits(struct cfg_ctx *c, const struct cfg_node *n, struct cfg_limits *l)
+{
+    static const char *const keys[] = {"connections", "keepalive_requests", "header_size",
+                                       "body_size", NULL};
+    if (cfg_get_mapping(c, n, "limits") < 0 || cfg_check_keys(c, n, keys, "in limits") < 0)
+        return -1;
+    const struct cfg_node *v;
+    uint64_t x;
+    if ((v = cfg_map_get(n, "connections", NULL))) {
+        if (cfg_get_uint(c, v, "connections", 1, UINT32_MAX, &x) < 0)
+            return -1;
+        l->connections = (uint32_t)x;
+    }
+    if ((v = cfg_map_get(n, "keepalive_requests", NULL))) {
+        if (cfg_get_uint(c, v, "keepalive_requests", 1, UINT32_MAX, &x) < 0)
+            return -1;
+        l->keepalive_requests = (uint32_t)x;
+    }
+    if ((v = cfg_map_get(n, "header_size", NULL))) {
+        if (cfg_get_size(c, v, "header_size", &l->header_size) < 0)
+            return -1;
+        if (l->header_size < HEADER_SIZE_MIN || l->header_size > HEADER_SIZE_MAX)
+            return cfg_error(c, v, "'header_size' must be between 64 and 64m");
+    }
+    if ((v = cfg_map_get(n, "body_size", NULL)) &&
+        cfg_get_size(c, v, "body_size", &l->body_size) < 0)
+        return -1;
+    return 0;
+}
+
+/* The root as an absolute canonical directory (symlinks resolved), so that
+ * handlers can check resolved files against it by prefix. */
+int cfg_load_root(struct cfg_ctx *c, const struct cfg_node *n, char **out)
+{
+    const char *s;
+    if (cfg_get_string(c, n, "root", &s) < 0)
+        return -1;
+    char *joined = cfg_join_path(c, s);
+    if (!joined)
+        return cfg_error(c, n, "out of memory");
+    char *real = realpath(joined, NULL);
+    if (!real) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            return cfg_error(c, n, "root '%s' does not exist (%s)", s, joined);
+        return cfg_error(c, n, "root '%s': %s (%s)", s, strerror(errno), joined);
+    }
+    struct stat st;
+    int ok = stat(real, &st) == 0 && S_ISDIR(st.st_mode);
+    *out = cfg_arena_strdup(c->a, real);
+    free(real);
+    if (!ok)
+        return cfg_error(c, n, "root '%s' is not a directory (%s)", s, joined);
+    if (!*out)
+        return cfg_error(c, n, "out of memory");
+    return 0;
+}
+
+int cfg_load_index(struct cfg_ctx *c, const struct cfg_node *n, char ***out, size_t *n_out)
+{
+    if (cfg_get_string_list(c, n, "index", out, n_out) < 0)
+        return -1;
+    for (size_t i = 0; i < *n_out; i++) {
+        const char *f = (*out)[i];
+        if (strchr(f, '/') || strcmp(f, ".") == 0 || strcmp(f, "..") == 0) {
+            const struct cfg_node *item = n->kind == CFG_NODE_SEQUENCE ? n->items[i] : n;
+            return cfg_error(c, item, "index entry '%s' must be a file name", f);
+        }
+    }
+    return 0;
+}
+
+/* A '/'-rooted path without '.' or '..' segments or empty ones. */
+static bool is_clean_path(const char *p)
+{
+    if (p[0] != '/')
+        return false;
+    for (const char *seg = p + 1;; seg++) {
+        const char *end = strchrnul(seg, '/');
+        size_t len = (size_t)(end - seg);
+        bool last = *end == '\0';
+        if ((len == 0 && !last) || (len == 1 && seg[0] == '.') ||
+            (len == 2 && seg[0] == '.' && seg[1] == '.'))
+            return false;
+        if (last)
+            return true;
+        seg = end;
+    }
+}
+
+static int load_error_page(struct cfg_ctx *c, const struct cfg_node *k, const struct cfg_node *v,
+                           const char *root, struct cfg_error_page *ep)
+{
+    uint64_t status;
+    if (cfg_get_uint(c, k, "error_pages", 300, 599, &status) < 0)
+        return cfg_error(c, k, "error page status '%.20s' must be between 300 and 599", k->str);
+    const char *uri;
+    if (cfg_get_string(c, v, "error_pages", &uri) < 0)
+        return cfg_error(c, v, "error page %d must be a URI like /errors/%d.html", (int)status,
+                         (int)status);
+    if (!is_clean_path(uri) || uri[strlen(uri) - 1] == '/')
+        return cfg_error(c, v, "error page '%s' must be a file path starting with '/' "
+                         "(no '.' or '..' segments)", uri);
+    ep->status = (int)status;
+    ep->uri = (char *)uri;
+    ep->path = cfg_arena_printf(c->a, "%s%s", strcmp(root, "/") == 0 ? "" : root, uri);
+    if (!ep->path)
+        return cfg_error(c, v, "out of memory");
+    struct stat st;
+    if (stat(ep->path, &st) < 0)
+        return cfg_error(c, v, "error page file '%s' does not exist", ep->path);
+    if (!S_ISREG(st.st_mode))
+        return cfg_error(c, v, "error page file '%s' is not a regular file", ep->path);
+    return 0;
+}
+
+int cfg_load_error_pages(struct cfg_ctx *c, const struct cfg_node *n, const char *root,
+                         struct cfg_error_page **out, size_t *n_out)
+{
+    if (cfg_get_mapping(c, n, "error_pages") < 0)
+        return -1;
+    if (!root)
+        return cfg_error(c, n, "'error_pages' needs a 'root'");
+    struct cfg_error_page *eps = cfg_arena_calloc(c->a, n->n, sizeof(*eps));
+    if (!eps)
+        return cfg_error(c, n, "out of memory");
+    for (size_t i = 0; i < n->n; i++) {
+        if (load_error_page(c, cfg_map_key(n, i), cfg_map_value(n, i), root, &eps[i]) < 0)
+            return -1;
+        for (size_t j = 0; j < i; j++)
+            if (eps[j].status == eps[i].status)
+                return cfg_error(c, cfg_map_key(n, i), "duplicate error page for status %d",
+                                 eps[i].status);
+    }
+    *out = eps;
+    *n_out = n->n;
+    return 0;
+}

@@ -1,0 +1,159 @@
+/* cfg_dump(): the compiled configuration as text for `portico -T`. The
+ * warnings (cfg->warnings) are left to the caller, which prints them for -t
+ * as well. */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "config/cfg_internal.h"
+#include "http/http_parse.h"
+
+static const char *fmt_size(char *buf, size_t n, uint64_t v)
+{
+    static const char units[] = "gmk";
+    for (int i = 0; i < 3; i++) {
+        unsigned shift = (unsigned)(30 - 10 * i);
+        if (v && v % ((uint64_t)1 << shift) == 0) {
+            snprintf(buf, n, "%" PRIu64 "%c", v >> shift, units[i]);
+            return buf;
+        }
+    }
+    snprintf(buf, n, "%" PRIu64, v);
+    return buf;
+}
+
+static const char *fmt_ms(char *buf, size_t n, uint32_t ms)
+{
+    if (ms % 3600000 == 0)
+        snprintf(buf, n, "%" PRIu32 "h", ms / 3600000);
+    else if (ms % 1000 == 0)
+        snprintf(buf, n, "%" PRIu32 "s", ms / 1000);
+    else
+        snprintf(buf, n, "%" PRIu32 "ms", ms);
+    return buf;
+}
+
+static void dump_timeouts(FILE *out, const char *ind, const struct cfg_timeouts *t)
+{
+    char b[6][24];
+    fprintf(out, "%stimeouts: header %s, body %s, keepalive %s, send %s, cgi %s, upstream %s\n",
+            ind, fmt_ms(b[0], 24, t->header_ms), fmt_ms(b[1], 24, t->body_ms),
+            fmt_ms(b[2], 24, t->keepalive_ms), fmt_ms(b[3], 24, t->send_ms),
+            fmt_ms(b[4], 24, t->cgi_ms), fmt_ms(b[5], 24, t->upstream_ms));
+}
+
+static void dump_limits(FILE *out, const char *ind, const struct cfg_limits *l)
+{
+    char b[2][24];
+    fprintf(out,
+            "%slimits: connections %" PRIu32 ", keepalive_requests %" PRIu32
+            ", header_size %s, body_size %s\n",
+            ind, l->connections, l->keepalive_requests, fmt_size(b[0], 24, l->header_size),
+            fmt_size(b[1], 24, l->body_size));
+}
+
+static void dump_list(FILE *out, const char *label, char *const *v, size_t n)
+{
+    fprintf(out, "%s:", label);
+    for (size_t i = 0; i < n; i++)
+        fprintf(out, " %s", v[i]);
+    fputs(n ? "\n" : " (none)\n", out);
+}
+
+static void dump_error_pages(FILE *out, const char *ind, const struct cfg_error_page *e,
+                             size_t n)
+{
+    fprintf(out, "%serror_pages:", ind);
+    for (size_t i = 0; i < n; i++)
+        fprintf(out, "%s %d %s", i ? "," : "", e[i].status, e[i].uri);
+    fputs(n ? "\n" : " (none)\n", out);
+}
+
+static void dump_handlers(FILE *out, const struct cfg_location *loc)
+{
+    if (loc->redirect)
+        fprintf(out, "    redirect: %d %s%s\n", loc->redirect->status, loc->redirect->to,
+                loc->redirect->keep_path ? " (keep_path)" : "");
+    if (loc->proxy)
+        fprintf(out, "    proxy: %s\n", loc->proxy);
+    for (size_t i = 0; i < loc->n_cgi; i++)
+        fprintf(out, "    cgi: %s %s\n", loc->cgi[i].ext,
+                loc->cgi[i].interpreter[0] ? loc->cgi[i].interpreter : "(the script itself)");
+    fprintf(out, "    pipeline:");
+    for (size_t i = 0; i < loc->n_pipeline; i++)
+        fprintf(out, "%s%s", i ? " -> " : " ", handler_kind_name(loc->pipeline[i]));
+    fputc('\n', out);
+}
+
+static void dump_location(FILE *out, const struct cfg_location *loc)
+{
+    char b[24];
+    fprintf(out, "  location %s (%s:%d:%d)\n", loc->prefix, loc->pos.file, loc->pos.line,
+            loc->pos.col);
+    fputs("    methods:", out);
+    for (unsigned m = 1; m < HTTP_METHOD_COUNT; m++)
+        if (loc->methods & HTTP_METHOD_BIT(m))
+            fprintf(out, " %s", cfg_method_name(m));
+    fprintf(out, "\n    root: %s%s\n", loc->root, loc->own_root ? " (prefix maps here)" : "");
+    dump_list(out, "    index", loc->index, loc->n_index);
+    fprintf(out, "    autoindex: %s, upload: %s, status: %s\n", loc->autoindex ? "on" : "off",
+            loc->upload ? "on" : "off", loc->status ? "on" : "off");
+    fprintf(out, "    limits: body_size %s\n", fmt_size(b, sizeof(b), loc->limits.body_size));
+    dump_timeouts(out, "    ", &loc->timeouts);
+    dump_error_pages(out, "    ", loc->error_pages, loc->n_error_pages);
+    dump_handlers(out, loc);
+}
+
+static void dump_server(FILE *out, const struct cfg_server *s)
+{
+    fprintf(out, "\nserver %s:%d:%d%s\n", s->pos.file, s->pos.line, s->pos.col,
+            s->is_default ? " (default)" : "");
+    fputs("  listen:", out);
+    for (size_t i = 0; i < s->n_listens; i++)
+        fprintf(out, " %s", s->listens[i].text);
+    fputc('\n', out);
+    dump_list(out, "  names", s->names, s->n_names);
+    fprintf(out, "  root: %s\n", s->root ? s->root : "(none: every location has its own)");
+    dump_list(out, "  index", s->index, s->n_index);
+    dump_error_pages(out, "  ", s->error_pages, s->n_error_pages);
+    dump_timeouts(out, "  ", &s->timeouts);
+    dump_limits(out, "  ", &s->limits);
+    fputs("  locations (in matching order, longest prefix first):\n", out);
+    for (size_t i = 0; i < s->n_locations; i++)
+        dump_location(out, &s->locations[i]);
+}
+
+static void dump_global(const struct config *cfg, FILE *out)
+{
+    static const char *const levels[] = {"debug", "info", "warn", "error"};
+    fprintf(out, "# portico configuration %s (paths relative to %s)\n", cfg->path, cfg->dir);
+    if (cfg->workers)
+        fprintf(out, "workers: %d\n", cfg->workers);
+    else
+        fputs("workers: auto\n", out);
+    fprintf(out, "error_log: %s\nlog_level: %s\naccess_log: %s\npid_file: %s\n",
+            cfg->error_log ? cfg->error_log : "off", levels[cfg->log_level],
+            cfg->access_log ? cfg->access_log : "off", cfg->pid_file ? cfg->pid_file : "off");
+    fputs("mime_types:", out);
+    for (size_t i = 0; i < cfg->n_mime_types; i++)
+        fprintf(out, " %s=%s", cfg->mime_types[i].ext, cfg->mime_types[i].type);
+    fputs(cfg->n_mime_types ? "\n" : " (built-in only)\n", out);
+    dump_timeouts(out, "", &cfg->timeouts);
+    dump_limits(out, "", &cfg->limits);
+}
+
+void cfg_dump(const struct config *cfg, FILE *out)
+{
+    dump_global(cfg, out);
+    for (size_t i = 0; i < cfg->n_listeners; i++) {
+        const struct cfg_listener *l = &cfg->listeners[i];
+        char b[24];
+        fprintf(out, "listener %s: max header %s, servers:", l->text,
+                fmt_size(b, sizeof(b), l->max_header_size));
+        for (size_t j = 0; j < l->n_servers; j++)
+            fprintf(out, " %s:%d:%d%s", l->servers[j]->pos.file, l->servers[j]->pos.line,
+                    l->servers[j]->pos.col, l->servers[j] == l->default_server ? " (default)" : "");
+        fputc('\n', out);
+    }
+    for (size_t i = 0; i < cfg->n_servers; i++)
+        dump_server(out, &cfg->servers[i]);
+}

@@ -1,0 +1,184 @@
+/* The typed, immutable configuration compiled from one YAML file.
+ *
+ * cfg_load() reads the file with libyaml into a node tree that keeps
+ * file:line:col, validates every key against CONFIG.md and compiles it into
+ * struct config: servers with inherited settings, locations sorted for
+ * longest-prefix matching, each with its handler pipeline, and the set of
+ * distinct listen addresses with the servers that share each. Nothing here
+ * opens sockets; the only I/O is reading the file and checking paths. */
+#ifndef PORTICO_CONFIG_H
+#define PORTICO_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+#include "http/mime.h"
+
+struct cfg_pos {
+    const char *file; /* the config file path as given */
+    int line, col;    /* 1-based */
+};
+
+struct cfg_timeouts {
+    uint32_t header_ms, body_ms, keepalive_ms, send_ms, cgi_ms, upstream_ms;
+};
+
+struct cfg_limits {
+    uint32_t connections;
+    uint32_t keepalive_requests;
+    uint64_t header_size;
+    uint64_t body_size;
+};
+
+struct cfg_error_page {
+    int status;
+    char *uri;  /* as written, e.g. "/errors/404.html" */
+    char *path; /* resolved absolute file path under the root */
+};
+
+struct cfg_redirect {
+    char *to;
+    int status; /* 301, 302, 303, 307, 308 */
+    bool keep_path;
+};
+
+struct cfg_cgi {
+    char *ext;         /* ".py" */
+    char *interpreter; /* absolute path, or "" to exec the script itself */
+};
+
+/* Handlers in their fixed pipeline order (CONFIG.md "The handler pipeline"). */
+enum handler_kind {
+    HANDLER_REDIRECT,
+    HANDLER_PROXY,
+    HANDLER_STATUS,
+    HANDLER_CGI,
+    HANDLER_UPLOAD,
+    HANDLER_DELETE,
+    HANDLER_STATIC,
+    HANDLER_AUTOINDEX,
+    HANDLER_KIND_COUNT
+};
+
+const char *handler_kind_name(enum handler_kind k); /* "redirect", ... */
+
+struct cfg_location {
+    char *prefix; /* "/files/" */
+    size_t prefix_len;
+    struct cfg_pos pos;
+
+    unsigned methods; /* HTTP_METHOD_BIT(HTTP_GET) | ... */
+    char *root;       /* absolute, no trailing slash (except "/") */
+    bool own_root;    /* root set on the location: the prefix maps to root */
+    char **index;
+    size_t n_index;
+    struct cfg_error_page *error_pages;
+    size_t n_error_pages;
+    struct cfg_timeouts timeouts;
+    struct cfg_limits limits;
+
+    bool autoindex;
+    bool upload;
+    bool status;
+    struct cfg_redirect *redirect; /* NULL if none */
+    struct cfg_cgi *cgi;
+    size_t n_cgi;
+    char *proxy; /* upstream URL, NULL if none */
+
+    enum handler_kind pipeline[HANDLER_KIND_COUNT];
+    size_t n_pipeline;
+};
+
+struct cfg_listen {
+    struct sockaddr_storage addr;
+    socklen_t addrlen;
+    char text[64]; /* "0.0.0.0:8080", "[::1]:8080" */
+    struct cfg_pos pos;
+};
+
+struct cfg_server {
+    struct cfg_pos pos;
+    struct cfg_listen *listens;
+    size_t n_listens;
+    char **names; /* lower-case, trailing dot removed; "*.example.test" kept as written */
+    size_t n_names;
+    bool is_default;
+    char *root;
+    char **index;
+    size_t n_index;
+    struct cfg_error_page *error_pages;
+    size_t n_error_pages;
+    struct cfg_timeouts timeouts;
+    struct cfg_limits limits;
+    struct cfg_location *locations; /* sorted by prefix_len, longest first */
+    size_t n_locations;
+};
+
+/* One distinct listen address and the servers that listen on it. */
+struct cfg_listener {
+    struct sockaddr_storage addr;
+    socklen_t addrlen;
+    char text[64];
+    struct cfg_server **servers; /* in file order */
+    size_t n_servers;
+    struct cfg_server *default_server; /* `default: true`, else the first */
+    uint64_t max_header_size; /* the largest limits.header_size of its servers */
+};
+
+enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+
+struct config {
+    char *path; /* as given to cfg_load */
+    char *dir;  /* absolute directory of the file */
+    int workers; /* 0 means auto */
+    char *error_log;  /* "-" = stderr, a path, or NULL = off */
+    enum log_level log_level;
+    char *access_log; /* "-" = stdout, a path, or NULL = off */
+    char *pid_file;   /* NULL = off */
+    struct mime_override *mime_types;
+    size_t n_mime_types;
+    struct cfg_timeouts timeouts; /* global defaults */
+    struct cfg_limits limits;
+    struct cfg_server *servers;
+    size_t n_servers;
+    struct cfg_listener *listeners;
+    size_t n_listeners;
+    char **warnings; /* for -t, e.g. "x.yaml:3:5: upload without POST or PUT in methods" */
+    size_t n_warnings;
+    void *priv; /* allocation arena, owned */
+};
+
+/* Loads and compiles the file. On success returns the config (free with
+ * cfg_free). On failure returns NULL and writes one line into err:
+ * "configs/x.yaml:12:5: unknown key 'lisen' in server (did you mean
+ * 'listen'?)" -- always starting with the file path and a position. */
+struct config *cfg_load(const char *path, char *err, size_t errlen);
+void cfg_free(struct config *cfg);
+
+/* Parses "512", "64k", "10m", "1g" (1024-based, case-insensitive). */
+int cfg_parse_size(const char *s, uint64_t *out);
+/* Parses "30", "500ms", "10s", "2m", "1h" into milliseconds. */
+int cfg_parse_duration(const char *s, uint32_t *out_ms);
+
+/* Host matching on one listen address: exact name (case-insensitive, port
+ * and trailing dot ignored), then the longest "*.suffix" wildcard, then the
+ * listener's default server. host may be empty. Never NULL. */
+const struct cfg_server *cfg_match_server(const struct cfg_listener *l,
+                                          const char *host, size_t len);
+
+/* Longest location prefix matching the normalised path on segment
+ * boundaries ("/img" matches "/img" and "/img/a", not "/imgs"); a prefix
+ * ending in '/' also matches the path without it ("/files/" matches
+ * "/files", so that the static handler can redirect to the slash).
+ * NULL when none matches. */
+const struct cfg_location *cfg_match_location(const struct cfg_server *s,
+                                              const char *path, size_t len);
+
+/* Writes the -T dump: servers, their listen addresses and names, locations
+ * with their settings and pipelines. */
+void cfg_dump(const struct config *cfg, FILE *out);
+
+#endif

@@ -1,0 +1,15 @@
+/* Listening sockets. */
+#ifndef PORTICO_LISTENER_H
+#define PORTICO_LISTENER_H
+
+#include <sys/socket.h>
+
+#define LISTEN_BACKLOG 511
+
+/* Opens a non-blocking, close-on-exec TCP socket bound to addr and
+ * listening with LISTEN_BACKLOG (SO_REUSEADDR; IPv6 sockets are v6-only so
+ * that "[::]:80" and "0.0.0.0:80" can both be bound). Returns the fd, or
+ * -1 with errno. */
+int listener_open(const struct sockaddr *addr, socklen_t len);
+
+#endif

@@ -1,0 +1,117 @@
+#include "core/loop.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "http/http_date.h"
+
+#define LOOP_MAX_EVENTS 256
+
+int loop_init(struct loop *l)
+{
+    l->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (l->epfd < 0)
+        return -1;
+    l->stop = false;
+    l->now_wall = 0;
+    l->date[0] = '\0';
+    l->after_events = NULL;
+    l->data = NULL;
+    timer_heap_init(&l->timers);
+    loop_update_time(l);
+    return 0;
+}
+
+void loop_free(struct loop *l)
+{
+    if (l->epfd >= 0)
+        close(l->epfd);
+    l->epfd = -1;
+    timer_heap_free(&l->timers);
+}
+
+int loop_add(struct loop *l, struct io_watcher *w, uint32_t events)
+{
+    struct epoll_event ev = {.events = events, .data.ptr = w};
+    return epoll_ctl(l->epfd, EPOLL_CTL_ADD, w->fd, &ev);
+}
+
+int loop_mod(struct loop *l, struct io_watcher *w, uint32_t events)
+{
+    struct epoll_event ev = {.events = events, .data.ptr = w};
+    return epoll_ctl(l->epfd, EPOLL_CTL_MOD, w->fd, &ev);
+}
+
+void loop_del(struct loop *l, struct io_watcher *w)
+{
+    epoll_ctl(l->epfd, EPOLL_CTL_DEL, w->fd, NULL);
+}
+
+void loop_timer_in(struct loop *l, struct timer *t, uint32_t ms)
+{
+    /* A heap that cannot grow leaves the timer unarmed; the connection
+     * then lives without a deadline, so it is closed instead. */
+    if (timer_arm(&l->timers, t, l->now_ms + ms) < 0 && t->cb)
+        t->cb(t);
+}
+
+void loop_timer_cancel(struct loop *l, struct timer *t)
+{
+    timer_cancel(&l->timers, t);
+}
+
+void loop_update_time(struct loop *l)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    l->now_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+    time_t wall = time(NULL);
+    if (wall != l->now_wall) {
+        l->now_wall = wall;
+        http_date_format(wall, l->date);
+    }
+}
+
+static void run_timers(struct loop *l)
+{
+    struct timer *t;
+    while ((t = timer_first(&l->timers)) && t->deadline_ms <= l->now_ms) {
+        timer_cancel(&l->timers, t);
+        t->cb(t);
+    }
+}
+
+static int next_wait(struct loop *l, int max_wait_ms)
+{
+    struct timer *t = timer_first(&l->timers);
+    if (!t)
+        return max_wait_ms;
+    if (t->deadline_ms <= l->now_ms)
+        return 0;
+    uint64_t d = t->deadline_ms - l->now_ms;
+    return d < (uint64_t)max_wait_ms ? (int)d : max_wait_ms;
+}
+
+void loop_run_once(struct loop *l, int max_wait_ms)
+{
+    struct epoll_event evs[LOOP_MAX_EVENTS];
+    int n = epoll_wait(l->epfd, evs, LOOP_MAX_EVENTS, next_wait(l, max_wait_ms));
+    loop_update_time(l);
+    for (int i = 0; i < n; i++) {
+        struct io_watcher *w = evs[i].data.ptr;
+        w->cb(w, evs[i].events);
+    }
+    if (l->after_events)
+        l->after_events(l);
+    run_timers(l);
+    if (l->after_events)
+        l->after_events(l);
+}
+
+void loop_run(struct loop *l)
+{
+    while (!l->stop)
+        loop_run_once(l, 1000);
+}

@@ -1,0 +1,62 @@
+/* The event loop of one worker: epoll for fds, a timer heap for every wait,
+ * and a clock read once per wake-up.
+ *
+ * Every fd the loop watches is represented by a struct io_watcher embedded
+ * in its owner; the loop calls watcher->cb with the epoll events. */
+#ifndef PORTICO_LOOP_H
+#define PORTICO_LOOP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "core/timer.h"
+
+struct io_watcher;
+typedef void (*io_cb)(struct io_watcher *w, uint32_t events);
+
+struct io_watcher {
+    int fd;
+    io_cb cb;
+};
+
+struct loop {
+    int epfd;
+    bool stop;
+    uint64_t now_ms;   /* monotonic, updated each wake-up */
+    time_t now_wall;   /* wall clock seconds, updated each wake-up */
+    char date[32];     /* IMF-fixdate of now_wall, refreshed once a second */
+    struct timer_heap timers;
+    /* Called after each batch of events, before timers: the place where
+     * owners free objects closed during the batch, so that no later event
+     * of the same batch sees freed memory. */
+    void (*after_events)(struct loop *l);
+    void *data; /* the worker's */
+};
+
+/* Creates the epoll instance. Returns 0 or -1 (errno set). */
+int loop_init(struct loop *l);
+void loop_free(struct loop *l);
+
+/* Registers w->fd with the given epoll events (EPOLLIN, EPOLLOUT,
+ * EPOLLET, ...). Returns 0 or -1. */
+int loop_add(struct loop *l, struct io_watcher *w, uint32_t events);
+int loop_mod(struct loop *l, struct io_watcher *w, uint32_t events);
+/* Stops watching w->fd (the owner still closes it). */
+void loop_del(struct loop *l, struct io_watcher *w);
+
+/* Arms t to fire after ms milliseconds from now (0 is "next iteration"). */
+void loop_timer_in(struct loop *l, struct timer *t, uint32_t ms);
+void loop_timer_cancel(struct loop *l, struct timer *t);
+
+/* Re-reads the clocks (and the date string once a second). */
+void loop_update_time(struct loop *l);
+
+/* Runs one iteration: waits for events or the first timer (at most
+ * max_wait_ms), dispatches them, then runs expired timers. */
+void loop_run_once(struct loop *l, int max_wait_ms);
+
+/* Runs until l->stop is set. */
+void loop_run(struct loop *l);
+
+#endif

@@ -1,0 +1,45 @@
+/* Length-delimited byte strings: request bytes are never NUL-terminated. */
+#ifndef PORTICO_STR_H
+#define PORTICO_STR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+struct str {
+    const char *p;
+    size_t len;
+};
+
+#define STR_LIT(s) ((struct str){(s), sizeof(s) - 1})
+#define STR_NULL ((struct str){NULL, 0})
+
+static inline struct str str_make(const char *p, size_t len)
+{
+    return (struct str){p, len};
+}
+
+static inline bool str_eq(struct str a, const char *lit, size_t lit_len)
+{
+    return a.len == lit_len && memcmp(a.p, lit, lit_len) == 0;
+}
+
+/* ASCII case-insensitive comparison against a lower-case literal. */
+static inline bool str_case_eq(struct str a, const char *lower, size_t lower_len)
+{
+    if (a.len != lower_len)
+        return false;
+    for (size_t i = 0; i < a.len; i++) {
+        unsigned char c = (unsigned char)a.p[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (unsigned char)(c + 32);
+        if (c != (unsigned char)lower[i])
+            return false;
+    }
+    return true;
+}
+
+#define STR_EQ(s, lit) str_eq((s), (lit), sizeof(lit) - 1)
+#define STR_CASE_EQ(s, lit) str_case_eq((s), (lit), sizeof(lit) - 1)
+
+#endif

@@ -1,0 +1,93 @@
+#include "handlers/access_log.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "core/worker.h"
+#include "handlers/request.h"
+
+/* "$time_local" of the current second, formatted once a second. */
+static const char *time_local(time_t now)
+{
+    static time_t cached = -1;
+    static char buf[40];
+    if (now != cached) {
+        struct tm tm;
+        localtime_r(&now, &tm);
+        strftime(buf, sizeof(buf), "%d/%b/%Y:%H:%M:%S %z", &tm);
+        cached = now;
+    }
+    return buf;
+}
+
+static void peer_text(const struct conn *c, char *out, size_t cap)
+{
+    const struct sockaddr_storage *ss = &c->peer;
+    if (ss->ss_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, out, (socklen_t)cap);
+    else if (ss->ss_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, out, (socklen_t)cap);
+    else
+        snprintf(out, cap, "-");
+}
+
+/* Copies s as nginx does: '"', '\' and bytes outside printable ASCII as
+ * \xHH, so a line can always be split on its quotes. */
+static size_t put_escaped(char *out, size_t cap, struct str s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = 0;
+    for (size_t i = 0; i < s.len; i++) {
+        unsigned char ch = (unsigned char)s.p[i];
+        if (ch < 0x20 || ch > 0x7e || ch == '"' || ch == '\\') {
+            if (n + 4 >= cap)
+                break;
+            out[n++] = '\\';
+            out[n++] = 'x';
+            out[n++] = hex[ch >> 4];
+            out[n++] = hex[ch & 15];
+        } else {
+            if (n + 1 >= cap)
+                break;
+            out[n++] = (char)ch;
+        }
+    }
+    return n;
+}
+
+static struct str header_or_dash(const struct request *r, const char *name, size_t len)
+{
+    const struct http_header *h = http_find_header(&r->head, name, len);
+    return h ? h->value : STR_LIT("-");
+}
+
+void access_log_write(const struct request *r)
+{
+    if (!log_access_enabled())
+        return;
+    const struct conn *c = r->conn;
+    char line[4096];
+    char addr[INET6_ADDRSTRLEN];
+    peer_text(c, addr, sizeof(addr));
+    size_t n = (size_t)snprintf(line, sizeof(line), "%s - - [%s] \"", addr,
+                                time_local(c->worker->loop.now_wall));
+    if (r->head.method_str.len) {
+        n += put_escaped(line + n, sizeof(line) - n - 600, r->head.method_str);
+        line[n++] = ' ';
+        n += put_escaped(line + n, sizeof(line) - n - 600, r->head.target);
+        n += (size_t)snprintf(line + n, sizeof(line) - n, " HTTP/1.%d", r->head.minor_version);
+    }
+    uint64_t body_sent = c->bytes_sent;
+    n += (size_t)snprintf(line + n, sizeof(line) - n, "\" %d %llu \"", r->res.status,
+                          (unsigned long long)body_sent);
+    n += put_escaped(line + n, sizeof(line) - n - 300, header_or_dash(r, "referer", 7));
+    n += (size_t)snprintf(line + n, sizeof(line) - n, "\" \"");
+    n += put_escaped(line + n, sizeof(line) - n - 40, header_or_dash(r, "user-agent", 10));
+    n += (size_t)snprintf(line + n, sizeof(line) - n, "\" %llu",
+                          (unsigned long long)(c->worker->loop.now_ms - r->start_ms));
+    log_access_line(line, n);
+}

@@ -1,0 +1,73 @@
+/* The handler of each pipeline kind, and the kinds whose handlers have not
+ * landed yet: they answer 501 when a request reaches them. */
+#include <string.h>
+
+#include "handlers/fs.h"
+#include "handlers/handler.h"
+#include "handlers/request.h"
+
+static enum handler_result not_implemented(struct request *r)
+{
+    return request_error(r, 501);
+}
+
+/* upload takes POST and PUT; delete takes DELETE; cgi takes a file with a
+ * configured extension; the others take every request. */
+static enum handler_result upload_pending(struct request *r)
+{
+    enum http_method m = r->head.method;
+    return m == HTTP_POST || m == HTTP_PUT ? not_implemented(r) : HANDLER_DECLINED;
+}
+
+static enum handler_result delete_pending(struct request *r)
+{
+    return r->head.method == HTTP_DELETE ? not_implemented(r) : HANDLER_DECLINED;
+}
+
+static enum handler_result cgi_pending(struct request *r)
+{
+    const struct cfg_location *loc = r->loc;
+    for (size_t i = 0; i < loc->n_cgi; i++) {
+        const char *ext = loc->cgi[i].ext;
+        /* Any path segment ending in the extension is a script (PATH_INFO after it). */
+        for (const char *p = r->path; (p = strstr(p, ext)); p++) {
+            char next = p[strlen(ext)];
+            if (next == '\0' || next == '/')
+                return not_implemented(r);
+        }
+    }
+    return HANDLER_DECLINED;
+}
+
+static enum handler_result autoindex_pending(struct request *r)
+{
+    return r->dir_no_index ? not_implemented(r) : HANDLER_DECLINED;
+}
+
+const struct handler handler_redirect = {.name = "redirect", .on_request = not_implemented};
+const struct handler handler_proxy = {.name = "proxy", .on_request = not_implemented};
+const struct handler handler_status = {.name = "status", .on_request = not_implemented};
+const struct handler handler_cgi = {.name = "cgi", .on_request = cgi_pending};
+const struct handler handler_upload = {.name = "upload", .on_request = upload_pending};
+const struct handler handler_delete = {.name = "delete", .on_request = delete_pending};
+const struct handler handler_autoindex = {.name = "autoindex", .on_request = autoindex_pending};
+
+static const struct handler *const by_kind[HANDLER_KIND_COUNT] = {
+    [HANDLER_REDIRECT] = &handler_redirect, [HANDLER_PROXY] = &handler_proxy,
+    [HANDLER_STATUS] = &handler_status,     [HANDLER_CGI] = &handler_cgi,
+    [HANDLER_UPLOAD] = &handler_upload,     [HANDLER_DELETE] = &handler_delete,
+    [HANDLER_STATIC] = &handler_static,     [HANDLER_AUTOINDEX] = &handler_autoindex,
+};
+
+const struct handler *handler_get(enum handler_kind kind)
+{
+    return by_kind[kind];
+}
+
+void handlers_destroy(void)
+{
+    for (int k = 0; k < HANDLER_KIND_COUNT; k++)
+        if (by_kind[k]->destroy)
+            by_kind[k]->destroy();
+    fs_close_roots();
+}

@@ -1,0 +1,449 @@
+#include "handlers/request.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/worker.h"
+#include "handlers/access_log.h"
+#include "handlers/handler.h"
+#include "http/http_response.h"
+#include "http/http_status.h"
+#include "http/uri.h"
+
+/* Set by main before the worker runs. */
+const struct config *request_config;
+
+static const struct cfg_listener *listener_of(const struct conn *c)
+{
+    return c->listener;
+}
+
+static const struct cfg_server *default_server(const struct conn *c)
+{
+    return listener_of(c)->default_server;
+}
+
+static const struct cfg_timeouts *timeouts_of(const struct request *r, const struct conn *c)
+{
+    if (r && r->loc)
+        return &r->loc->timeouts;
+    if (r && r->server)
+        return &r->server->timeouts;
+    return &default_server(c)->timeouts;
+}
+
+static struct request *request_new(struct conn *c)
+{
+    struct request *r = bufpool_get(&c->worker->blocks);
+    if (!r)
+        return NULL;
+    r->conn = c;
+    r->cfg = request_config;
+    r->head_len = 0;
+    r->server = NULL;
+    r->loc = NULL;
+    r->path[0] = '\0';
+    r->path_len = 0;
+    r->start_ms = c->worker->loop.now_ms;
+    r->has_body = false;
+    r->dir_no_index = false;
+    r->async = NULL;
+    memset(&r->res, 0, offsetof(struct response, extra));
+    r->res.extra_len = 0;
+    r->res.body = NULL;
+    r->res.body_len = 0;
+    r->res.file_fd = -1;
+    r->res.close = false;
+    r->res.content_length = -1;
+    c->proto_data = r;
+    c->worker->stats.reading++;
+    return r;
+}
+
+static void request_free(struct conn *c)
+{
+    struct request *r = c->proto_data;
+    if (!r)
+        return;
+    if (r->res.file_fd >= 0)
+        close(r->res.file_fd);
+    c->proto_data = NULL;
+    bufpool_put(&c->worker->blocks, r);
+}
+
+int request_error(struct request *r, int status)
+{
+    r->res.status = status;
+    return HANDLER_DONE;
+}
+
+int request_add_header(struct request *r, const char *fmt, ...)
+{
+    size_t room = sizeof(r->res.extra) - r->res.extra_len;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(r->res.extra + r->res.extra_len, room, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n + 2 >= room)
+        return -1;
+    r->res.extra_len += (size_t)n;
+    memcpy(r->res.extra + r->res.extra_len, "\r\n", 2);
+    r->res.extra_len += 2;
+    return 0;
+}
+
+void request_set_file(struct request *r, int status, int fd, off_t off, off_t len,
+                      const char *content_type)
+{
+    if (r->res.file_fd >= 0)
+        close(r->res.file_fd);
+    r->res.status = status;
+    r->res.file_fd = fd;
+    r->res.file_off = off;
+    r->res.file_len = len;
+    r->res.content_length = len;
+    r->res.content_type = content_type;
+}
+
+const char *request_rel_path(const struct request *r)
+{
+    const char *p = r->path;
+    if (r->loc && r->loc->own_root) {
+        size_t skip = r->loc->prefix_len;
+        if (skip > r->path_len)
+            skip = r->path_len; /* "/files" against prefix "/files/" */
+        p += skip;
+    }
+    while (*p == '/')
+        p++;
+    return p;
+}
+
+/* ---- error pages ---- */
+
+static const struct cfg_error_page *find_error_page(const struct request *r, int status)
+{
+    const struct cfg_error_page *pages;
+    size_t n;
+    if (r->loc) {
+        pages = r->loc->error_pages;
+        n = r->loc->n_error_pages;
+    } else if (r->server) {
+        pages = r->server->error_pages;
+        n = r->server->n_error_pages;
+    } else {
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (pages[i].status == status)
+            return &pages[i];
+    return NULL;
+}
+
+/* Gives an error or redirect response its body: the configured page with
+ * the original status, else a small built-in page. */
+static void make_status_body(struct request *r)
+{
+    int status = r->res.status;
+    const struct cfg_error_page *page = find_error_page(r, status);
+    if (page) {
+        int fd = open(page->path, O_RDONLY | O_CLOEXEC);
+        struct stat st;
+        if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+            request_set_file(r, status, fd, 0, st.st_size, "text/html; charset=utf-8");
+            return;
+        }
+        if (fd >= 0)
+            close(fd);
+        log_err("error page %s for %d: %s", page->path, status, strerror(errno));
+    }
+    const char *reason = http_status_reason(status);
+    int n = snprintf(r->body_buf, sizeof(r->body_buf),
+                     "<!DOCTYPE html>\n<html><head><title>%d %s</title></head>\n"
+                     "<body><h1>%d %s</h1><hr><p>portico</p></body></html>\n",
+                     status, reason, status, reason);
+    r->res.body = r->body_buf;
+    r->res.body_len = n > 0 ? (size_t)n : 0;
+    r->res.content_length = (int64_t)r->res.body_len;
+    r->res.content_type = "text/html; charset=utf-8";
+}
+
+/* ---- response ---- */
+
+static bool has_no_body(int status)
+{
+    return status == 204 || status == 304 || status < 200;
+}
+
+void request_respond(struct request *r)
+{
+    struct conn *c = r->conn;
+    struct response *res = &r->res;
+    if (res->status == 0)
+        res->status = 500;
+    bool bodyless = has_no_body(res->status);
+    if (!bodyless && res->status >= 300 && !res->body && res->file_fd < 0)
+        make_status_body(r);
+    if (bodyless) {
+        res->content_length = -1;
+        res->content_type = NULL;
+    }
+
+    const struct cfg_limits *limits = r->loc ? &r->loc->limits
+                                    : r->server ? &r->server->limits
+                                                : &default_server(c)->limits;
+    /* A body nobody read leaves the framing unknown: close after. */
+    bool keep = r->head.keep_alive && !res->close && !r->has_body &&
+                c->requests + 1 < limits->keepalive_requests && !c->worker->stopping &&
+                !(c->peer_closed && conn_pending(c) <= r->head_len);
+    res->close = !keep;
+
+    struct http_response_head h = {
+        .status = res->status,
+        .date = c->worker->loop.date,
+        .content_type = res->content_type,
+        .content_length = res->content_length,
+        .keep_alive = keep,
+        .extra = res->extra,
+        .extra_len = res->extra_len,
+    };
+    size_t head_len = http_response_head_write(r->head_buf, sizeof(r->head_buf), &h);
+    if (head_len == 0) {
+        /* Headers did not fit: drop the extras rather than fail. */
+        h.extra_len = 0;
+        head_len = http_response_head_write(r->head_buf, sizeof(r->head_buf), &h);
+    }
+    conn_queue_mem(c, r->head_buf, head_len);
+    if (r->head.method != HTTP_HEAD && !bodyless) {
+        if (res->body)
+            conn_queue_mem(c, res->body, res->body_len);
+        else if (res->file_fd >= 0 && res->file_len > 0) {
+            conn_queue_file(c, res->file_fd, res->file_off, res->file_len, true);
+            res->file_fd = -1; /* core closes it now */
+        }
+    }
+    c->worker->stats.reading--;
+    c->worker->stats.writing++;
+    conn_start_write(c, timeouts_of(r, c)->send_ms);
+}
+
+/* ---- routing ---- */
+
+static void add_allow(struct request *r)
+{
+    char allow[64];
+    size_t n = 0;
+    for (int m = HTTP_GET; m < HTTP_METHOD_COUNT; m++) {
+        if (!(r->loc->methods & HTTP_METHOD_BIT(m)))
+            continue;
+        n += (size_t)snprintf(allow + n, sizeof(allow) - n, "%s%s", n ? ", " : "",
+                              http_method_name((enum http_method)m));
+    }
+    request_add_header(r, "Allow: %s", allow);
+}
+
+static void run_pipeline(struct request *r)
+{
+    const struct cfg_location *loc = r->loc;
+    for (size_t i = 0; i < loc->n_pipeline; i++) {
+        const struct handler *h = handler_get(loc->pipeline[i]);
+        enum handler_result res = h->on_request(r);
+        if (res == HANDLER_DECLINED)
+            continue;
+        if (res == HANDLER_ASYNC) {
+            r->async = h;
+            return;
+        }
+        request_respond(r);
+        return;
+    }
+    request_error(r, r->dir_no_index ? 403 : 404);
+    request_respond(r);
+}
+
+static void route(struct request *r)
+{
+    struct conn *c = r->conn;
+    const struct http_request_head *h = &r->head;
+    r->server = cfg_match_server(listener_of(c), h->host.p, h->host.len);
+    r->has_body = h->chunked || h->content_length > 0;
+
+    if (h->path.len >= sizeof(r->path)) {
+        request_error(r, 414);
+        goto respond;
+    }
+    long n = uri_normalize_path(h->path.p, h->path.len, r->path);
+    if (n < 0) {
+        request_error(r, 400);
+        goto respond;
+    }
+    r->path_len = (size_t)n;
+    r->loc = cfg_match_location(r->server, r->path, r->path_len);
+    if (!r->loc) {
+        request_error(r, 404);
+        goto respond;
+    }
+    if (!(r->loc->methods & HTTP_METHOD_BIT(h->method))) {
+        add_allow(r);
+        request_error(r, 405);
+        goto respond;
+    }
+    if (h->content_length > 0 && (uint64_t)h->content_length > r->loc->limits.body_size) {
+        request_error(r, 413);
+        goto respond;
+    }
+    c->state = CONN_HANDLE;
+    run_pipeline(r);
+    return;
+respond:
+    request_respond(r);
+}
+
+/* ---- the connection protocol ---- */
+
+static void start_head(struct conn *c)
+{
+    c->state = CONN_READ_HEAD;
+    conn_set_timer(c, timeouts_of(NULL, c)->header_ms);
+}
+
+static void parse_failed(struct conn *c, struct request *r)
+{
+    r->server = default_server(c);
+    r->res.close = true;
+    request_error(r, r->head.error_status ? r->head.error_status : 400);
+    log_info("client %s: %s", "request", r->head.error_reason ? r->head.error_reason : "bad");
+    request_respond(r);
+}
+
+/* Parses and answers the requests in the read buffer, one after the other,
+ * as long as each response goes out at once. */
+static void dispatch(struct conn *c)
+{
+    c->in_dispatch = true;
+    while (c->state == CONN_READ_HEAD || c->state == CONN_KEEPALIVE) {
+        if (conn_pending(c) == 0) {
+            ssize_t got = c->readable ? conn_read(c) : 0;
+            if (got < 0 && !c->peer_closed) {
+                conn_close(c);
+                break;
+            }
+            if (conn_pending(c) == 0) {
+                if (c->peer_closed)
+                    conn_close(c);
+                break;
+            }
+        }
+        if (c->state == CONN_KEEPALIVE) {
+            c->worker->stats.idle--;
+            start_head(c);
+        }
+        struct request *r = c->proto_data;
+        if (!r && !(r = request_new(c))) {
+            conn_close(c);
+            break;
+        }
+        const struct cfg_listener *l = listener_of(c);
+        long n = http_parse_request(c->rbuf + c->rpos, conn_pending(c), l->max_header_size,
+                                    &r->head);
+        if (n == HTTP_PARSE_INCOMPLETE) {
+            if (c->peer_closed)
+                conn_close(c);
+            else if (c->readable && conn_read(c) > 0)
+                continue;
+            break;
+        }
+        conn_cancel_timer(c);
+        if (n == HTTP_PARSE_ERROR) {
+            parse_failed(c, r);
+            continue;
+        }
+        r->head_len = (size_t)n;
+        route(r);
+    }
+    c->in_dispatch = false;
+}
+
+static void proto_on_data(struct conn *c)
+{
+    if (!c->in_dispatch)
+        dispatch(c);
+}
+
+static void proto_on_written(struct conn *c)
+{
+    struct request *r = c->proto_data;
+    c->worker->stats.writing--;
+    c->worker->stats.requests_total++;
+    c->requests++;
+    access_log_write(r);
+    bool close_after = r->res.close;
+    c->rpos += r->head_len;
+    request_free(c);
+    if (close_after) {
+        conn_linger_close(c);
+        return;
+    }
+    c->state = CONN_KEEPALIVE;
+    c->worker->stats.idle++;
+    const struct cfg_timeouts *t = timeouts_of(NULL, c);
+    conn_set_timer(c, t->keepalive_ms);
+    if (conn_pending(c) == 0)
+        conn_release_buffer(c);
+    if (!c->in_dispatch)
+        dispatch(c);
+}
+
+static void proto_on_timeout(struct conn *c)
+{
+    struct request *r = c->proto_data;
+    if (c->state == CONN_KEEPALIVE || (c->state == CONN_READ_HEAD && conn_pending(c) == 0 && !r)) {
+        conn_close(c);
+        return;
+    }
+    if (c->state == CONN_READ_HEAD || c->state == CONN_READ_BODY) {
+        if (!r && !(r = request_new(c))) {
+            conn_close(c);
+            return;
+        }
+        if (!r->server)
+            r->server = default_server(c);
+        r->res.close = true;
+        request_error(r, 408);
+        request_respond(r);
+        return;
+    }
+    conn_close(c);
+}
+
+static void proto_on_close(struct conn *c)
+{
+    struct request *r = c->proto_data;
+    if (r && r->async && r->async->on_abort)
+        r->async->on_abort(r);
+    if (c->state == CONN_KEEPALIVE)
+        c->worker->stats.idle--;
+    else if (c->state == CONN_WRITE)
+        c->worker->stats.writing--;
+    else if (r)
+        c->worker->stats.reading--;
+    request_free(c);
+}
+
+const struct conn_proto request_proto = {
+    .on_data = proto_on_data,
+    .on_written = proto_on_written,
+    .on_timeout = proto_on_timeout,
+    .on_close = proto_on_close,
+};
+
+void request_on_accept(struct conn *c)
+{
+    c->state = CONN_READ_HEAD;
+    dispatch(c);
+}

@@ -1,0 +1,24 @@
+/* Serialises a response head. Pure: no I/O. */
+#ifndef PORTICO_HTTP_RESPONSE_H
+#define PORTICO_HTTP_RESPONSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct http_response_head {
+    int status;
+    const char *date;         /* IMF-fixdate, from the loop's cache */
+    const char *content_type; /* NULL: no Content-Type */
+    int64_t content_length;   /* -1: no Content-Length */
+    bool keep_alive;
+    const char *extra;        /* further header lines, each ending in CRLF */
+    size_t extra_len;
+};
+
+/* Writes "HTTP/1.1 <status> <reason>", Server, Date, Content-Type,
+ * Content-Length, Connection, the extra lines and the blank line into buf.
+ * Returns the length, or 0 when cap is too small. */
+size_t http_response_head_write(char *buf, size_t cap, const struct http_response_head *h);
+
+#endif

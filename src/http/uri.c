@@ -1,0 +1,128 @@
+/* Request-target path decoding and normalisation. */
+#include "http/uri.h"
+
+#include <stdbool.h>
+
+static int hex_value(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Decoding and normalising happen in one pass. Each segment is decoded
+ * straight into dst after the last '/' written; when it ends, "." is
+ * dropped, ".." drops itself and the segment before it, an empty segment
+ * (from "//") is dropped. Every byte written matches at least one byte
+ * read, so dst never needs more than len + 1 bytes. */
+long uri_normalize_path(const char *src, size_t len, char *dst)
+{
+    if (len == 0 || src[0] != '/')
+        return -1;
+
+    size_t i = 1, o = 1;
+    dst[0] = '/';
+    while (i <= len) {
+        size_t seg = o; /* dst[seg - 1] == '/' */
+        bool sep = false;
+        while (i < len) {
+            unsigned char c = (unsigned char)src[i++];
+            if (c == '%') {
+                if (len - i < 2)
+                    return -1;
+                int hi = hex_value((unsigned char)src[i]);
+                int lo = hex_value((unsigned char)src[i + 1]);
+                if (hi < 0 || lo < 0)
+                    return -1;
+                i += 2;
+                c = (unsigned char)(hi << 4 | lo);
+            }
+            if (c == '\0')
+                return -1;
+            if (c == '/') {
+                sep = true;
+                break;
+            }
+            dst[o++] = (char)c;
+        }
+
+        size_t n = o - seg;
+        if (n == 1 && dst[seg] == '.') {
+            o = seg;
+        } else if (n == 2 && dst[seg] == '.' && dst[seg + 1] == '.') {
+            if (seg == 1)
+                return -1; /* would climb above "/" */
+            o = seg - 1;   /* the '/' ending the previous segment */
+            while (dst[o - 1] != '/')
+                o--;
+        } else if (n > 0 && sep) {
+            dst[o++] = '/';
+        }
+        if (!sep)
+            break;
+    }
+    dst[o] = '\0';
+    return (long)o;
+}
+
+static bool path_char_kept(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+           c == '~' || c == '/';
+}
+
+long uri_encode_path(const char *s, size_t len, char *dst, size_t cap)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (path_char_kept(c)) {
+            if (cap - o < 2)
+                return -1;
+            dst[o++] = (char)c;
+        } else {
+            if (cap - o < 4)
+                return -1;
+            dst[o++] = '%';
+            dst[o++] = hex[c >> 4];
+            dst[o++] = hex[c & 15];
+        }
+    }
+    if (cap - o < 1)
+        return -1;
+    dst[o] = '\0';
+    return (long)o;
+}
+
+long uri_escape_html(const char *s, size_t len, char *dst, size_t cap)
+{
+    size_t o = 0;
+
+    for (size_t i = 0; i < len; i++) {
+        const char *rep;
+        size_t n;
+        switch (s[i]) {
+        case '&': rep = "&amp;"; n = 5; break;
+        case '<': rep = "&lt;"; n = 4; break;
+        case '>': rep = "&gt;"; n = 4; break;
+        case '"': rep = "&quot;"; n = 6; break;
+        case '\'': rep = "&#39;"; n = 5; break;
+        default: rep = &s[i]; n = 1; break;
+        }
+        if (cap - o < n + 1)
+            return -1;
+        for (size_t k = 0; k < n; k++)
+            dst[o++] = rep[k];
+    }
+    if (cap - o < 1)
+        return -1;
+    dst[o] = '\0';
+    return (long)o;
+}

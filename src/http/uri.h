@@ -1,0 +1,30 @@
+/* Request-target path decoding and normalisation. */
+#ifndef PORTICO_URI_H
+#define PORTICO_URI_H
+
+#include <stddef.h>
+
+/* Percent-decodes the raw path src[0..len) into dst (capacity >= len + 1,
+ * NUL-terminated on success) and resolves "." and ".." segments and
+ * repeated slashes ("//" -> "/"). A trailing slash is kept ("/a/" stays
+ * "/a/", "/a/." becomes "/a/"). The result always starts with '/'.
+ *
+ * Returns the length of the normalised path, or -1 when the path is
+ * invalid: it does not start with '/', it has a bad percent escape, it
+ * decodes to a NUL byte (%00 or a raw NUL), or ".." would climb above "/".
+ * Every -1 is answered with 400. Decoded "%2F" is a path separator like
+ * '/'. */
+long uri_normalize_path(const char *src, size_t len, char *dst);
+
+/* Percent-encodes s[0..len) for use inside a URL path (unreserved
+ * characters and '/' kept). Writes at most cap bytes including a NUL;
+ * returns the length written, or -1 if cap is too small. */
+long uri_encode_path(const char *s, size_t len, char *dst, size_t cap);
+
+/* Escapes s[0..len) for HTML text or a quoted attribute value: & < > " '
+ * become &amp; &lt; &gt; &quot; &#39;, other bytes are copied as they are.
+ * Writes at most cap bytes including a NUL; returns the length written
+ * (without the NUL), or -1 if cap is too small (dst is then unspecified). */
+long uri_escape_html(const char *s, size_t len, char *dst, size_t cap);
+
+#endif

@@ -1,0 +1,190 @@
+/* portico: command line, start-up, signals. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "core/listener.h"
+#include "core/log.h"
+#include "core/worker.h"
+#include "handlers/handler.h"
+#include "handlers/request.h"
+
+#define DEFAULT_CONFIG "configs/default.yaml"
+#define SHUTDOWN_GRACE_MS 10000
+/* Room in the read buffer past the largest head: the start of a body or
+ * of the next pipelined request. */
+#define RBUF_SLACK 4096
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: portico [-c FILE] [-t] [-T] [-V] [-h]\n"
+            "  -c FILE   configuration (default " DEFAULT_CONFIG ")\n"
+            "  -t        test the configuration, print \"configuration OK\" or the error\n"
+            "  -T        test it and print the compiled servers, locations and pipelines\n"
+            "  -V        print the version\n"
+            "  -h        this help\n");
+}
+
+struct signals {
+    struct io_watcher io;
+    struct worker *worker;
+};
+
+static void on_signal(struct io_watcher *io, uint32_t events)
+{
+    struct signals *s = (struct signals *)io;
+    struct signalfd_siginfo si;
+    while (read(io->fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+        switch (si.ssi_signo) {
+        case SIGTERM:
+        case SIGINT:
+            log_info("signal %u: shutting down", si.ssi_signo);
+            worker_shutdown(s->worker, SHUTDOWN_GRACE_MS);
+            break;
+        case SIGUSR1:
+            log_reopen();
+            break;
+        default:
+            log_info("signal %u ignored for now", si.ssi_signo);
+            break;
+        }
+    }
+}
+
+static int setup_signals(struct signals *s, struct worker *w)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGUSR1);
+    if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+        return -1;
+    s->io.fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    s->io.cb = on_signal;
+    s->worker = w;
+    if (s->io.fd < 0)
+        return -1;
+    return loop_add(&w->loop, &s->io, EPOLLIN);
+}
+
+static int open_listeners(const struct config *cfg, struct worker *w)
+{
+    for (size_t i = 0; i < cfg->n_listeners; i++) {
+        const struct cfg_listener *l = &cfg->listeners[i];
+        int fd = listener_open((const struct sockaddr *)&l->addr, l->addrlen);
+        if (fd < 0) {
+            log_err("cannot listen on %s: %s", l->text, strerror(errno));
+            fprintf(stderr, "portico: cannot listen on %s: %s\n", l->text, strerror(errno));
+            return -1;
+        }
+        if (worker_add_listener(w, fd, l, l->default_server->timeouts.header_ms) < 0) {
+            close(fd);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static size_t read_buffer_size(const struct config *cfg)
+{
+    uint64_t max = 0;
+    for (size_t i = 0; i < cfg->n_listeners; i++)
+        if (cfg->listeners[i].max_header_size > max)
+            max = cfg->listeners[i].max_header_size;
+    return (size_t)max + RBUF_SLACK;
+}
+
+static int write_pid_file(const char *path)
+{
+    FILE *f = fopen(path, "we");
+    if (!f)
+        return -1;
+    fprintf(f, "%d\n", (int)getpid());
+    return fclose(f);
+}
+
+static int serve(struct config *cfg)
+{
+    if (log_open_error(cfg->error_log, (enum log_lvl)cfg->log_level) < 0 ||
+        log_open_access(cfg->access_log) < 0) {
+        fprintf(stderr, "portico: cannot open log: %s\n", strerror(errno));
+        return 1;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    struct worker w;
+    if (worker_init(&w, read_buffer_size(cfg), sizeof(struct request), cfg->limits.connections) < 0) {
+        fprintf(stderr, "portico: %s\n", strerror(errno));
+        return 1;
+    }
+    w.proto = &request_proto;
+    w.on_accept = request_on_accept;
+    request_config = cfg;
+    struct signals sig;
+    int status = 1;
+    if (open_listeners(cfg, &w) < 0 || setup_signals(&sig, &w) < 0)
+        goto out;
+    if (cfg->pid_file && write_pid_file(cfg->pid_file) < 0)
+        log_warn("pid file %s: %s", cfg->pid_file, strerror(errno));
+    for (size_t i = 0; i < cfg->n_listeners; i++)
+        log_info("portico/%s listening on http://%s/", PORTICO_VERSION, cfg->listeners[i].text);
+    worker_run(&w);
+    status = 0;
+    loop_del(&w.loop, &sig.io);
+    close(sig.io.fd);
+    if (cfg->pid_file)
+        unlink(cfg->pid_file);
+out:
+    worker_free(&w);
+    handlers_destroy();
+    log_close();
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    const char *path = DEFAULT_CONFIG;
+    bool test_only = false, dump = false;
+    int opt;
+    while ((opt = getopt(argc, argv, "c:tTVh")) != -1) {
+        switch (opt) {
+        case 'c': path = optarg; break;
+        case 't': test_only = true; break;
+        case 'T': test_only = dump = true; break;
+        case 'V': printf("portico/%s\n", PORTICO_VERSION); return 0;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind < argc) {
+        usage(stderr);
+        return 2;
+    }
+    char err[1024];
+    struct config *cfg = cfg_load(path, err, sizeof(err));
+    if (!cfg) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    for (size_t i = 0; i < cfg->n_warnings; i++)
+        fprintf(stderr, "%s\n", cfg->warnings[i]);
+    int status = 0;
+    if (test_only) {
+        if (dump)
+            cfg_dump(cfg, stdout);
+        printf("configuration OK\n");
+    } else {
+        status = serve(cfg);
+    }
+    cfg_free(cfg);
+    return status;
+}
