@@ -10,6 +10,8 @@
 # Reported per case and server: the median over ROUNDS of requests/s and of
 # the server's CPU time per request (utime+stime of the server process and
 # its descendants, from /proc/PID/stat), plus portico's ratio to each peer.
+# Also shown: the share of a CPU the server used, and "other%", CPU time on
+# the two CPUs taken by anything else (a busy machine makes req/s unreliable).
 #
 # Environment knobs:
 #   DURATION   seconds per wrk run               (default 5)

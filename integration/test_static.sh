@@ -164,22 +164,23 @@ n=$(curl -s --max-time "$MAXT" -o "$T/big1" -o "$T/big2" -w '%{num_connects}\n' 
 check_eq "two 3 MiB responses on one connection" "1 0 " "$n"
 check "both 3 MiB bodies byte-exact" cmp -s "$T/big1" "$T/bigroot/big.bin"
 check "second 3 MiB body byte-exact" cmp -s "$T/big2" "$T/bigroot/big.bin"
-# A slow reader: 3 MiB read in small pieces with pauses.
+# A slow reader: the server fills the socket buffers and must wait for
+# writability (partial sendfile), then finish the file.
 out=$(timeout $((20 * SLOW)) python3 - "$PORT" "$T/bigroot/big.bin" <<'EOF'
 import socket, sys, time
 port, path = int(sys.argv[1]), sys.argv[2]
 want = open(path, "rb").read()
 s = socket.create_connection(("127.0.0.1", port), timeout=10)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
 s.sendall(b"GET /big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+time.sleep(0.5)
 buf = b""
 while True:
-    c = s.recv(16384)
+    c = s.recv(65536)
     if not c:
         break
     buf += c
-    if len(buf) < 512 * 1024:
-        time.sleep(0.002)
+    if len(buf) < 1024 * 1024:
+        time.sleep(0.005)
 head, _, body = buf.partition(b"\r\n\r\n")
 print("ok" if body == want else "bad %d bytes" % len(body))
 EOF

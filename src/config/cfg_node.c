@@ -35,6 +35,9 @@ struct builder {
 static int build_error(struct builder *b, int line, int col, const char *msg)
 {
     snprintf(b->err, b->errlen, "%s:%d:%d: %s", b->file, line, col, msg);
+    for (char *s = b->err; *s; s++) /* one line, whatever the keys hold */
+        if ((unsigned char)*s < ' ' || *s == 0x7f)
+            *s = '?';
     return -1;
 }
 

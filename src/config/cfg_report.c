@@ -11,6 +11,14 @@ struct cfg_pos cfg_pos_of(const struct cfg_ctx *c, const struct cfg_node *n)
     return (struct cfg_pos){.file = c->file, .line = n ? n->line : 1, .col = n ? n->col : 1};
 }
 
+/* Keeps a message on one line whatever bytes the file's keys hold. */
+static void one_line(char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < ' ' || *s == 0x7f)
+            *s = '?';
+}
+
 int cfg_error(struct cfg_ctx *c, const struct cfg_node *n, const char *fmt, ...)
 {
     struct cfg_pos p = cfg_pos_of(c, n);
@@ -21,6 +29,7 @@ int cfg_error(struct cfg_ctx *c, const struct cfg_node *n, const char *fmt, ...)
         vsnprintf(c->err + k, c->errlen - (size_t)k, fmt, ap);
         va_end(ap);
     }
+    one_line(c->err);
     return -1;
 }
 
@@ -47,6 +56,7 @@ int cfg_warn(struct cfg_ctx *c, const struct cfg_node *n, const char *fmt, ...)
                      : NULL;
     if (!line)
         return cfg_error(c, n, "out of memory");
+    one_line(line);
     cfg->warnings[cfg->n_warnings++] = line;
     return 0;
 }

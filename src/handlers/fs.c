@@ -22,7 +22,7 @@ static struct {
 } roots[ROOT_CACHE];
 static size_t n_roots;
 
-static int root_fd(const char *root)
+int fs_root_fd(const char *root)
 {
     for (size_t i = 0; i < n_roots; i++)
         if (roots[i].root == root || strcmp(roots[i].root, root) == 0)
@@ -62,7 +62,7 @@ static int open_checked(const char *root, const char *rel, int flags)
 
 int fs_open_beneath(const char *root, const char *rel, int flags)
 {
-    int dir = root_fd(root);
+    int dir = fs_root_fd(root);
     if (dir < 0)
         return -1;
     if (*rel == '\0')

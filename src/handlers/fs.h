@@ -10,6 +10,10 @@
  * EXDEV outside the root. */
 int fs_open_beneath(const char *root, const char *rel, int flags);
 
+/* The O_PATH fd of a root directory, opened once per worker; -1 when the
+ * root cannot be opened. */
+int fs_root_fd(const char *root);
+
 /* Closes the cached root fds (worker exit, configuration change). */
 void fs_close_roots(void);
 

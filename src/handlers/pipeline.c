@@ -2,6 +2,7 @@
  * landed yet: they answer 501 when a request reaches them. */
 #include <string.h>
 
+#include "handlers/file_cache.h"
 #include "handlers/fs.h"
 #include "handlers/handler.h"
 #include "handlers/request.h"
@@ -69,5 +70,6 @@ void handlers_destroy(void)
     for (int k = 0; k < HANDLER_KIND_COUNT; k++)
         if (by_kind[k]->destroy)
             by_kind[k]->destroy();
+    file_cache_clear();
     fs_close_roots();
 }

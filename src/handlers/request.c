@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "core/worker.h"
 #include "handlers/access_log.h"
+#include "handlers/file_cache.h"
 #include "handlers/handler.h"
 #include "http/http_response.h"
 #include "http/http_status.h"
@@ -59,6 +60,7 @@ static struct request *request_new(struct conn *c)
     r->res.body_len = 0;
     r->res.file_fd = -1;
     r->res.close = false;
+    r->res.cached = NULL;
     r->res.content_length = -1;
     c->proto_data = r;
     c->worker->stats.reading++;
@@ -72,6 +74,7 @@ static void request_free(struct conn *c)
         return;
     if (r->res.file_fd >= 0)
         close(r->res.file_fd);
+    file_cache_release(r->res.cached);
     c->proto_data = NULL;
     bufpool_put(&c->worker->blocks, r);
 }

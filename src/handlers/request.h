@@ -17,6 +17,8 @@
 #include "http/http_chunked.h"
 #include "http/http_parse.h"
 
+struct file_cache_entry;
+
 #define REQUEST_HEAD_BUF 2048
 #define REQUEST_EXTRA_BUF 1024
 #define REQUEST_BODY_BUF 1024
@@ -32,6 +34,7 @@ struct response {
     int file_fd;             /* file body, or -1; owned by the response */
     off_t file_off, file_len;
     bool close;              /* Connection: close after this response */
+    struct file_cache_entry *cached; /* the cached file `body` points into */
 };
 
 struct request {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "handlers/handler.h"
+#include "handlers/file_cache.h"
 #include "handlers/fs.h"
 #include "handlers/request.h"
 #include "http/http_date.h"
@@ -27,13 +28,32 @@ static const char *mime_of(const struct request *r, const char *name)
     return mime_type_for(name, strlen(name), r->cfg->mime_types, r->cfg->n_mime_types);
 }
 
-static enum handler_result serve_file(struct request *r, int fd, const struct stat *st,
-                                      const char *name)
+static enum handler_result serve_cached(struct request *r, struct file_cache_entry *e)
 {
+    request_add_header(r, "Last-Modified: %s", e->last_modified);
+    r->res.status = 200;
+    r->res.cached = e;
+    r->res.body = e->data;
+    r->res.body_len = (size_t)e->size;
+    r->res.content_length = e->size;
+    r->res.content_type = e->content_type;
+    return HANDLER_DONE;
+}
+
+/* rel is the file's path under the root: the cache key. */
+static enum handler_result serve_file(struct request *r, int fd, const struct stat *st,
+                                      const char *rel)
+{
+    const char *type = mime_of(r, rel);
+    struct file_cache_entry *e = file_cache_put(r->loc->root, rel, fd, st, type);
+    if (e) {
+        close(fd);
+        return serve_cached(r, e);
+    }
     char date[HTTP_DATE_LEN + 1];
     http_date_format(st->st_mtime, date);
     request_add_header(r, "Last-Modified: %s", date);
-    request_set_file(r, 200, fd, 0, st->st_size, mime_of(r, name));
+    request_set_file(r, 200, fd, 0, st->st_size, type);
     return HANDLER_DONE;
 }
 
@@ -62,6 +82,9 @@ static enum handler_result serve_index(struct request *r, const char *rel)
         int n = snprintf(path, sizeof(path), "%s%s%s", rel, *rel ? "/" : "", loc->index[i]);
         if (n < 0 || (size_t)n >= sizeof(path))
             continue;
+        struct file_cache_entry *e = file_cache_get(loc->root, path);
+        if (e)
+            return serve_cached(r, e);
         int fd = fs_open_beneath(loc->root, path, O_RDONLY);
         if (fd < 0) {
             if (errno == ENOENT || errno == ENOTDIR)
@@ -70,7 +93,7 @@ static enum handler_result serve_index(struct request *r, const char *rel)
         }
         struct stat st;
         if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
-            return serve_file(r, fd, &st, loc->index[i]);
+            return serve_file(r, fd, &st, path);
         close(fd);
     }
     r->dir_no_index = true;
@@ -83,6 +106,9 @@ static enum handler_result static_on_request(struct request *r)
     if (m != HTTP_GET && m != HTTP_HEAD)
         return HANDLER_DECLINED;
     const char *rel = request_rel_path(r);
+    struct file_cache_entry *e = file_cache_get(r->loc->root, rel);
+    if (e)
+        return serve_cached(r, e);
     int fd = fs_open_beneath(r->loc->root, rel, O_RDONLY | O_NONBLOCK);
     if (fd < 0)
         return open_failed(r);

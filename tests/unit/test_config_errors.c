@@ -93,6 +93,8 @@ static const struct err_case cases[] = {
      "2:1: only one YAML document is allowed"},
     {"yaml_anchor", "workers: &w 2\n", "1:10: YAML anchors and aliases are not supported"},
     {"yaml_nul", "workers: \"1\\0\"\n", "1:10: NUL character in a string"},
+    {"yaml_alias", "workers: *w\n", "1:10: YAML anchors and aliases are not supported"},
+    {"control_in_key", "\"a\\nb\\tc\": 1\n", "1:1: unknown key 'a?b?c' at top level"},
     {"yaml_complex_key", "? [a]\n: 1\n", "1:3: mapping keys must be strings"},
     /* Values. */
     {"bad_workers", "workers: many\n", "1:10: 'workers' must be a positive integer or auto"},

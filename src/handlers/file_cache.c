@@ -1,0 +1,122 @@
+#include "handlers/file_cache.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "handlers/fs.h"
+
+#define SLOTS 1024 /* at most SLOTS * FILE_CACHE_MAX_FILE bytes: 16 MiB */
+
+static struct file_cache_entry *slots[SLOTS];
+
+static unsigned long hash_key(const char *root, const char *rel)
+{
+    unsigned long h = 1469598103934665603UL ^ (unsigned long)(uintptr_t)root;
+    for (const unsigned char *p = (const unsigned char *)rel; *p; p++)
+        h = (h ^ *p) * 1099511628211UL;
+    return h;
+}
+
+static bool same_time(struct timespec a, struct timespec b)
+{
+    return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+static bool same_file(const struct file_cache_entry *e, const struct stat *st)
+{
+    return e->dev == st->st_dev && e->ino == st->st_ino && e->size == st->st_size &&
+           same_time(e->mtime, st->st_mtim) && same_time(e->ctime, st->st_ctim);
+}
+
+void file_cache_release(struct file_cache_entry *e)
+{
+    if (e && --e->refs == 0) {
+        free(e->data);
+        free(e->rel);
+        free(e);
+    }
+}
+
+static void evict(size_t slot)
+{
+    struct file_cache_entry *e = slots[slot];
+    slots[slot] = NULL;
+    file_cache_release(e);
+}
+
+struct file_cache_entry *file_cache_get(const char *root, const char *rel)
+{
+    unsigned long h = hash_key(root, rel);
+    size_t slot = h % SLOTS;
+    struct file_cache_entry *e = slots[slot];
+    if (!e || e->hash != h || e->root != root || strcmp(e->rel, rel) != 0)
+        return NULL;
+    /* The stat may resolve through a symlink swapped since the entry was
+     * made: then the identity differs and the caller takes the checked
+     * open path again. */
+    struct stat st;
+    int dir = fs_root_fd(root);
+    if (dir < 0 || fstatat(dir, *rel ? rel : ".", &st, 0) < 0 || !same_file(e, &st)) {
+        evict(slot);
+        return NULL;
+    }
+    e->refs++;
+    return e;
+}
+
+static int read_all(int fd, char *buf, size_t len)
+{
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = pread(fd, buf + done, len - done, (off_t)done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        done += (size_t)n;
+    }
+    return 0;
+}
+
+struct file_cache_entry *file_cache_put(const char *root, const char *rel, int fd,
+                                        const struct stat *st, const char *content_type)
+{
+    if (st->st_size > FILE_CACHE_MAX_FILE)
+        return NULL;
+    struct file_cache_entry *e = calloc(1, sizeof(*e));
+    if (!e)
+        return NULL;
+    e->rel = strdup(rel);
+    e->data = malloc(st->st_size ? (size_t)st->st_size : 1);
+    if (!e->rel || !e->data || read_all(fd, e->data, (size_t)st->st_size) < 0) {
+        free(e->rel);
+        free(e->data);
+        free(e);
+        return NULL;
+    }
+    e->root = root;
+    e->hash = hash_key(root, rel);
+    e->dev = st->st_dev;
+    e->ino = st->st_ino;
+    e->size = st->st_size;
+    e->mtime = st->st_mtim;
+    e->ctime = st->st_ctim;
+    e->content_type = content_type;
+    http_date_format(st->st_mtime, e->last_modified);
+    size_t slot = e->hash % SLOTS;
+    evict(slot);
+    e->refs = 2; /* the table's and the caller's */
+    slots[slot] = e;
+    return e;
+}
+
+void file_cache_clear(void)
+{
+    for (size_t i = 0; i < SLOTS; i++)
+        evict(i);
+}

@@ -1,0 +1,49 @@
+/* A per-worker cache of small files' contents.
+ *
+ * Serving a small file from memory turns open + fstat + sendfile + close
+ * into one stat: every hit is checked against the file's current identity
+ * (device, inode, size, modification and change times), so a file that
+ * changed on disk is never served stale. Entries are direct-mapped by a
+ * hash of (root, path); a response holds a reference on the entry it sends
+ * so that replacing an entry never frees bytes still being written. */
+#ifndef PORTICO_FILE_CACHE_H
+#define PORTICO_FILE_CACHE_H
+
+#include <stddef.h>
+#include <sys/stat.h>
+
+#include "http/http_date.h"
+
+#define FILE_CACHE_MAX_FILE (16 * 1024)
+
+struct file_cache_entry {
+    const char *root; /* the config's root string */
+    char *rel;
+    unsigned long hash;
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime, ctime;
+    const char *content_type;
+    char last_modified[HTTP_DATE_LEN + 1];
+    unsigned refs;  /* responses sending it, plus one while in the table */
+    char *data;
+};
+
+/* The entry for rel under root if the file on disk is still the one
+ * cached, with a reference taken; NULL otherwise. */
+struct file_cache_entry *file_cache_get(const char *root, const char *rel);
+
+/* Caches the regular file open as fd (its stat in st) and returns it with
+ * a reference taken, or NULL when it is too large or cannot be read (the
+ * caller then sends it from the fd). */
+struct file_cache_entry *file_cache_put(const char *root, const char *rel, int fd,
+                                        const struct stat *st, const char *content_type);
+
+/* Drops a reference taken by get or put. */
+void file_cache_release(struct file_cache_entry *e);
+
+/* Frees every entry (worker exit). */
+void file_cache_clear(void);
+
+#endif
