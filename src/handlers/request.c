@@ -46,6 +46,7 @@ static struct request *request_new(struct conn *c)
     r->conn = c;
     r->cfg = request_config;
     r->head_len = 0;
+    r->scanned = 0;
     r->server = NULL;
     r->loc = NULL;
     r->path[0] = '\0';
@@ -324,6 +325,22 @@ static void parse_failed(struct conn *c, struct request *r)
     request_respond(r);
 }
 
+/* The parser reads the head from its start on every call; a head that
+ * trickles in needs a new look only once a line ends (or the limit is
+ * reached), which keeps a byte-at-a-time client from costing O(n^2). */
+static long parse_head(struct conn *c, struct request *r, uint64_t max_head)
+{
+    const char *p = c->rbuf + c->rpos;
+    size_t len = conn_pending(c);
+    if (r->scanned && len < max_head && !memchr(p + r->scanned, '\n', len - r->scanned)) {
+        r->scanned = len;
+        return HTTP_PARSE_INCOMPLETE;
+    }
+    long n = http_parse_request(p, len, max_head, &r->head);
+    r->scanned = len;
+    return n;
+}
+
 /* Parses and answers the requests in the read buffer, one after the other,
  * as long as each response goes out at once. */
 static void dispatch(struct conn *c)
@@ -352,8 +369,7 @@ static void dispatch(struct conn *c)
             break;
         }
         const struct cfg_listener *l = listener_of(c);
-        long n = http_parse_request(c->rbuf + c->rpos, conn_pending(c), l->max_header_size,
-                                    &r->head);
+        long n = parse_head(c, r, l->max_header_size);
         if (n == HTTP_PARSE_INCOMPLETE) {
             if (c->peer_closed)
                 conn_close(c);

@@ -42,6 +42,7 @@ struct request {
     const struct config *cfg;
     struct http_request_head head;
     size_t head_len;          /* bytes of the head in the read buffer */
+    size_t scanned;           /* bytes already seen by an incomplete parse */
     const struct cfg_server *server;
     const struct cfg_location *loc;
     char path[PATH_MAX];      /* decoded, normalised path, NUL-terminated */
