@@ -1,13 +1,16 @@
 # portico -- build, test, run, bench, sanitizer builds.
 VERSION := 0.1.0
 CC      ?= cc
-CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+OPT     ?= -O2 -g
+SAN     ?=
+CFLAGS  ?=
+CFLAGS  := $(OPT) $(SAN) $(CFLAGS) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
            -Isrc -DPORTICO_VERSION='"$(VERSION)"' -MMD -MP
 YAML_CFLAGS := $(shell pkg-config --cflags yaml-0.1 2>/dev/null)
 YAML_LIBS   := $(shell pkg-config --libs yaml-0.1 2>/dev/null || echo -lyaml)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 LDLIBS  += $(YAML_LIBS)
+LDFLAGS += $(SAN)
 
 BUILD   ?= build
 LIB_SRC := $(sort $(wildcard src/core/*.c src/http/*.c src/config/*.c src/handlers/*.c))
@@ -19,7 +22,7 @@ BIN     ?= portico
 # make Q= shows the full commands
 Q       ?= @
 
-.PHONY: all run test unit integration asan asan-test bench deps clean valgrind demo
+.PHONY: all run test unit integration asan asan-test bench deps clean valgrind fuzz
 all: $(BIN)
 
 $(BIN): $(LIB_OBJ) $(MAIN_OBJ)
@@ -54,15 +57,13 @@ test: deps
 	$(MAKE) integration
 
 # The whole suite again with AddressSanitizer and UBSan.
+ASAN_VARS := BUILD=build/asan BIN=portico-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 asan:
-	$(MAKE) BUILD=build/asan BIN=portico-asan \
-	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
-	  LDFLAGS="-fsanitize=address,undefined" portico-asan
+	$(MAKE) $(ASAN_VARS) portico-asan
 
 asan-test: deps
-	$(MAKE) BUILD=build/asan BIN=portico-asan \
-	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
-	  LDFLAGS="-fsanitize=address,undefined" unit integration
+	$(MAKE) $(ASAN_VARS) unit integration
 
 valgrind: $(BIN) $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do valgrind -q --error-exitcode=1 --leak-check=full ./$$t >/dev/null || exit 1; done
@@ -70,6 +71,10 @@ valgrind: $(BIN) $(UNIT_BIN)
 
 bench: $(BIN)
 	bench/run.sh
+
+# libFuzzer harnesses (needs clang); FUZZ_SECONDS per harness.
+fuzz:
+	fuzz/run.sh
 
 clean:
 	rm -rf build portico portico-asan

@@ -139,7 +139,7 @@ raw() {
     local dir=$T/raw$REQ_N
     local data=${*: -1}
     LAST_REQ="raw '${data:0:120}'"
-    RAW_OUT=$(python3 "$HELPERS/rawhttp.py" --port "${RAW_PORT:-$PORT}" --timeout "$MAXT" \
+    RAW_OUT=$(python3 -S "$HELPERS/rawhttp.py" --port "${RAW_PORT:-$PORT}" --timeout "$MAXT" \
         --out "$dir" "$@" 2>"$dir.err")
     RAW_END=$(grep '^END ' <<<"$RAW_OUT")
     STATUS=$(awk '$1 == "R" && $2 == 1 { print $3 }' <<<"$RAW_OUT")

@@ -110,17 +110,17 @@ raw "GET index.html HTTP/1.1\r\n${H}\r\n"
 expect_status "target without leading slash -> 400" 400
 raw "GET /in dex.html HTTP/1.1\r\n${H}\r\n"
 expect_status "space inside the target -> 400" 400
-raw "GET /\x7f HTTP/1.1\r\n${H}\r\n"
+raw --expect 1 "GET /\x7f HTTP/1.1\r\n${H}\r\n"
 check_match "DEL byte in the target -> 400 or 404" '^(400|404)$' "$STATUS"
-raw "GET /%zz HTTP/1.1\r\n${H}\r\n"
+raw --expect 1 "GET /%zz HTTP/1.1\r\n${H}\r\n"
 expect_status "bad percent escape %zz -> 400" 400
-raw "GET /abc% HTTP/1.1\r\n${H}\r\n"
+raw --expect 1 "GET /abc% HTTP/1.1\r\n${H}\r\n"
 expect_status "truncated percent escape -> 400" 400
-raw "GET /index.html%00.txt HTTP/1.1\r\n${H}\r\n"
+raw --expect 1 "GET /index.html%00.txt HTTP/1.1\r\n${H}\r\n"
 expect_status "%00 in the path -> 400" 400
 raw "\r\n\r\nGET / HTTP/1.1\r\n${H}Connection: close\r\n\r\n"
 expect_status "leading empty lines before the request line are skipped -> 200" 200
-raw "GET / HTTP/1.1\n${H}\r\n"
+raw --expect 1 "GET / HTTP/1.1\n${H}\r\n"
 check_match "bare LF line endings -> 200 or 400, never a hang" '^(200|400)$' "$STATUS"
 
 # Framing is lost after a bad head: the connection closes, a pipelined
