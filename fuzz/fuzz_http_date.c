@@ -1,3 +1,4 @@
+// link: src/http/http_date.c
 /* libFuzzer driver for http_date_parse and http_date_format.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \

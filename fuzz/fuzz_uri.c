@@ -1,3 +1,4 @@
+// link: src/http/uri.c
 /* libFuzzer driver for uri_normalize_path (and uri_encode_path).
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \

@@ -327,21 +327,22 @@ start_server() {
     return 1
 }
 
-# stop_server: SIGTERM, then checks: exit status 0, no process left, port
-# closed, no sanitizer or valgrind report on stderr, no worker restarted.
+# stop_server [signalled]: SIGTERM, then checks: exit status 0, no process
+# left, port closed, no sanitizer or valgrind report on stderr, no worker
+# restarted. With "signalled" the caller already sent the signal (the
+# server may have exited already).
 stop_server() {
     [ -n "$SERVER_PID" ] || return 0
-    local pid=$SERVER_PID name="server $SERVER_N"
+    local pid=$SERVER_PID name="server $SERVER_N" signalled=${1:-} i c
     SERVER_PID=
-    if ! is_running "$pid"; then
+    if [ -z "$signalled" ] && ! is_running "$pid"; then
         wait "$pid" 2>/dev/null
         fail "$name still running at the end" "exited early with status $?: $(tail -3 "$SERVER_ERR" | tr '\n' ' ')"
     else
-        local now
-        now=$(pgrep -P "$pid" | sort | tr '\n' ' ')
-        check_eq "$name: no worker died and was restarted" "$SERVER_CHILDREN" "$now"
-        kill -TERM "$pid"
-        local i
+        if [ -z "$signalled" ]; then
+            check_eq "$name: no worker died and was restarted" "$SERVER_CHILDREN" "$(pgrep -P "$pid" | sort | tr '\n' ' ')"
+            kill -TERM "$pid"
+        fi
         for ((i = 0; i < 150 * SLOW; i++)); do
             is_running "$pid" || break
             sleep 0.1
@@ -376,6 +377,16 @@ stop_server() {
 # server_log_has ERE: the access log (stdout) or error log has a matching line
 server_log_has() {
     grep -qE -- "$1" "$SERVER_OUT" "$SERVER_ERR" 2>/dev/null
+}
+
+# wait_log ERE: like server_log_has, waiting up to 3 s (logs may be buffered)
+wait_log() {
+    local i
+    for ((i = 0; i < 30 * SLOW; i++)); do
+        server_log_has "$1" && return 0
+        sleep 0.1
+    done
+    return 1
 }
 
 portico_version() {

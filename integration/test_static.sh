@@ -135,7 +135,7 @@ http "http://127.0.0.1:$PORT2/"
 expect_status "second listen address -> its own server" 200
 expect_body "second listen address serves its root" INDEX-SUB-91c2
 
-server_log_has '"GET /notes.txt HTTP/1.1" 200 ' &&
+wait_log '"GET /notes.txt HTTP/1.1" 200 ' &&
     pass "access log has a combined-format line for GET /notes.txt" ||
     fail "access log has a combined-format line for GET /notes.txt" "$(head -3 "$SERVER_OUT")"
 stop_server

@@ -20,13 +20,10 @@ ssize_t conn_read(struct conn *c)
             return -1;
         c->rpos = c->rlen = 0;
     }
-    if (c->rpos == c->rlen) {
+    /* Bytes before rpos are never moved here: the protocol may still
+     * point into them (conn_compact moves them when it can). */
+    if (c->rpos == c->rlen)
         c->rpos = c->rlen = 0;
-    } else if (c->rlen == pool->size && c->rpos > 0) {
-        memmove(c->rbuf, c->rbuf + c->rpos, c->rlen - c->rpos);
-        c->rlen -= c->rpos;
-        c->rpos = 0;
-    }
     size_t room = pool->size - c->rlen;
     if (room == 0 || !c->readable)
         return 0;
@@ -34,7 +31,7 @@ ssize_t conn_read(struct conn *c)
         ssize_t n = recv(c->io.fd, c->rbuf + c->rlen, room, 0);
         if (n > 0) {
             /* A short read drained the socket: the next byte brings a new edge. */
-            if ((size_t)n < room)
+            if ((size_t)n < room && !c->rdhup)
                 c->readable = false;
             c->rlen += (size_t)n;
             return n;
@@ -52,6 +49,15 @@ ssize_t conn_read(struct conn *c)
         }
         return -1;
     }
+}
+
+void conn_compact(struct conn *c)
+{
+    if (!c->rbuf || c->rpos == 0)
+        return;
+    memmove(c->rbuf, c->rbuf + c->rpos, c->rlen - c->rpos);
+    c->rlen -= c->rpos;
+    c->rpos = 0;
 }
 
 void conn_release_buffer(struct conn *c)

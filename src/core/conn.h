@@ -60,6 +60,7 @@ struct conn {
     bool readable;    /* an EPOLLIN edge not yet drained */
     bool writable;    /* no EAGAIN since the last EPOLLOUT */
     bool peer_closed; /* recv returned 0 */
+    bool rdhup;       /* the peer's FIN was signalled: reads go on until recv says 0 */
     bool in_dispatch; /* the protocol is inside its request loop (no re-entry) */
 
     char *rbuf;  /* from the worker's pool; NULL while idle */
@@ -92,6 +93,10 @@ static inline size_t conn_pending(const struct conn *c)
 {
     return c->rbuf ? c->rlen - c->rpos : 0;
 }
+
+/* Moves the unconsumed bytes to the front of the buffer. Only when
+ * nothing points into the buffer (between requests). */
+void conn_compact(struct conn *c);
 
 /* Drops consumed bytes and gives the buffer back to the pool when it is
  * empty. Called between requests. */

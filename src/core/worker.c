@@ -24,6 +24,10 @@ static void conn_io(struct io_watcher *io, uint32_t events)
         return;
     if (events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP | EPOLLERR))
         c->readable = true;
+    /* The FIN may come with the last bytes: without this flag a short
+     * read would end the edge and the close would go unnoticed. */
+    if (events & (EPOLLRDHUP | EPOLLHUP))
+        c->rdhup = true;
     if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
         c->writable = true;
 
@@ -180,6 +184,7 @@ int worker_init(struct worker *w, size_t rbuf_size, size_t block_size, size_t ma
     if (loop_init(&w->loop) < 0)
         return -1;
     w->loop.data = w;
+    w->stats.started = w->loop.now_wall;
     w->loop.after_events = free_closed;
     bufpool_init(&w->rbufs, rbuf_size, POOL_KEEP);
     bufpool_init(&w->blocks, block_size, POOL_KEEP);

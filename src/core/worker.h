@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "core/bufpool.h"
 #include "core/conn.h"
@@ -19,6 +20,7 @@ struct worker_listener {
 };
 
 struct worker_stats {
+    time_t started;   /* wall clock at start */
     uint64_t requests_total;
     uint32_t active, reading, writing, idle;
 };

@@ -108,6 +108,7 @@ struct file_cache_entry *file_cache_put(const char *root, const char *rel, int f
     e->ctime = st->st_ctim;
     e->content_type = content_type;
     http_date_format(st->st_mtime, e->last_modified);
+    http_etag_make(e->etag, st->st_mtim.tv_sec, st->st_mtim.tv_nsec, (uint64_t)st->st_size);
     size_t slot = e->hash % SLOTS;
     evict(slot);
     e->refs = 2; /* the table's and the caller's */

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "http/http_date.h"
+#include "http/http_range.h"
 
 #define FILE_CACHE_MAX_FILE (16 * 1024)
 
@@ -26,6 +27,7 @@ struct file_cache_entry {
     struct timespec mtime, ctime;
     const char *content_type;
     char last_modified[HTTP_DATE_LEN + 1];
+    char etag[HTTP_ETAG_MAX];
     unsigned refs;  /* responses sending it, plus one while in the table */
     char *data;
 };

@@ -15,24 +15,29 @@
 
 /* Root directory fds, opened once per worker: roots are few and fixed for
  * the life of a configuration. */
-#define ROOT_CACHE 64
-static struct {
+struct root_fd {
     const char *root; /* the config's string: compared by address first */
     int fd;
-} roots[ROOT_CACHE];
-static size_t n_roots;
+};
+static struct root_fd *roots;
+static size_t n_roots, cap_roots;
 
 int fs_root_fd(const char *root)
 {
     for (size_t i = 0; i < n_roots; i++)
         if (roots[i].root == root || strcmp(roots[i].root, root) == 0)
             return roots[i].fd;
-    int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0 && n_roots < ROOT_CACHE) {
-        roots[n_roots].root = root;
-        roots[n_roots].fd = fd;
-        n_roots++;
+    if (n_roots == cap_roots) {
+        size_t cap = cap_roots ? cap_roots * 2 : 16;
+        struct root_fd *grown = realloc(roots, cap * sizeof(*grown));
+        if (!grown)
+            return -1;
+        roots = grown;
+        cap_roots = cap;
     }
+    int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0)
+        roots[n_roots++] = (struct root_fd){root, fd};
     return fd;
 }
 
@@ -40,7 +45,9 @@ void fs_close_roots(void)
 {
     for (size_t i = 0; i < n_roots; i++)
         close(roots[i].fd);
-    n_roots = 0;
+    free(roots);
+    roots = NULL;
+    n_roots = cap_roots = 0;
 }
 
 /* The slow path for a symlink with an absolute target: allowed when its

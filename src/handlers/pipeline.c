@@ -12,19 +12,6 @@ static enum handler_result not_implemented(struct request *r)
     return request_error(r, 501);
 }
 
-/* upload takes POST and PUT; delete takes DELETE; cgi takes a file with a
- * configured extension; the others take every request. */
-static enum handler_result upload_pending(struct request *r)
-{
-    enum http_method m = r->head.method;
-    return m == HTTP_POST || m == HTTP_PUT ? not_implemented(r) : HANDLER_DECLINED;
-}
-
-static enum handler_result delete_pending(struct request *r)
-{
-    return r->head.method == HTTP_DELETE ? not_implemented(r) : HANDLER_DECLINED;
-}
-
 static enum handler_result cgi_pending(struct request *r)
 {
     const struct cfg_location *loc = r->loc;
@@ -40,18 +27,8 @@ static enum handler_result cgi_pending(struct request *r)
     return HANDLER_DECLINED;
 }
 
-static enum handler_result autoindex_pending(struct request *r)
-{
-    return r->dir_no_index ? not_implemented(r) : HANDLER_DECLINED;
-}
-
-const struct handler handler_redirect = {.name = "redirect", .on_request = not_implemented};
 const struct handler handler_proxy = {.name = "proxy", .on_request = not_implemented};
-const struct handler handler_status = {.name = "status", .on_request = not_implemented};
 const struct handler handler_cgi = {.name = "cgi", .on_request = cgi_pending};
-const struct handler handler_upload = {.name = "upload", .on_request = upload_pending};
-const struct handler handler_delete = {.name = "delete", .on_request = delete_pending};
-const struct handler handler_autoindex = {.name = "autoindex", .on_request = autoindex_pending};
 
 static const struct handler *const by_kind[HANDLER_KIND_COUNT] = {
     [HANDLER_REDIRECT] = &handler_redirect, [HANDLER_PROXY] = &handler_proxy,

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -53,6 +54,9 @@ static struct request *request_new(struct conn *c)
     r->path_len = 0;
     r->start_ms = c->worker->loop.now_ms;
     r->has_body = false;
+    r->sink = NULL;
+    r->handler_data = NULL;
+    r->continue_pending = false;
     r->dir_no_index = false;
     r->async = NULL;
     memset(&r->res, 0, offsetof(struct response, extra));
@@ -62,6 +66,7 @@ static struct request *request_new(struct conn *c)
     r->res.file_fd = -1;
     r->res.close = false;
     r->res.cached = NULL;
+    r->res.owned = NULL;
     r->res.content_length = -1;
     c->proto_data = r;
     c->worker->stats.reading++;
@@ -76,6 +81,7 @@ static void request_free(struct conn *c)
     if (r->res.file_fd >= 0)
         close(r->res.file_fd);
     file_cache_release(r->res.cached);
+    free(r->res.owned);
     c->proto_data = NULL;
     bufpool_put(&c->worker->blocks, r);
 }
@@ -112,6 +118,31 @@ void request_set_file(struct request *r, int status, int fd, off_t off, off_t le
     r->res.file_len = len;
     r->res.content_length = len;
     r->res.content_type = content_type;
+}
+
+void request_set_body(struct request *r, int status, const char *body, size_t len,
+                      const char *content_type)
+{
+    r->res.status = status;
+    r->res.body = body;
+    r->res.body_len = len;
+    r->res.content_length = (int64_t)len;
+    r->res.content_type = content_type;
+}
+
+void request_adopt_body(struct request *r, int status, char *body, size_t len,
+                        const char *content_type)
+{
+    free(r->res.owned);
+    r->res.owned = body;
+    request_set_body(r, status, body, len, content_type);
+}
+
+char *request_body_alloc(struct request *r, size_t size)
+{
+    free(r->res.owned);
+    r->res.owned = malloc(size ? size : 1);
+    return r->res.owned;
 }
 
 const char *request_rel_path(const struct request *r)
@@ -256,13 +287,15 @@ static void run_pipeline(struct request *r)
     const struct cfg_location *loc = r->loc;
     for (size_t i = 0; i < loc->n_pipeline; i++) {
         const struct handler *h = handler_get(loc->pipeline[i]);
+        /* Set before the call: an async handler may finish (and the
+         * request be gone) before on_request returns. */
+        r->async = h;
         enum handler_result res = h->on_request(r);
+        if (res == HANDLER_ASYNC)
+            return; /* r may be freed already */
+        r->async = NULL;
         if (res == HANDLER_DECLINED)
             continue;
-        if (res == HANDLER_ASYNC) {
-            r->async = h;
-            return;
-        }
         request_respond(r);
         return;
     }
@@ -364,9 +397,13 @@ static void dispatch(struct conn *c)
             start_head(c);
         }
         struct request *r = c->proto_data;
-        if (!r && !(r = request_new(c))) {
-            conn_close(c);
-            break;
+        if (!r) {
+            /* A new head may need the whole buffer: move pipelined bytes up. */
+            conn_compact(c);
+            if (!(r = request_new(c))) {
+                conn_close(c);
+                break;
+            }
         }
         const struct cfg_listener *l = listener_of(c);
         long n = parse_head(c, r, l->max_header_size);
@@ -390,6 +427,10 @@ static void dispatch(struct conn *c)
 
 static void proto_on_data(struct conn *c)
 {
+    if (c->state == CONN_READ_BODY) {
+        request_body_on_data(c->proto_data);
+        return;
+    }
     if (!c->in_dispatch)
         dispatch(c);
 }
@@ -397,6 +438,10 @@ static void proto_on_data(struct conn *c)
 static void proto_on_written(struct conn *c)
 {
     struct request *r = c->proto_data;
+    if (r->continue_pending) {
+        request_continue_sent(r);
+        return;
+    }
     c->worker->stats.writing--;
     c->worker->stats.requests_total++;
     c->requests++;
@@ -432,9 +477,7 @@ static void proto_on_timeout(struct conn *c)
         }
         if (!r->server)
             r->server = default_server(c);
-        r->res.close = true;
-        request_error(r, 408);
-        request_respond(r);
+        request_fail(r, 408);
         return;
     }
     conn_close(c);

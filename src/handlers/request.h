@@ -14,10 +14,23 @@
 
 #include "config/config.h"
 #include "core/conn.h"
+#include "handlers/handler.h"
 #include "http/http_chunked.h"
 #include "http/http_parse.h"
 
 struct file_cache_entry;
+struct request;
+
+/* Where a request body goes (an upload file, later a CGI's stdin). */
+struct body_sink {
+    /* Takes len decoded body bytes. Returns 0, or an HTTP status (500,
+     * 507, 413 ...) to stop: the request is then answered with it and
+     * the connection closed. */
+    int (*write)(struct request *r, const char *data, size_t len);
+    /* The whole body arrived: the handler sets the response and calls
+     * request_respond. */
+    void (*finish)(struct request *r);
+};
 
 #define REQUEST_HEAD_BUF 2048
 #define REQUEST_EXTRA_BUF 1024
@@ -35,6 +48,7 @@ struct response {
     off_t file_off, file_len;
     bool close;              /* Connection: close after this response */
     struct file_cache_entry *cached; /* the cached file `body` points into */
+    char *owned;             /* a body from request_body_alloc, freed with the request */
 };
 
 struct request {
@@ -49,7 +63,13 @@ struct request {
     size_t path_len;
     uint64_t start_ms;
 
-    bool has_body;            /* Content-Length > 0 or chunked */
+    bool has_body;            /* Content-Length > 0 or chunked, not yet read */
+    const struct body_sink *sink; /* set while a body is read */
+    void *handler_data;       /* the async handler's own state */
+    uint64_t body_left;       /* Content-Length bytes still to come */
+    uint64_t body_received;   /* decoded body bytes so far */
+    bool continue_pending;    /* a 100 Continue is being written */
+    struct http_chunked chunked;
     bool dir_no_index;        /* static found a directory without index */
     struct response res;
     const struct handler *async; /* the handler that answered HANDLER_ASYNC */
@@ -76,6 +96,36 @@ int request_add_header(struct request *r, const char *fmt, ...)
 /* Answers with a file body: takes ownership of fd. */
 void request_set_file(struct request *r, int status, int fd, off_t off, off_t len,
                       const char *content_type);
+
+/* Answers with a memory body that lives at least as long as the request
+ * (a literal, r->body_buf, or memory from request_body_alloc). */
+void request_set_body(struct request *r, int status, const char *body, size_t len,
+                      const char *content_type);
+
+/* Answers with a malloc'd body, which the request now owns. */
+void request_adopt_body(struct request *r, int status, char *body, size_t len,
+                        const char *content_type);
+
+/* Memory for a generated body (a listing, a JSON document) of up to size
+ * bytes, freed when the request ends; NULL when out of memory. Only one
+ * per request: a second call replaces the first. */
+char *request_body_alloc(struct request *r, size_t size);
+
+/* Starts reading the request body into sink (answering Expect:
+ * 100-continue first). The handler has accepted the request and makes
+ * this call its last action, returning what it returns (HANDLER_ASYNC):
+ * the sink may already have finished, and the request be answered and
+ * gone, when it returns. */
+enum handler_result request_read_body(struct request *r, const struct body_sink *sink);
+
+/* Called by the connection protocol: new bytes while reading a body, and
+ * the 100 Continue interim answer written. */
+void request_body_on_data(struct request *r);
+void request_continue_sent(struct request *r);
+
+/* Ends the request early with status (the handler's on_abort runs first),
+ * closing the connection after the answer. */
+void request_fail(struct request *r, int status);
 
 /* Writes the response (used by handlers that answered HANDLER_ASYNC). */
 void request_respond(struct request *r);

@@ -13,6 +13,7 @@
 #include "handlers/fs.h"
 #include "handlers/request.h"
 #include "http/http_date.h"
+#include "http/http_range.h"
 #include "http/mime.h"
 #include "http/uri.h"
 
@@ -28,15 +29,62 @@ static const char *mime_of(const struct request *r, const char *name)
     return mime_type_for(name, strlen(name), r->cfg->mime_types, r->cfg->n_mime_types);
 }
 
+/* What the answer to a file request needs to know of the file. */
+struct file_meta {
+    off_t size;
+    time_t mtime;
+    const char *etag;
+    const char *last_modified;
+    const char *content_type;
+};
+
+/* The validators and, unless a precondition or range decides otherwise,
+ * the whole file. Returns the byte range to send in *off and *len, or a
+ * status without a body (304, 412, 416). */
+static int negotiate(struct request *r, const struct file_meta *m, off_t *off, off_t *len)
+{
+    request_add_header(r, "Last-Modified: %s", m->last_modified);
+    request_add_header(r, "ETag: %s", m->etag);
+    request_add_header(r, "Accept-Ranges: bytes");
+    size_t etag_len = strlen(m->etag);
+    switch (http_conditional(&r->head, m->etag, etag_len, m->mtime)) {
+    case HTTP_COND_NOT_MODIFIED: return 304;
+    case HTTP_COND_PRECONDITION_FAILED: return 412;
+    case HTTP_COND_PROCEED: break;
+    }
+    *off = 0;
+    *len = m->size;
+    const struct http_header *range = http_find_header(&r->head, "range", 5);
+    if (!range || !http_if_range_applies(&r->head, m->etag, etag_len, m->mtime))
+        return 200;
+    uint64_t first, last;
+    switch (http_range_parse(range->value.p, range->value.len, (uint64_t)m->size, &first, &last)) {
+    case HTTP_RANGE_NONE:
+        return 200;
+    case HTTP_RANGE_UNSATISFIABLE:
+        request_add_header(r, "Content-Range: bytes */%lld", (long long)m->size);
+        return 416;
+    case HTTP_RANGE_OK:
+        break;
+    }
+    request_add_header(r, "Content-Range: bytes %llu-%llu/%lld", (unsigned long long)first,
+                       (unsigned long long)last, (long long)m->size);
+    *off = (off_t)first;
+    *len = (off_t)(last - first + 1);
+    return 206;
+}
+
 static enum handler_result serve_cached(struct request *r, struct file_cache_entry *e)
 {
-    request_add_header(r, "Last-Modified: %s", e->last_modified);
-    r->res.status = 200;
+    struct file_meta m = {e->size, e->mtime.tv_sec, e->etag, e->last_modified, e->content_type};
+    off_t off, len;
+    int status = negotiate(r, &m, &off, &len);
+    if (status != 200 && status != 206) {
+        file_cache_release(e);
+        return request_error(r, status);
+    }
     r->res.cached = e;
-    r->res.body = e->data;
-    r->res.body_len = (size_t)e->size;
-    r->res.content_length = e->size;
-    r->res.content_type = e->content_type;
+    request_set_body(r, status, e->data + off, (size_t)len, e->content_type);
     return HANDLER_DONE;
 }
 
@@ -50,10 +98,17 @@ static enum handler_result serve_file(struct request *r, int fd, const struct st
         close(fd);
         return serve_cached(r, e);
     }
-    char date[HTTP_DATE_LEN + 1];
+    char date[HTTP_DATE_LEN + 1], etag[HTTP_ETAG_MAX];
     http_date_format(st->st_mtime, date);
-    request_add_header(r, "Last-Modified: %s", date);
-    request_set_file(r, 200, fd, 0, st->st_size, type);
+    http_etag_make(etag, st->st_mtim.tv_sec, st->st_mtim.tv_nsec, (uint64_t)st->st_size);
+    struct file_meta m = {st->st_size, st->st_mtime, etag, date, type};
+    off_t off, len;
+    int status = negotiate(r, &m, &off, &len);
+    if (status != 200 && status != 206) {
+        close(fd);
+        return request_error(r, status);
+    }
+    request_set_file(r, status, fd, off, len, type);
     return HANDLER_DONE;
 }
 

@@ -1,0 +1,255 @@
+#!/usr/bin/env bash
+# The command line: -t (configuration test), -T (dump), -V, and the
+# file:line:col errors of invalid configurations.
+. "$(dirname "$0")/lib.sh"
+
+PORT=$(free_port)
+ROOT=$WWW
+
+# run_t FILE [extra args]: runs `portico -t -c FILE`; sets OUT (stdout and
+# stderr) and RC.
+run_t() {
+    local f=$1
+    shift
+    OUT=$(cd "$T" && timeout 10 "$PORTICO_BIN" -t -c "$f" "$@" 2>&1)
+    RC=$?
+    LAST_REQ="portico -t -c $f"
+}
+
+# bad NAME FILE LINE [ERE]: -t fails with exit 1 and FILE:LINE:COL: first.
+bad() {
+    local name=$1 f=$2 line=$3 re=${4:-}
+    run_t "$f"
+    check_eq "$name: exit status 1" 1 "$RC"
+    local first
+    first=$(head -1 <<<"$OUT")
+    check_match "$name: error starts with $(basename "$f"):$line:COL:" "^$(sed 's/[].[*^$]/\\&/g' <<<"$f"):$line:[0-9]+: " "$first"
+    [ -z "$re" ] || check_match "$name: message" "$re" "$OUT"
+    check_eq "$name: no 'configuration OK'" "" "$(grep 'configuration OK' <<<"$OUT")"
+}
+
+good_cfg() {
+    cat <<EOF
+workers: 1
+access_log: off
+servers:
+  - listen: "127.0.0.1:$PORT"
+    root: $ROOT
+    locations:
+      /:
+        methods: [GET, HEAD]
+EOF
+}
+
+# ---- good configurations ----
+good_cfg >"$T/good.yaml"
+run_t "$T/good.yaml"
+check_eq "-t on a good config: exit 0" 0 "$RC"
+check_match "-t on a good config prints 'configuration OK'" 'configuration OK' "$OUT"
+
+for f in basic timeouts connections; do
+    run_t "$CONFIGS/$f.yaml"
+    check_eq "-t configs/test/$f.yaml (as committed): exit 0" 0 "$RC"
+    check_match "-t configs/test/$f.yaml: configuration OK" 'configuration OK' "$OUT"
+done
+run_t "$REPO_DIR/configs/default.yaml"
+check_eq "-t configs/default.yaml: exit 0" 0 "$RC"
+
+# Relative paths in the file are relative to the file's folder, not the cwd.
+mkdir -p "$T/sub/site"
+echo hi >"$T/sub/site/index.html"
+sed "s#root: $ROOT#root: site#" "$T/good.yaml" >"$T/sub/rel.yaml"
+run_t sub/rel.yaml
+check_eq "relative root resolved against the config's folder: exit 0" 0 "$RC"
+OUT=$(cd / && "$PORTICO_BIN" -t -c "$T/sub/rel.yaml" 2>&1)
+check_eq "... from another working directory too" 0 "$?"
+
+# -t binds no port: it passes while the port is taken.
+python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(1)
+time.sleep(3)' "$PORT" &
+holder=$!
+sleep 0.5
+run_t "$T/good.yaml"
+check_eq "-t succeeds while the listen port is in use (binds nothing)" 0 "$RC"
+# A real start on a taken port fails cleanly.
+OUT=$(timeout 10 "$PORTICO_BIN" -c "$T/good.yaml" 2>&1)
+rc=$?
+check_eq "start on a port in use: exit 1" 1 "$rc"
+check_match "start on a port in use: says why" '(in use|listen)' "$OUT"
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+
+# ---- -T ----
+OUT=$("$PORTICO_BIN" -T -c "$CONFIGS/basic.yaml" 2>&1)
+check_eq "-T: exit 0" 0 "$?"
+check_match "-T prints the pipelines" 'pipeline' "$OUT"
+check_match "-T shows the static handler" 'static' "$OUT"
+check_match "-T lists the locations" '/alias/' "$OUT"
+check_match "-T ends with 'configuration OK'" 'configuration OK$' "$(tail -1 <<<"$OUT")"
+
+# ---- -V, -h ----
+OUT=$("$PORTICO_BIN" -V 2>&1)
+check_eq "-V: exit 0" 0 "$?"
+check_match "-V prints portico/VERSION" '^portico/[0-9]+\.[0-9]+' "$OUT"
+OUT=$("$PORTICO_BIN" -h 2>&1)
+check_match "-h prints the usage" 'usage' "$OUT"
+OUT=$("$PORTICO_BIN" --no-such-flag 2>&1)
+rc=$?
+check "an unknown option: non-zero exit ($rc)" "[ $rc -ne 0 ]"
+
+# ---- errors ----
+# Unknown key with a suggestion: line 5 column 5.
+cat >"$T/typo.yaml" <<EOF
+workers: 1
+servers:
+  - listen: "127.0.0.1:$PORT"
+    root: $ROOT
+    lisen: 8081
+    locations:
+      /: {}
+EOF
+bad "unknown key 'lisen'" "$T/typo.yaml" 5 "did you mean 'listen'"
+check_match "unknown key: file:line:col exact (5:5) and names the key" \
+    "^$T/typo.yaml:5:5: .*lisen" "$(head -1 <<<"$OUT")"
+
+cat >"$T/typo2.yaml" <<EOF
+worker: 1
+servers:
+  - listen: "127.0.0.1:$PORT"
+    root: $ROOT
+    locations:
+      /: {}
+EOF
+bad "unknown top-level key 'worker'" "$T/typo2.yaml" 1 "did you mean 'workers'"
+
+cat >"$T/typo3.yaml" <<EOF
+servers:
+  - listen: "127.0.0.1:$PORT"
+    root: $ROOT
+    locations:
+      /:
+        method: [GET]
+EOF
+bad "unknown location key 'method'" "$T/typo3.yaml" 6 "did you mean 'methods'"
+
+cat >"$T/noroot.yaml" <<EOF
+servers:
+  - listen: "127.0.0.1:$PORT"
+    root: $T/does/not/exist
+    locations:
+      /: {}
+EOF
+bad "missing root directory" "$T/noroot.yaml" 3 "(does/not/exist|root)"
+
+cat >"$T/noerrpage.yaml" <<EOF
+servers:
+  - listen: "127.0.0.1:$PORT"
+    root: $ROOT
+    error_pages:
+      404: /errors/nope.html
+    locations:
+      /: {}
+EOF
+bad "missing error page file" "$T/noerrpage.yaml" 5 "nope.html|error"
+
+cat >"$T/badsize.yaml" <<EOF
+limits:
+  body_size: 10x
+servers:
+  - listen: "127.0.0.1:$PORT"
+    root: $ROOT
+    locations:
+      /: {}
+EOF
+bad "bad size '10x'" "$T/badsize.yaml" 2 "size|10x"
+
+cat >"$T/baddur.yaml" <<EOF
+servers:
+  - listen: "127.0.0.1:$PORT"
+    root: $ROOT
+    timeouts:
+      header: 5 parsecs
+    locations:
+      /: {}
+EOF
+bad "bad duration '5 parsecs'" "$T/baddur.yaml" 5
+
+cat >"$T/badmethod.yaml" <<EOF
+servers:
+  - listen: "127.0.0.1:$PORT"
+    root: $ROOT
+    locations:
+      /:
+        methods: [GET, BREW]
+EOF
+bad "unknown method BREW in methods" "$T/badmethod.yaml" 6 "BREW"
+
+cat >"$T/badport.yaml" <<EOF
+servers:
+  - listen: 70000
+    root: $ROOT
+    locations:
+      /: {}
+EOF
+bad "port out of range" "$T/badport.yaml" 2
+
+cat >"$T/badbool.yaml" <<EOF
+servers:
+  - listen: "127.0.0.1:$PORT"
+    root: $ROOT
+    locations:
+      /:
+        autoindex: maybe
+EOF
+bad "bad boolean 'maybe'" "$T/badbool.yaml" 6
+
+cat >"$T/syntax.yaml" <<EOF
+servers:
+  - listen: [8080
+    root: $ROOT
+EOF
+run_t "$T/syntax.yaml"
+check_eq "YAML syntax error: exit 1" 1 "$RC"
+check_match "YAML syntax error: FILE:LINE:COL:" "^$T/syntax.yaml:[0-9]+:[0-9]+: " "$(head -1 <<<"$OUT")"
+
+printf 'workers: 1\n' >"$T/noservers.yaml"
+run_t "$T/noservers.yaml"
+check_eq "no servers: exit 1" 1 "$RC"
+check_match "no servers: message starts with the file path" "^$T/noservers.yaml:" "$(head -1 <<<"$OUT")"
+
+: >"$T/empty.yaml"
+run_t "$T/empty.yaml"
+check_eq "empty file: exit 1" 1 "$RC"
+check_match "empty file: message starts with the file path" "^$T/empty.yaml" "$(head -1 <<<"$OUT")"
+
+cat >"$T/nolocations.yaml" <<EOF
+servers:
+  - listen: "127.0.0.1:$PORT"
+    root: $ROOT
+EOF
+run_t "$T/nolocations.yaml"
+check_eq "server without locations: exit 1" 1 "$RC"
+check_match "server without locations: file:line:col" "^$T/nolocations.yaml:[0-9]+:[0-9]+: " "$(head -1 <<<"$OUT")"
+
+run_t "$T/missing-file.yaml"
+check_eq "missing config file: exit 1" 1 "$RC"
+check_match "missing config file: names it" "missing-file.yaml" "$OUT"
+
+# An invalid config never starts a server.
+OUT=$(timeout 10 "$PORTICO_BIN" -c "$T/typo.yaml" 2>&1)
+check_eq "starting with an invalid config: exit 1" 1 "$?"
+code=$(curl -s -o /dev/null --max-time 2 -w '%{http_code}' "http://127.0.0.1:$PORT/")
+check_eq "... and nothing listens on its port" 000 "$code"
+
+# ---- a whole start/stop with the good config ----
+U=http://127.0.0.1:$PORT
+start_server "$T/good.yaml" || exit 0
+http "$U/"
+expect_status "server from the -t-checked config answers" 200
+stop_server
+exit 0

@@ -1,0 +1,94 @@
+/* delete: DELETE of a file under the location's root -> 204; missing ->
+ * 404; a directory, the root itself or anything outside the root -> 403.
+ *
+ * The parent directory is opened beneath the root (symlinks on the way
+ * resolved and checked), and the last name is looked at and removed
+ * relative to that fd without following it: no path is resolved twice, so
+ * a symlink swapped in meanwhile cannot lead outside the root, and a
+ * symlink inside the root is removed itself, never its target. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "handlers/fs.h"
+#include "handlers/handler.h"
+#include "handlers/request.h"
+
+/* The status for a failed open, stat or unlink. */
+static int status_of(int err)
+{
+    switch (err) {
+    case ENOENT:
+    case ENOTDIR:
+    case ENAMETOOLONG:
+        return 404;
+    case EACCES:
+    case EPERM:
+    case EXDEV: /* outside the root */
+    case ELOOP:
+    case EISDIR:
+    case EROFS:
+    case EBUSY:
+        return 403;
+    default:
+        return 500;
+    }
+}
+
+static enum handler_result delete_on_request(struct request *r)
+{
+    if (r->head.method != HTTP_DELETE)
+        return HANDLER_DECLINED;
+
+    char path[PATH_MAX];
+    const char *rel = request_rel_path(r);
+    size_t len = strlen(rel);
+    bool trailing_slash = len > 0 && rel[len - 1] == '/';
+    while (len > 0 && rel[len - 1] == '/')
+        len--;
+    if (len == 0) /* the root itself */
+        return request_error(r, 403);
+    if (len >= sizeof(path))
+        return request_error(r, 404);
+    memcpy(path, rel, len);
+    path[len] = '\0';
+
+    /* "a/b/c": parent "a/b", base "c"; "c": parent "" (the root), base "c". */
+    const char *parent = "", *base = path;
+    char *slash = strrchr(path, '/');
+    if (slash) {
+        *slash = '\0';
+        parent = path;
+        base = slash + 1;
+    }
+
+    int dfd = fs_open_beneath(r->loc->root, parent, O_PATH | O_DIRECTORY);
+    if (dfd < 0)
+        return request_error(r, status_of(errno));
+    struct stat st;
+    int status;
+    if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        status = status_of(errno);
+    else if (S_ISDIR(st.st_mode))
+        status = 403;
+    else if (trailing_slash)
+        status = 404; /* "file/" names a directory that is not there */
+    else if (unlinkat(dfd, base, 0) < 0)
+        status = status_of(errno);
+    else
+        status = 204;
+    close(dfd);
+    if (status != 204)
+        return request_error(r, status);
+    request_set_body(r, 204, "", 0, NULL);
+    return HANDLER_DONE;
+}
+
+const struct handler handler_delete = {
+    .name = "delete",
+    .on_request = delete_on_request,
+};

@@ -1,0 +1,156 @@
+/* Reading a request body: Content-Length or chunked framing decoded from
+ * the connection's buffer and handed to the handler's sink as it arrives,
+ * so memory stays at one read buffer whatever the size. Every gap between
+ * reads is bounded by timeouts.body. */
+#include <string.h>
+
+#include "core/log.h"
+#include "core/worker.h"
+#include "handlers/request.h"
+
+static const char continue_line[] = "HTTP/1.1 100 Continue\r\n\r\n";
+
+/* The body bytes not yet decoded start right after the head, which stays
+ * in the buffer for the rest of the request (its fields point into it). */
+static char *body_start(struct request *r)
+{
+    return r->conn->rbuf + r->conn->rpos + r->head_len;
+}
+
+static size_t body_avail(struct request *r)
+{
+    struct conn *c = r->conn;
+    return c->rlen - (c->rpos + r->head_len);
+}
+
+/* Drops the decoded bytes; what followed the body (a pipelined request)
+ * moves up behind the head. */
+static void keep_after_body(struct request *r, const char *rest, size_t n)
+{
+    char *start = body_start(r);
+    if (n && rest != start)
+        memmove(start, rest, n);
+    r->conn->rlen = (size_t)(start - r->conn->rbuf) + n;
+}
+
+void request_fail(struct request *r, int status)
+{
+    if (r->async && r->async->on_abort)
+        r->async->on_abort(r);
+    r->async = NULL;
+    r->sink = NULL;
+    r->handler_data = NULL;
+    r->res.close = true;
+    /* Drop whatever a handler had prepared. */
+    r->res.extra_len = 0;
+    r->res.body = NULL;
+    r->res.content_length = -1;
+    request_error(r, status);
+    request_respond(r);
+}
+
+static int deliver(struct request *r, const char *p, size_t n)
+{
+    if (n == 0)
+        return 0;
+    r->body_received += n;
+    if (r->body_received > r->loc->limits.body_size)
+        return 413;
+    return r->sink->write(r, p, n);
+}
+
+static void body_done(struct request *r)
+{
+    struct conn *c = r->conn;
+    conn_cancel_timer(c);
+    c->state = CONN_HANDLE;
+    r->has_body = false; /* the framing is known again: keep-alive is possible */
+    const struct body_sink *sink = r->sink;
+    r->sink = NULL;
+    sink->finish(r);
+}
+
+/* Decodes what is buffered. Returns 1 when the body is complete, 0 when
+ * more is needed, -1 after the request was failed. */
+static int consume(struct request *r)
+{
+    char *p = body_start(r);
+    size_t avail = body_avail(r);
+    int status;
+    if (!r->head.chunked) {
+        size_t n = avail < r->body_left ? avail : (size_t)r->body_left;
+        status = deliver(r, p, n);
+        r->body_left -= n;
+        keep_after_body(r, p + n, avail - n);
+        if (status) {
+            request_fail(r, status);
+            return -1;
+        }
+        return r->body_left == 0;
+    }
+    size_t len = avail;
+    ssize_t rest = http_chunked_decode(&r->chunked, p, &len);
+    if (rest == HTTP_CHUNKED_ERROR) {
+        request_fail(r, 400);
+        return -1;
+    }
+    status = deliver(r, p, len);
+    keep_after_body(r, p + len, rest > 0 ? (size_t)rest : 0);
+    if (status) {
+        request_fail(r, status);
+        return -1;
+    }
+    return rest >= 0;
+}
+
+void request_body_on_data(struct request *r)
+{
+    struct conn *c = r->conn;
+    for (;;) {
+        int done = consume(r);
+        if (done < 0)
+            return;
+        if (done) {
+            body_done(r);
+            return;
+        }
+        ssize_t n = c->readable ? conn_read(c) : 0;
+        if (n < 0) {
+            /* The client went away mid-body: nothing is kept. */
+            conn_close(c);
+            return;
+        }
+        if (n == 0)
+            break;
+    }
+    conn_set_timer(c, r->loc->timeouts.body_ms);
+}
+
+enum handler_result request_read_body(struct request *r, const struct body_sink *sink)
+{
+    struct conn *c = r->conn;
+    r->sink = sink;
+    r->body_received = 0;
+    r->body_left = r->head.content_length > 0 ? (uint64_t)r->head.content_length : 0;
+    http_chunked_init(&r->chunked);
+    c->state = CONN_READ_BODY;
+    if (!r->has_body) {
+        body_done(r);
+        return HANDLER_ASYNC;
+    }
+    if (r->head.expect_continue && body_avail(r) == 0) {
+        r->continue_pending = true;
+        conn_queue_mem(c, continue_line, sizeof(continue_line) - 1);
+        conn_start_write(c, r->loc->timeouts.send_ms);
+        return HANDLER_ASYNC;
+    }
+    request_body_on_data(r);
+    return HANDLER_ASYNC;
+}
+
+void request_continue_sent(struct request *r)
+{
+    r->continue_pending = false;
+    r->conn->state = CONN_READ_BODY;
+    request_body_on_data(r);
+}

@@ -1,0 +1,91 @@
+#include "handlers/upload_reply.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/strbuf.h"
+#include "handlers/request.h"
+#include "http/escape.h"
+
+static bool wants_json(const struct request *r)
+{
+    const struct http_header *h = http_find_header(&r->head, "accept", 6);
+    return h && memmem(h->value.p, h->value.len, "application/json", 16);
+}
+
+/* The URL of a stored file: the request path for a single-file upload,
+ * else the folder's path with the name appended. */
+static void file_url(struct strbuf *b, const struct request *r, const struct upload_file *f)
+{
+    bool is_dir = r->head.method == HTTP_POST && r->path[r->path_len - 1] == '/';
+    bool multipart = is_dir || strcmp(strrchr(r->path, '/') + 1, f->name) != 0;
+    escape_url_path(b, r->path, r->path_len);
+    if (multipart) {
+        if (r->path[r->path_len - 1] != '/')
+            strbuf_puts(b, "/");
+        escape_url_path(b, f->name, strlen(f->name));
+    }
+}
+
+static void json_body(struct strbuf *b, const struct request *r, const struct upload_file *files,
+                      size_t n)
+{
+    strbuf_puts(b, "{\"files\":[");
+    for (size_t i = 0; i < n; i++) {
+        strbuf_puts(b, i ? ",{\"name\":\"" : "{\"name\":\"");
+        escape_json(b, files[i].name, strlen(files[i].name));
+        strbuf_printf(b, "\",\"size\":%llu,\"url\":\"", (unsigned long long)files[i].size);
+        struct strbuf url = STRBUF_INIT;
+        file_url(&url, r, &files[i]);
+        escape_json(b, url.p ? url.p : "", url.len);
+        strbuf_free(&url);
+        strbuf_puts(b, "\"}");
+    }
+    strbuf_puts(b, "]}\n");
+}
+
+static void html_body(struct strbuf *b, const struct request *r, const struct upload_file *files,
+                      size_t n)
+{
+    strbuf_puts(b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Uploaded</title>"
+                   "</head>\n<body><h1>Uploaded</h1>\n<ul>\n");
+    for (size_t i = 0; i < n; i++) {
+        struct strbuf url = STRBUF_INIT;
+        file_url(&url, r, &files[i]);
+        strbuf_puts(b, "<li><a href=\"");
+        escape_html(b, url.p ? url.p : "", url.len);
+        strbuf_puts(b, "\">");
+        escape_html(b, files[i].name, strlen(files[i].name));
+        strbuf_printf(b, "</a> (%llu bytes)</li>\n", (unsigned long long)files[i].size);
+        strbuf_free(&url);
+    }
+    strbuf_puts(b, "</ul>\n</body></html>\n");
+}
+
+void upload_reply(struct request *r, int status, const struct upload_file *files, size_t n)
+{
+    if (n > 0) {
+        struct strbuf url = STRBUF_INIT;
+        file_url(&url, r, &files[0]);
+        if (url.p)
+            request_add_header(r, "Location: %s", url.p);
+        strbuf_free(&url);
+    }
+    if (status == 204) {
+        r->res.status = 204;
+        return;
+    }
+    bool json = wants_json(r);
+    struct strbuf b = STRBUF_INIT;
+    if (json)
+        json_body(&b, r, files, n);
+    else
+        html_body(&b, r, files, n);
+    size_t len;
+    char *body = strbuf_take(&b, &len);
+    if (!body) {
+        request_error(r, 500);
+        return;
+    }
+    request_adopt_body(r, status, body, len, json ? "application/json" : "text/html; charset=utf-8");
+}

@@ -1,0 +1,67 @@
+#include "http/escape.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+static const char hex[] = "0123456789ABCDEF";
+
+void escape_json(struct strbuf *b, const char *s, size_t len)
+{
+    size_t run = 0; /* bytes copied in one go */
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        strbuf_append(b, s + run, i - run);
+        run = i + 1;
+        if (c == '"' || c == '\\') {
+            char esc[2] = {'\\', (char)c};
+            strbuf_append(b, esc, 2);
+        } else {
+            char esc[7] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0};
+            strbuf_append(b, esc, 6);
+        }
+    }
+    strbuf_append(b, s + run, len - run);
+}
+
+void escape_html(struct strbuf *b, const char *s, size_t len)
+{
+    size_t run = 0;
+    for (size_t i = 0; i < len; i++) {
+        const char *ref;
+        switch (s[i]) {
+        case '&': ref = "&amp;"; break;
+        case '<': ref = "&lt;"; break;
+        case '>': ref = "&gt;"; break;
+        case '"': ref = "&quot;"; break;
+        case '\'': ref = "&#39;"; break;
+        default: continue;
+        }
+        strbuf_append(b, s + run, i - run);
+        strbuf_puts(b, ref);
+        run = i + 1;
+    }
+    strbuf_append(b, s + run, len - run);
+}
+
+static bool keep_in_path(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '.' || c == '_' || c == '~' || c == '/';
+}
+
+void escape_url_path(struct strbuf *b, const char *s, size_t len)
+{
+    size_t run = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (keep_in_path(c))
+            continue;
+        strbuf_append(b, s + run, i - run);
+        char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
+        strbuf_append(b, esc, 3);
+        run = i + 1;
+    }
+    strbuf_append(b, s + run, len - run);
+}

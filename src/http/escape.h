@@ -1,0 +1,20 @@
+/* Escaping names for the bodies portico generates. */
+#ifndef PORTICO_ESCAPE_H
+#define PORTICO_ESCAPE_H
+
+#include <stddef.h>
+
+#include "core/strbuf.h"
+
+/* Appends s as the inside of a JSON string: '"', '\\' and control bytes
+ * escaped; other bytes (UTF-8) passed through. */
+void escape_json(struct strbuf *b, const char *s, size_t len);
+
+/* Appends s with & < > " ' as HTML character references. */
+void escape_html(struct strbuf *b, const char *s, size_t len);
+
+/* Appends s percent-encoded for a URL path (unreserved bytes and '/'
+ * kept). */
+void escape_url_path(struct strbuf *b, const char *s, size_t len);
+
+#endif
