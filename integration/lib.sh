@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # integration/lib.sh -- sourced by every integration/test_*.sh.
 #
 # Gives a test script: a private temp dir ($T), free ports, configs rendered
@@ -279,6 +280,7 @@ use_config() {
     while [ "$PORT2" = "$PORT" ]; do PORT2=$(free_port); done
     CONFIG=$T/$1.yaml
     render "$CONFIGS/$1.yaml" "$CONFIG"
+    # shellcheck disable=SC2034 # used by the tests
     U=http://127.0.0.1:$PORT
 }
 

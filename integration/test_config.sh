@@ -71,7 +71,7 @@ s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", int(sys.argv[1])))
 s.listen(1)
-time.sleep(3)' "$PORT" &
+time.sleep(60)' "$PORT" &
 holder=$!
 sleep 0.5
 run_t "$T/good.yaml"
@@ -251,5 +251,35 @@ U=http://127.0.0.1:$PORT
 start_server "$T/good.yaml" || exit 0
 http "$U/"
 expect_status "server from the -t-checked config answers" 200
+stop_server
+
+# ---- listen forms: a bare port is 0.0.0.0 only; [::1]:port is IPv6 ----
+has_v6=$(python3 -c 'import socket
+try:
+    s = socket.socket(socket.AF_INET6); s.bind(("::1", 0)); print(1)
+except OSError:
+    print(0)')
+PORT2=$(free_port)
+cat >"$T/listen.yaml" <<EOF
+workers: 1
+access_log: off
+servers:
+  - listen: $PORT
+    root: $ROOT
+    locations:
+      /: {}
+EOF
+[ "$has_v6" = 1 ] && sed -i "s/^  - listen: $PORT\$/  - listen: [$PORT, \"[::1]:$PORT2\"]/" "$T/listen.yaml"
+start_server "$T/listen.yaml" || exit 0
+http "$U/"
+expect_status "listen: PORT answers on 127.0.0.1" 200
+if [ "$has_v6" = 1 ]; then
+    http -g "http://[::1]:$PORT/"
+    check_eq "listen: PORT does not bind IPv6 ([::1]:PORT refused)" 000 "$STATUS"
+    http -g "http://[::1]:$PORT2/"
+    expect_status "listen: \"[::1]:PORT\" answers on IPv6" 200
+    http "http://127.0.0.1:$PORT2/"
+    check_eq "... and only there (127.0.0.1:PORT2 refused)" 000 "$STATUS"
+fi
 stop_server
 exit 0

@@ -6,10 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "config/config.h"
+#include "core/child.h"
 #include "core/listener.h"
 #include "core/log.h"
 #include "core/worker.h"
@@ -52,6 +54,9 @@ static void on_signal(struct io_watcher *io, uint32_t events)
         case SIGUSR1:
             log_reopen();
             break;
+        case SIGCHLD:
+            child_reap();
+            break;
         default:
             log_info("signal %u ignored for now", si.ssi_signo);
             break;
@@ -67,6 +72,7 @@ static int setup_signals(struct signals *s, struct worker *w)
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGHUP);
     sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGCHLD);
     if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
         return -1;
     s->io.fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -121,6 +127,8 @@ static int serve(struct config *cfg)
         return 1;
     }
     signal(SIGPIPE, SIG_IGN);
+    /* Orphans of CGI scripts are reparented to us and reaped like our own. */
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
     struct worker w;
     if (worker_init(&w, read_buffer_size(cfg), sizeof(struct request), cfg->limits.connections) < 0) {
         fprintf(stderr, "portico: %s\n", strerror(errno));

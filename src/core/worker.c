@@ -63,7 +63,11 @@ static void conn_io(struct io_watcher *io, uint32_t events)
         }
         break;
     default:
-        /* HANDLE: the handler owns the pace; edges are remembered. */
+        /* HANDLE: the handler owns the pace; edges are remembered. A
+         * client that closes while a handler works (a CGI script, a
+         * paused body) aborts it, as nginx does. */
+        if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+            conn_close(c);
         break;
     }
 }

@@ -1,7 +1,5 @@
 /* The handler of each pipeline kind, and the kinds whose handlers have not
  * landed yet: they answer 501 when a request reaches them. */
-#include <string.h>
-
 #include "handlers/file_cache.h"
 #include "handlers/fs.h"
 #include "handlers/handler.h"
@@ -12,23 +10,7 @@ static enum handler_result not_implemented(struct request *r)
     return request_error(r, 501);
 }
 
-static enum handler_result cgi_pending(struct request *r)
-{
-    const struct cfg_location *loc = r->loc;
-    for (size_t i = 0; i < loc->n_cgi; i++) {
-        const char *ext = loc->cgi[i].ext;
-        /* Any path segment ending in the extension is a script (PATH_INFO after it). */
-        for (const char *p = r->path; (p = strstr(p, ext)); p++) {
-            char next = p[strlen(ext)];
-            if (next == '\0' || next == '/')
-                return not_implemented(r);
-        }
-    }
-    return HANDLER_DECLINED;
-}
-
 const struct handler handler_proxy = {.name = "proxy", .on_request = not_implemented};
-const struct handler handler_cgi = {.name = "cgi", .on_request = cgi_pending};
 
 static const struct handler *const by_kind[HANDLER_KIND_COUNT] = {
     [HANDLER_REDIRECT] = &handler_redirect, [HANDLER_PROXY] = &handler_proxy,

@@ -57,6 +57,8 @@ static struct request *request_new(struct conn *c)
     r->sink = NULL;
     r->handler_data = NULL;
     r->continue_pending = false;
+    r->redirects = 0;
+    r->streaming = false;
     r->dir_no_index = false;
     r->async = NULL;
     memset(&r->res, 0, offsetof(struct response, extra));
@@ -78,6 +80,10 @@ static void request_free(struct conn *c)
     struct request *r = c->proto_data;
     if (!r)
         return;
+    /* A handler that still holds state (a CGI process, upload files)
+     * releases it whichever way the request ends. */
+    if (r->handler_data && r->async && r->async->on_abort)
+        r->async->on_abort(r);
     if (r->res.file_fd >= 0)
         close(r->res.file_fd);
     file_cache_release(r->res.cached);
@@ -215,20 +221,11 @@ static bool has_no_body(int status)
     return status == 204 || status == 304 || status < 200;
 }
 
-void request_respond(struct request *r)
+/* Decides keep-alive and queues the response head. */
+static void queue_head(struct request *r)
 {
     struct conn *c = r->conn;
     struct response *res = &r->res;
-    if (res->status == 0)
-        res->status = 500;
-    bool bodyless = has_no_body(res->status);
-    if (!bodyless && res->status >= 300 && !res->body && res->file_fd < 0)
-        make_status_body(r);
-    if (bodyless) {
-        res->content_length = -1;
-        res->content_type = NULL;
-    }
-
     const struct cfg_limits *limits = r->loc ? &r->loc->limits
                                     : r->server ? &r->server->limits
                                                 : &default_server(c)->limits;
@@ -254,6 +251,24 @@ void request_respond(struct request *r)
         head_len = http_response_head_write(r->head_buf, sizeof(r->head_buf), &h);
     }
     conn_queue_mem(c, r->head_buf, head_len);
+    c->worker->stats.reading--;
+    c->worker->stats.writing++;
+}
+
+void request_respond(struct request *r)
+{
+    struct conn *c = r->conn;
+    struct response *res = &r->res;
+    if (res->status == 0)
+        res->status = 500;
+    bool bodyless = has_no_body(res->status);
+    if (!bodyless && res->status >= 300 && !res->body && res->file_fd < 0)
+        make_status_body(r);
+    if (bodyless) {
+        res->content_length = -1;
+        res->content_type = NULL;
+    }
+    queue_head(r);
     if (r->head.method != HTTP_HEAD && !bodyless) {
         if (res->body)
             conn_queue_mem(c, res->body, res->body_len);
@@ -262,8 +277,44 @@ void request_respond(struct request *r)
             res->file_fd = -1; /* core closes it now */
         }
     }
-    c->worker->stats.reading--;
-    c->worker->stats.writing++;
+    conn_start_write(c, timeouts_of(r, c)->send_ms);
+}
+
+void request_stream_begin(struct request *r)
+{
+    struct response *res = &r->res;
+    r->streaming = true;
+    r->stream_last = false;
+    r->stream_chunked = false;
+    bool bodyless = has_no_body(res->status) || r->head.method == HTTP_HEAD;
+    if (res->content_length < 0 && !bodyless) {
+        if (r->head.minor_version >= 1) {
+            r->stream_chunked = true;
+            request_add_header(r, "Transfer-Encoding: chunked");
+        } else {
+            res->close = true; /* the end of the body is the end of the connection */
+        }
+    }
+    queue_head(r);
+}
+
+void request_stream_write(struct request *r, const char *data, size_t len, bool last)
+{
+    struct conn *c = r->conn;
+    bool send_body = r->head.method != HTTP_HEAD && !has_no_body(r->res.status);
+    r->stream_last = last;
+    if (send_body && len > 0) {
+        if (r->stream_chunked) {
+            int n = snprintf(r->chunk_head, sizeof(r->chunk_head), "%zx\r\n", len);
+            conn_queue_mem(c, r->chunk_head, (size_t)n);
+            conn_queue_mem(c, data, len);
+            conn_queue_mem(c, "\r\n", 2);
+        } else {
+            conn_queue_mem(c, data, len);
+        }
+    }
+    if (send_body && last && r->stream_chunked)
+        conn_queue_mem(c, "0\r\n\r\n", 5);
     conn_start_write(c, timeouts_of(r, c)->send_ms);
 }
 
@@ -301,6 +352,41 @@ static void run_pipeline(struct request *r)
     }
     request_error(r, r->dir_no_index ? 403 : 404);
     request_respond(r);
+}
+
+void request_internal_redirect(struct request *r, const char *target, size_t len)
+{
+    struct response *res = &r->res;
+    r->async = NULL;
+    r->handler_data = NULL;
+    res->extra_len = 0;
+    res->body = NULL;
+    res->content_length = -1;
+    res->status = 0;
+    if (++r->redirects > REQUEST_MAX_REDIRECTS || len >= sizeof(r->redirect_target)) {
+        request_error(r, 500);
+        request_respond(r);
+        return;
+    }
+    memcpy(r->redirect_target, target, len);
+    r->redirect_target[len] = '\0';
+    const char *q = memchr(r->redirect_target, '?', len);
+    size_t path_len = q ? (size_t)(q - r->redirect_target) : len;
+    r->head.has_query = q != NULL;
+    r->head.query = q ? str_make(q + 1, len - path_len - 1) : STR_NULL;
+    /* RFC 3875 6.2.2: the new request is a GET of the target. */
+    r->head.method = HTTP_GET;
+    r->dir_no_index = false;
+    long n = uri_normalize_path(r->redirect_target, path_len, r->path);
+    r->loc = n < 0 ? NULL : cfg_match_location(r->server, r->path, (size_t)n);
+    r->path_len = n < 0 ? 0 : (size_t)n;
+    if (!r->loc) {
+        request_error(r, n < 0 ? 500 : 404);
+        request_respond(r);
+        return;
+    }
+    r->conn->state = CONN_HANDLE;
+    run_pipeline(r);
 }
 
 static void route(struct request *r)
@@ -442,6 +528,12 @@ static void proto_on_written(struct conn *c)
         request_continue_sent(r);
         return;
     }
+    if (r->streaming && !r->stream_last) {
+        /* The piece is out: the handler may send the next. */
+        c->state = CONN_HANDLE;
+        r->async->on_event(r, REQUEST_DRAINED, 0);
+        return;
+    }
     c->worker->stats.writing--;
     c->worker->stats.requests_total++;
     c->requests++;
@@ -486,8 +578,6 @@ static void proto_on_timeout(struct conn *c)
 static void proto_on_close(struct conn *c)
 {
     struct request *r = c->proto_data;
-    if (r && r->async && r->async->on_abort)
-        r->async->on_abort(r);
     if (c->state == CONN_KEEPALIVE)
         c->worker->stats.idle--;
     else if (c->state == CONN_WRITE)

@@ -23,18 +23,21 @@ struct request;
 
 /* Where a request body goes (an upload file, later a CGI's stdin). */
 struct body_sink {
-    /* Takes len decoded body bytes. Returns 0, or an HTTP status (500,
-     * 507, 413 ...) to stop: the request is then answered with it and
-     * the connection closed. */
-    int (*write)(struct request *r, const char *data, size_t len);
+    /* Offers len body bytes. Returns how many it took (0..len), or minus
+     * an HTTP status (-500, -507, -413 ...) to stop: the request is then
+     * answered with it and the connection closed. Taking fewer pauses the
+     * body (the socket is not read) until the handler calls
+     * request_body_resume(). A sink of a chunked body takes everything. */
+    long (*write)(struct request *r, const char *data, size_t len);
     /* The whole body arrived: the handler sets the response and calls
      * request_respond. */
     void (*finish)(struct request *r);
 };
 
 #define REQUEST_HEAD_BUF 2048
-#define REQUEST_EXTRA_BUF 1024
+#define REQUEST_EXTRA_BUF 4096
 #define REQUEST_BODY_BUF 1024
+#define REQUEST_MAX_REDIRECTS 5
 
 struct response {
     int status;
@@ -69,6 +72,12 @@ struct request {
     uint64_t body_left;       /* Content-Length bytes still to come */
     uint64_t body_received;   /* decoded body bytes so far */
     bool continue_pending;    /* a 100 Continue is being written */
+    bool streaming;           /* the body goes out piece by piece */
+    bool stream_chunked;      /* ... in the chunked coding */
+    bool stream_last;         /* ... and the last piece is queued */
+    char chunk_head[24];
+    unsigned redirects;       /* internal redirects so far */
+    char redirect_target[1024];
     struct http_chunked chunked;
     bool dir_no_index;        /* static found a directory without index */
     struct response res;
@@ -123,9 +132,25 @@ enum handler_result request_read_body(struct request *r, const struct body_sink 
 void request_body_on_data(struct request *r);
 void request_continue_sent(struct request *r);
 
+/* Offers the sink the body bytes again after it took fewer (back-pressure). */
+void request_body_resume(struct request *r);
+
 /* Ends the request early with status (the handler's on_abort runs first),
  * closing the connection after the answer. */
 void request_fail(struct request *r, int status);
+
+/* A streamed response: begin queues the head (status and headers set);
+ * the body is framed by Content-Length when the handler set one, else
+ * chunked for HTTP/1.1, else by closing the connection. Each write queues
+ * one piece (data stays valid until the handler's on_event is called with
+ * fd REQUEST_DRAINED) and starts writing; last ends the response. */
+#define REQUEST_DRAINED (-1)
+void request_stream_begin(struct request *r);
+void request_stream_write(struct request *r, const char *data, size_t len, bool last);
+
+/* Serves target ("/path?query") instead, as a new GET of the same server
+ * (a CGI local redirect). The calling handler has released its state. */
+void request_internal_redirect(struct request *r, const char *target, size_t len);
 
 /* Writes the response (used by handlers that answered HANDLER_ASYNC). */
 void request_respond(struct request *r);

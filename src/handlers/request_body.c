@@ -49,14 +49,17 @@ void request_fail(struct request *r, int status)
     request_respond(r);
 }
 
-static int deliver(struct request *r, const char *p, size_t n)
+/* Offers n bytes to the sink. Returns the count taken, or -status. */
+static long deliver(struct request *r, const char *p, size_t n)
 {
     if (n == 0)
         return 0;
-    r->body_received += n;
-    if (r->body_received > r->loc->limits.body_size)
-        return 413;
-    return r->sink->write(r, p, n);
+    if (r->body_received + n > r->loc->limits.body_size)
+        return -413;
+    long taken = r->sink->write(r, p, n);
+    if (taken > 0)
+        r->body_received += (uint64_t)taken;
+    return taken;
 }
 
 static void body_done(struct request *r)
@@ -71,21 +74,24 @@ static void body_done(struct request *r)
 }
 
 /* Decodes what is buffered. Returns 1 when the body is complete, 0 when
- * more is needed, -1 after the request was failed. */
+ * more is needed, 2 when the sink is full (paused), -1 after the request
+ * was failed. */
 static int consume(struct request *r)
 {
     char *p = body_start(r);
     size_t avail = body_avail(r);
-    int status;
+    long taken;
     if (!r->head.chunked) {
         size_t n = avail < r->body_left ? avail : (size_t)r->body_left;
-        status = deliver(r, p, n);
-        r->body_left -= n;
-        keep_after_body(r, p + n, avail - n);
-        if (status) {
-            request_fail(r, status);
+        taken = deliver(r, p, n);
+        if (taken < 0) {
+            request_fail(r, (int)-taken);
             return -1;
         }
+        r->body_left -= (uint64_t)taken;
+        keep_after_body(r, p + taken, avail - (size_t)taken);
+        if ((size_t)taken < n)
+            return 2;
         return r->body_left == 0;
     }
     size_t len = avail;
@@ -94,12 +100,12 @@ static int consume(struct request *r)
         request_fail(r, 400);
         return -1;
     }
-    status = deliver(r, p, len);
-    keep_after_body(r, p + len, rest > 0 ? (size_t)rest : 0);
-    if (status) {
-        request_fail(r, status);
+    taken = deliver(r, p, len);
+    if (taken < 0 || (size_t)taken < len) {
+        request_fail(r, taken < 0 ? (int)-taken : 500);
         return -1;
     }
+    keep_after_body(r, p + len, rest > 0 ? (size_t)rest : 0);
     return rest >= 0;
 }
 
@@ -110,6 +116,12 @@ void request_body_on_data(struct request *r)
         int done = consume(r);
         if (done < 0)
             return;
+        if (done == 2) {
+            /* The sink is full: stop reading until it asks again. */
+            c->state = CONN_HANDLE;
+            conn_cancel_timer(c);
+            return;
+        }
         if (done) {
             body_done(r);
             return;
@@ -146,6 +158,12 @@ enum handler_result request_read_body(struct request *r, const struct body_sink 
     }
     request_body_on_data(r);
     return HANDLER_ASYNC;
+}
+
+void request_body_resume(struct request *r)
+{
+    r->conn->state = CONN_READ_BODY;
+    request_body_on_data(r);
 }
 
 void request_continue_sent(struct request *r)

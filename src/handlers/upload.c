@@ -37,6 +37,7 @@ struct upload {
     struct upload_file files[UPLOAD_MAX_FILES];
     size_t n_files;
     struct upload_file *cur; /* the multipart file part being written */
+    bool cur_unnamed;        /* ... and its name was generated */
     bool multipart;
     int status; /* an error a multipart callback ran into */
     struct multipart mp;
@@ -150,7 +151,10 @@ static int mp_begin(void *ctx, const struct multipart_part *part)
         return -1;
     }
     struct upload_file *f = &u->files[u->n_files];
-    if (upload_name_sanitize(part->filename, strlen(part->filename), f->name, sizeof(f->name)) == 0)
+    /* Room is left for the "-1000" a taken name may need. */
+    u->cur_unnamed = upload_name_sanitize(part->filename, strlen(part->filename), f->name,
+                                          sizeof(f->name) - 8) == 0;
+    if (u->cur_unnamed)
         snprintf(f->name, sizeof(f->name), "upload-%lx-%lu", (unsigned long)time(NULL),
                  ++tmp_counter);
     if (open_temp(u, f) < 0) {
@@ -173,7 +177,14 @@ static int mp_data(void *ctx, const char *data, size_t len)
 
 static int mp_end(void *ctx)
 {
-    ((struct upload *)ctx)->cur = NULL;
+    struct upload *u = ctx;
+    /* A browser sends an empty file input as a part with filename="" and
+     * no data: nothing was chosen, so nothing is stored. */
+    if (u->cur && u->cur_unnamed && u->cur->size == 0) {
+        discard_file(u, u->cur);
+        u->n_files--;
+    }
+    u->cur = NULL;
     return 0;
 }
 
@@ -181,14 +192,17 @@ static const struct multipart_callbacks mp_callbacks = {mp_begin, mp_data, mp_en
 
 /* ---- the body sink ---- */
 
-static int sink_write(struct request *r, const char *data, size_t len)
+static long sink_write(struct request *r, const char *data, size_t len)
 {
     struct upload *u = r->handler_data;
+    int status;
     if (!u->multipart)
-        return write_all(&u->files[0], data, len);
-    if (multipart_feed(&u->mp, data, len, &mp_callbacks, u) < 0)
-        return u->status ? u->status : 400;
-    return 0;
+        status = write_all(&u->files[0], data, len);
+    else if (multipart_feed(&u->mp, data, len, &mp_callbacks, u) < 0)
+        status = u->status ? u->status : 400;
+    else
+        status = 0;
+    return status ? -status : (long)len;
 }
 
 static void sink_finish(struct request *r)

@@ -1,0 +1,421 @@
+/* cgi: runs a CGI/1.1 script (RFC 3875) for a path whose segment ends in
+ * one of the location's extensions; the rest of the path is PATH_INFO.
+ *
+ * Nothing here waits: the script's stdin and stdout are non-blocking pipes
+ * in the worker's loop, a Content-Length body is streamed into stdin with
+ * back-pressure (a chunked one is spooled to a temporary file first, so
+ * the script sees CONTENT_LENGTH), stdout is parsed for the header block
+ * and then streamed to the client piece by piece, and the child is reaped
+ * on SIGCHLD. timeouts.cgi bounds the wait for the headers (504) and every
+ * gap in the output after them. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/worker.h"
+#include "handlers/cgi_env.h"
+#include "handlers/cgi_proc.h"
+#include "handlers/cgi_script.h"
+#include "handlers/fs.h"
+#include "handlers/handler.h"
+#include "handlers/request.h"
+#include "http/cgi_parse.h"
+
+#define CGI_BUF (64 * 1024)
+#define CGI_MAX_HEAD (16 * 1024)
+/* Scripts running at once per worker; beyond: 503 with Retry-After. */
+#define CGI_MAX_RUNNING 64
+
+struct cgi;
+
+struct cgi_pipe {
+    struct io_watcher io; /* first: the loop hands back this pointer */
+    struct cgi *cgi;
+};
+
+struct cgi {
+    struct request *r;
+    struct cgi_proc *proc;
+    struct cgi_pipe in, out; /* fd -1 once closed */
+    struct timer timer;
+    int spool_fd;            /* a chunked body, before the script runs */
+    struct cgi_script script;
+    bool body_done;          /* the request body is all in stdin (or the spool) */
+    bool headers_done, started, eof, writing;
+    int64_t left;            /* body bytes the script announced, -1 if it did not */
+    size_t len, head_len;    /* bytes in buf; bytes of it that were the header block */
+    struct cgi_response resp;
+    char buf[CGI_BUF];
+};
+
+static struct loop *loop_of(struct cgi *g)
+{
+    return &g->r->conn->worker->loop;
+}
+
+static void close_pipe(struct cgi *g, struct cgi_pipe *p)
+{
+    if (p->io.fd < 0)
+        return;
+    loop_del(loop_of(g), &p->io);
+    close(p->io.fd);
+    p->io.fd = -1;
+}
+
+/* Releases everything but the request; the process is killed if alive. */
+static void cgi_free(struct cgi *g)
+{
+    close_pipe(g, &g->in);
+    close_pipe(g, &g->out);
+    loop_timer_cancel(loop_of(g), &g->timer);
+    if (g->spool_fd >= 0)
+        close(g->spool_fd);
+    cgi_proc_release(g->proc);
+    g->r->handler_data = NULL;
+    free(g);
+}
+
+static void cgi_on_abort(struct request *r)
+{
+    if (r->handler_data)
+        cgi_free(r->handler_data);
+}
+
+/* Ends the request with an error status, before any byte was sent. */
+static void fail(struct cgi *g, int status)
+{
+    struct request *r = g->r;
+    if (g->started) {
+        conn_close(r->conn); /* the head is out: only closing can tell */
+        return;
+    }
+    request_fail(r, status);
+}
+
+static void arm_timer(struct cgi *g)
+{
+    loop_timer_in(loop_of(g), &g->timer, g->r->loc->timeouts.cgi_ms);
+}
+
+static void on_timeout(struct timer *t)
+{
+    struct cgi *g = (struct cgi *)((char *)t - offsetof(struct cgi, timer));
+    log_warn("cgi %s: no response within the timeout", g->script.filename);
+    fail(g, 504);
+}
+
+/* ---- the response ---- */
+
+static void send_piece(struct cgi *g);
+
+/* Turns the parsed header block into the response head. Returns 0, or 1
+ * when the request went elsewhere (local redirect). */
+static int start_response(struct cgi *g)
+{
+    struct request *r = g->r;
+    struct cgi_response *cr = &g->resp;
+    /* A local redirect (RFC 3875 6.2.2): a path in Location and no
+     * Status; any body the script wrote is ignored. */
+    if (cr->location.len && cr->location.p[0] == '/' && !cr->status) {
+        char target[1024];
+        size_t n = cr->location.len < sizeof(target) ? cr->location.len : sizeof(target) - 1;
+        memcpy(target, cr->location.p, n);
+        cgi_free(g);
+        request_internal_redirect(r, target, n);
+        return 1;
+    }
+    int status = cr->status ? cr->status : cr->location.len ? 302 : 200;
+    r->res.status = status;
+    for (size_t i = 0; i < cr->num_headers; i++)
+        request_add_header(r, "%.*s: %.*s", (int)cr->headers[i].name.len, cr->headers[i].name.p,
+                           (int)cr->headers[i].value.len, cr->headers[i].value.p);
+    if (cr->location.len)
+        request_add_header(r, "Location: %.*s", (int)cr->location.len, cr->location.p);
+    if (cr->content_type.len)
+        request_add_header(r, "Content-Type: %.*s", (int)cr->content_type.len, cr->content_type.p);
+    r->res.content_length = cr->content_length;
+    g->left = cr->content_length;
+    g->started = true;
+    request_stream_begin(r);
+    return 0;
+}
+
+/* Sends what the buffer holds after the headers, or ends the body. */
+static void send_piece(struct cgi *g)
+{
+    char *data = g->buf + g->head_len;
+    size_t n = g->len - g->head_len;
+    if (g->left >= 0 && (int64_t)n > g->left)
+        n = (size_t)g->left; /* more than the script announced: cut */
+    if (g->left >= 0)
+        g->left -= (int64_t)n;
+    bool last = g->eof || g->left == 0;
+    if (last && g->left > 0)
+        g->r->res.close = true; /* fewer than announced: the client must see the cut */
+    if (n == 0 && !last)
+        return;
+    /* A slow client is the send timeout's business, not the script's. */
+    loop_timer_cancel(loop_of(g), &g->timer);
+    g->writing = true;
+    request_stream_write(g->r, data, n, last);
+}
+
+/* Reads what stdout has. Returns the bytes read, 0 when none now, -1 on
+ * EOF or error (g->eof set). */
+static ssize_t read_out(struct cgi *g)
+{
+    if (g->out.io.fd < 0 || g->len == sizeof(g->buf))
+        return 0;
+    for (;;) {
+        ssize_t n = read(g->out.io.fd, g->buf + g->len, sizeof(g->buf) - g->len);
+        if (n > 0) {
+            g->len += (size_t)n;
+            return n;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return 0;
+        g->eof = true;
+        close_pipe(g, &g->out);
+        return -1;
+    }
+}
+
+static void parse_head(struct cgi *g)
+{
+    long n = cgi_parse_headers(g->buf, g->len, CGI_MAX_HEAD, &g->resp);
+    if (n == CGI_PARSE_INCOMPLETE && !g->eof && g->len < CGI_MAX_HEAD)
+        return;
+    if (n < 0) {
+        log_err("cgi %s: %s", g->script.filename,
+                g->eof && g->len == 0 ? "exited without a response" : "bad header block");
+        fail(g, 502);
+        return;
+    }
+    g->head_len = (size_t)n;
+    g->headers_done = true;
+}
+
+/* Moves on as far as the data allows: headers, then body pieces. */
+static void progress(struct cgi *g)
+{
+    if (g->writing)
+        return; /* the queued piece points into buf */
+    if (g->started && g->head_len == g->len) {
+        g->head_len = g->len = 0; /* all sent: reuse the buffer */
+    }
+    ssize_t got = read_out(g);
+    if (got > 0 && g->started)
+        arm_timer(g); /* a gap timer once the headers are out */
+    if (!g->headers_done) {
+        parse_head(g);
+        if (!g->headers_done)
+            return;
+    }
+    /* Answer only once the request body is all taken (the connection
+     * cannot read and write the same exchange at once). */
+    if (!g->started && (!g->body_done || start_response(g)))
+        return;
+    send_piece(g);
+}
+
+static void cgi_on_event(struct request *r, int fd, uint32_t events)
+{
+    struct cgi *g = r->handler_data;
+    if (fd == REQUEST_DRAINED) {
+        g->writing = false;
+        g->head_len = g->len; /* every byte queued went out */
+        arm_timer(g);
+        progress(g);
+    }
+}
+
+static void out_ready(struct io_watcher *io, uint32_t events)
+{
+    progress(((struct cgi_pipe *)io)->cgi);
+}
+
+static void in_ready(struct io_watcher *io, uint32_t events)
+{
+    struct cgi *g = ((struct cgi_pipe *)io)->cgi;
+    if (!g->body_done && g->r->conn->state == CONN_HANDLE)
+        request_body_resume(g->r);
+}
+
+/* ---- the request body ---- */
+
+static long sink_write(struct request *r, const char *data, size_t len)
+{
+    struct cgi *g = r->handler_data;
+    if (g->spool_fd >= 0) {
+        ssize_t n = write(g->spool_fd, data, len);
+        return n == (ssize_t)len ? (long)len : -500;
+    }
+    if (g->in.io.fd < 0)
+        return (long)len; /* the script closed stdin: drop the rest */
+    ssize_t n = write(g->in.io.fd, data, len);
+    if (n >= 0)
+        return n;
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+        return 0;
+    close_pipe(g, &g->in); /* EPIPE: it does not want more */
+    return (long)len;
+}
+
+static int spawn(struct cgi *g, int stdin_fd, int64_t content_length);
+
+static void sink_finish(struct request *r)
+{
+    struct cgi *g = r->handler_data;
+    g->body_done = true;
+    if (g->spool_fd >= 0) {
+        int fd = g->spool_fd;
+        g->spool_fd = -1;
+        off_t size = lseek(fd, 0, SEEK_CUR);
+        lseek(fd, 0, SEEK_SET);
+        int rc = spawn(g, fd, size);
+        close(fd);
+        if (rc < 0) {
+            fail(g, 500);
+            return;
+        }
+    }
+    close_pipe(g, &g->in); /* EOF for the script */
+    r->conn->state = CONN_HANDLE;
+    progress(g);
+}
+
+static const struct body_sink cgi_sink = {sink_write, sink_finish};
+
+/* ---- starting the script ---- */
+
+static void on_proc_exit(struct cgi_proc *p, void *data)
+{
+    /* stdout's EOF, not the exit, ends the output: a script's child may
+     * still write. Nothing to do but let progress() see the EOF. */
+    (void)p;
+    (void)data;
+}
+
+static int nonblock(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+static int spawn(struct cgi *g, int stdin_fd, int64_t content_length)
+{
+    struct request *r = g->r;
+    int in[2] = {-1, -1}, out[2] = {-1, -1};
+    char **envp = NULL;
+    int rc = -1;
+    if (stdin_fd < 0 && pipe2(in, O_CLOEXEC) < 0)
+        goto done;
+    if (pipe2(out, O_CLOEXEC) < 0 || nonblock(out[0]) < 0 || (in[1] >= 0 && nonblock(in[1]) < 0))
+        goto done;
+    envp = cgi_script_env(&g->script, r, content_length);
+    if (!envp)
+        goto done;
+    struct cgi_spawn s = {
+        .path = g->script.argv[0], .argv = g->script.argv, .envp = envp,
+        .dir = g->script.dir, .stdin_fd = stdin_fd >= 0 ? stdin_fd : in[0],
+        .stdout_fd = out[1], .stderr_fd = log_error_fd(),
+    };
+    g->proc = cgi_proc_spawn(loop_of(g), &s);
+    if (!g->proc) {
+        log_err("cgi %s: cannot start: %s", g->script.filename, strerror(errno));
+        goto done;
+    }
+    g->proc->on_exit = on_proc_exit;
+    g->proc->data = g;
+    g->out.io.fd = out[0];
+    out[0] = -1;
+    loop_add(loop_of(g), &g->out.io, EPOLLIN | EPOLLET);
+    if (in[1] >= 0) {
+        g->in.io.fd = in[1];
+        in[1] = -1;
+        loop_add(loop_of(g), &g->in.io, EPOLLOUT | EPOLLET);
+    }
+    arm_timer(g);
+    rc = 0;
+done:
+    free(envp);
+    for (int i = 0; i < 2; i++) {
+        if (in[i] >= 0)
+            close(in[i]);
+        if (out[i] >= 0)
+            close(out[i]);
+    }
+    return rc;
+}
+
+static struct cgi *cgi_new(struct request *r)
+{
+    struct cgi *g = malloc(sizeof(*g));
+    if (!g)
+        return NULL;
+    memset(g, 0, offsetof(struct cgi, buf));
+    g->r = r;
+    g->in.io.fd = g->out.io.fd = -1;
+    g->in.io.cb = in_ready;
+    g->out.io.cb = out_ready;
+    g->in.cgi = g->out.cgi = g;
+    g->timer.cb = on_timeout;
+    g->spool_fd = -1;
+    g->left = -1;
+    return g;
+}
+
+static enum handler_result cgi_on_request(struct request *r)
+{
+    size_t end = cgi_script_match(r);
+    if (end == 0)
+        return HANDLER_DECLINED;
+    if (cgi_proc_running() >= CGI_MAX_RUNNING) {
+        request_add_header(r, "Retry-After: 1");
+        return request_error(r, 503);
+    }
+    struct cgi *g = cgi_new(r);
+    if (!g)
+        return request_error(r, 500);
+    int status = cgi_script_resolve(r, end, &g->script);
+    if (status != 200) {
+        free(g);
+        return request_error(r, status);
+    }
+    r->handler_data = g;
+    int rc;
+    if (r->head.chunked) {
+        /* The script must see CONTENT_LENGTH: spool the body first. */
+        g->spool_fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+        rc = g->spool_fd < 0 ? -1 : 0;
+    } else {
+        int64_t cl = r->head.content_length;
+        int devnull = r->has_body ? -1 : open("/dev/null", O_RDONLY | O_CLOEXEC);
+        rc = spawn(g, devnull, r->has_body ? cl : (cl >= 0 ? 0 : -1));
+        if (devnull >= 0)
+            close(devnull);
+    }
+    if (rc < 0) {
+        cgi_free(g);
+        return request_error(r, 500);
+    }
+    return request_read_body(r, &cgi_sink);
+}
+
+const struct handler handler_cgi = {
+    .name = "cgi",
+    .on_request = cgi_on_request,
+    .on_event = cgi_on_event,
+    .on_abort = cgi_on_abort,
+};

@@ -1,0 +1,145 @@
+#include "handlers/cgi_script.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "handlers/cgi_env.h"
+#include "handlers/fs.h"
+#include "handlers/request.h"
+
+static const struct cfg_cgi *ext_of(const struct cfg_location *loc, const char *seg, size_t len)
+{
+    for (size_t i = 0; i < loc->n_cgi; i++) {
+        size_t n = strlen(loc->cgi[i].ext);
+        if (len > n && memcmp(seg + len - n, loc->cgi[i].ext, n) == 0)
+            return &loc->cgi[i];
+    }
+    return NULL;
+}
+
+static const struct cfg_cgi *match(const struct request *r, size_t *end)
+{
+    const char *path = r->path;
+    size_t start = r->loc->prefix_len <= r->path_len ? r->loc->prefix_len : r->path_len;
+    while (start > 0 && path[start - 1] != '/')
+        start--; /* the segment the prefix ends in */
+    for (size_t i = start; i < r->path_len;) {
+        const char *slash = memchr(path + i, '/', r->path_len - i);
+        size_t seg_end = slash ? (size_t)(slash - path) : r->path_len;
+        const struct cfg_cgi *c = ext_of(r->loc, path + i, seg_end - i);
+        if (c) {
+            *end = seg_end;
+            return c;
+        }
+        i = seg_end + 1;
+    }
+    return NULL;
+}
+
+size_t cgi_script_match(const struct request *r)
+{
+    size_t end = 0;
+    return match(r, &end) ? end : 0;
+}
+
+int cgi_script_resolve(const struct request *r, size_t end, struct cgi_script *s)
+{
+    size_t tmp;
+    const struct cfg_cgi *c = match(r, &tmp);
+    const struct cfg_location *loc = r->loc;
+    const char *rel = request_rel_path(r);
+    size_t rel_len = (size_t)(r->path + end - rel);
+    if (!c || rel > r->path + end || rel_len == 0)
+        return 404;
+    char rel_script[PATH_MAX];
+    memcpy(rel_script, rel, rel_len);
+    rel_script[rel_len] = '\0';
+    int fd = fs_open_beneath(loc->root, rel_script, O_RDONLY);
+    if (fd < 0)
+        return errno == ENOENT || errno == ENOTDIR ? 404 : 403;
+    struct stat st;
+    int rc = fstat(fd, &st);
+    close(fd);
+    if (rc < 0 || !S_ISREG(st.st_mode))
+        return 403;
+    bool self = c->interpreter[0] == '\0';
+    if (self && !(st.st_mode & 0111))
+        return 403;
+    if (snprintf(s->filename, sizeof(s->filename), "%s/%s", loc->root, rel_script) >=
+            (int)sizeof(s->filename) ||
+        snprintf(s->name, sizeof(s->name), "%.*s", (int)end, r->path) >= (int)sizeof(s->name))
+        return 414;
+    memcpy(s->dir, s->filename, sizeof(s->dir));
+    *strrchr(s->dir, '/') = '\0';
+    s->path_info = r->path + end;
+    s->argv[0] = self ? s->filename : c->interpreter;
+    s->argv[1] = self ? NULL : s->filename;
+    s->argv[2] = NULL;
+    return 200;
+}
+
+static unsigned port_of(const struct sockaddr_storage *ss)
+{
+    if (ss->ss_family == AF_INET6)
+        return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+    return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+}
+
+static void addr_of(const struct sockaddr_storage *ss, char *out, size_t cap)
+{
+    const void *a = ss->ss_family == AF_INET6
+                        ? (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr
+                        : (const void *)&((const struct sockaddr_in *)ss)->sin_addr;
+    if (!inet_ntop(ss->ss_family, a, out, (socklen_t)cap))
+        snprintf(out, cap, "-");
+}
+
+/* Host without its port ("[v6]:80" keeps the brackets' content). */
+static void server_name(const struct request *r, const struct cfg_listener *l, char *out,
+                        size_t cap)
+{
+    struct str h = r->head.host;
+    if (h.len == 0) {
+        addr_of(&l->addr, out, cap);
+        return;
+    }
+    size_t n = h.len;
+    if (h.p[0] == '[') {
+        const char *close = memchr(h.p, ']', h.len);
+        n = close ? (size_t)(close - h.p + 1) : h.len;
+    } else {
+        const char *colon = memchr(h.p, ':', h.len);
+        if (colon)
+            n = (size_t)(colon - h.p);
+    }
+    snprintf(out, cap, "%.*s", (int)n, h.p);
+}
+
+char **cgi_script_env(const struct cgi_script *s, const struct request *r,
+                      int64_t content_length)
+{
+    const struct conn *c = r->conn;
+    const struct cfg_listener *l = c->listener;
+    char remote[64], name[256];
+    addr_of(&c->peer, remote, sizeof(remote));
+    server_name(r, l, name, sizeof(name));
+    struct cgi_env_input in = {
+        .head = &r->head,
+        .script_name = s->name,
+        .script_filename = s->filename,
+        .path_info = s->path_info,
+        .document_root = r->loc->root,
+        .server_name = name,
+        .server_port = port_of(&l->addr),
+        .remote_addr = remote,
+        .remote_port = port_of(&c->peer),
+        .content_length = content_length,
+    };
+    return cgi_env_build(&in);
+}
