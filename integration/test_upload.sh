@@ -655,10 +655,12 @@ else
 fi
 
 # -------------------------------------- boundaries split across reads, binary
+LAST_REQ="upl.py split (raw multipart POSTs)"
 ST=$(py split --path /up/split/ --dir "$UP/split" --delay 0.004)
 check_match "the same multipart body cut at every offset around delimiters and heads, in random pieces and byte by byte: all stored exactly" \
     '^requests [0-9]+ failed 0$' "$ST"
 check_eq "split uploads leave nothing else in the folder" "" "$(ls -A "$UP/split")"
+LAST_REQ="upl.py bigsplit"
 ST=$(py bigsplit --path /up/split/ --dir "$UP/split")
 check_eq "1 MiB of random binary in 3 parts, sent in random pieces: stored exactly" ok "$ST"
 
@@ -767,6 +769,7 @@ http -H 'Content-Type: application/octet-stream' --data-binary "@$T/4096.bin" "$
 expect_status "raw POST of exactly body_size -> 201" 201
 http -H 'Content-Type: application/octet-stream' --data-binary "@$T/4097.bin" "$U/small/overpost.bin"
 expect_status "raw POST of body_size + 1 -> 413" 413
+LAST_REQ="upl.py mpsize (multipart POST of an exact size)"
 read -r st n <<<"$(py mpsize --path /small/ --total 4096)"
 check_eq "multipart body of exactly body_size -> 201" 201 "$st"
 check_eq "... its part stored ($n bytes, exact.bin taken -> exact-1.bin)" "$n" "$(stat -c %s "$SM/exact-1.bin" 2>/dev/null)"
@@ -784,6 +787,7 @@ check "... and nothing under /up/" "[ ! -e '$UP/early.bin' ]"
 
 # ------------------------------------------------ Expect: 100-continue, raw
 printf 'continue body\n' >"$T/cont.txt"
+LAST_REQ="upl.py expect (raw client, Expect: 100-continue)"
 py expect --method PUT --path /up/exp/c1.txt --body-file "$T/cont.txt" --get /up/exp/c1.txt >"$T/e1"
 check_match "PUT + Expect: the head alone gets 'HTTP/1.1 100 Continue'" '^first 100 ' "$(sed -n 1p "$T/e1")"
 check_eq "... then the body gets 201" "final 201" "$(sed -n 2p "$T/e1")"
@@ -820,6 +824,7 @@ check "curl sees 'HTTP/1.1 100 Continue' and then 201" \
 
 # ---------------------------------------------------- aborted uploads (50)
 A=$UP/abort
+LAST_REQ="upl.py abort/stall, curl --max-time"
 printf 'keep me\n' >"$A/keep.txt"
 printf 'other file\n' >"$A/other.bin"
 touch -d '2021-06-01 12:00:00 UTC' "$A/keep.txt" "$A/other.bin"
@@ -867,6 +872,7 @@ expect_status "the server still serves after the aborts" 200
 
 # --------------------------------------------------- 200 MiB: memory, sha256
 BIG=$T/big.bin
+LAST_REQ=
 head -c 209715200 /dev/urandom >"$BIG"
 want=$(sha256sum <"$BIG" | cut -d' ' -f1)
 BT=$((60 * SLOW))

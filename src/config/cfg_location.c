@@ -1,6 +1,8 @@
 /* Locations: prefix -> settings inherited from the server, handlers
  * (redirect, proxy, status, cgi, upload, autoindex) and the pipeline. */
 #include <stdlib.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -181,13 +183,30 @@ static int load_inherited(struct cfg_ctx *c, const struct cfg_server *s,
     return 0;
 }
 
+/* The folder uploads go to must exist: the root itself for a location
+ * with its own root, else the prefix under the server's root. */
+static int check_upload_dir(struct cfg_ctx *c, const struct cfg_node *k,
+                            const struct cfg_location *loc)
+{
+    char path[PATH_MAX];
+    const char *sub = loc->own_root ? "" : loc->prefix;
+    if (snprintf(path, sizeof(path), "%s%s", loc->root, sub) >= (int)sizeof(path))
+        return cfg_error(c, k, "upload folder path is too long");
+    struct stat st;
+    if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+        return cfg_error(c, k, "upload folder '%s' does not exist or is not a directory", path);
+    return 0;
+}
+
 static int load_handlers(struct cfg_ctx *c, const struct cfg_node *m, struct cfg_location *loc)
 {
     const struct cfg_node *v, *k;
     if ((v = cfg_map_get(m, "autoindex", NULL)) &&
         cfg_get_bool(c, v, "autoindex", &loc->autoindex) < 0)
         return -1;
-    if ((v = cfg_map_get(m, "upload", NULL)) && cfg_get_bool(c, v, "upload", &loc->upload) < 0)
+    if ((v = cfg_map_get(m, "upload", &k)) &&
+        (cfg_get_bool(c, v, "upload", &loc->upload) < 0 ||
+         (loc->upload && check_upload_dir(c, k, loc) < 0)))
         return -1;
     if ((v = cfg_map_get(m, "status", NULL)) && cfg_get_bool(c, v, "status", &loc->status) < 0)
         return -1;

@@ -39,6 +39,15 @@ static inline bool str_case_eq(struct str a, const char *lower, size_t lower_len
     return true;
 }
 
+/* True when s contains the lower-case needle, ASCII case-insensitively. */
+static inline bool str_case_contains(struct str s, const char *lower, size_t n)
+{
+    for (size_t i = 0; n <= s.len && i <= s.len - n; i++)
+        if (str_case_eq(str_make(s.p + i, n), lower, n))
+            return true;
+    return false;
+}
+
 #define STR_EQ(s, lit) str_eq((s), (lit), sizeof(lit) - 1)
 #define STR_CASE_EQ(s, lit) str_case_eq((s), (lit), sizeof(lit) - 1)
 

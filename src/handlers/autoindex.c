@@ -263,20 +263,11 @@ static void render_html(struct out *o, const struct request *r, const struct lis
 
 /* ---- format choice ---- */
 
-static bool contains_nocase(struct str s, const char *lower)
-{
-    size_t n = strlen(lower);
-    for (size_t i = 0; i + n <= s.len; i++)
-        if (str_case_eq(str_make(s.p + i, n), lower, n))
-            return true;
-    return false;
-}
-
 /* Accept names application/json, or one query parameter is format=json. */
 static bool wants_json(const struct request *r)
 {
     const struct http_header *accept = http_find_header(&r->head, "accept", 6);
-    if (accept && contains_nocase(accept->value, "application/json"))
+    if (accept && str_case_contains(accept->value, "application/json", 16))
         return true;
     const char *q = r->head.query.p, *end = q + r->head.query.len;
     while (q && q < end) {

@@ -10,7 +10,7 @@
 static bool wants_json(const struct request *r)
 {
     const struct http_header *h = http_find_header(&r->head, "accept", 6);
-    return h && memmem(h->value.p, h->value.len, "application/json", 16);
+    return h && str_case_contains(h->value, "application/json", 16);
 }
 
 /* The URL of a stored file: the request path for a single-file upload,

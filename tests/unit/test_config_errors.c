@@ -157,6 +157,8 @@ static const struct err_case cases[] = {
      "6:15: root '@DATA@/sites/gone' does not exist (@DATA@/sites/gone)"},
     {"missing_error_page", SRV "    error_pages:\n      404: /errors/missing.html\n",
      "5:12: error page file '@DATA@/sites/default/errors/missing.html' does not exist"},
+    {"upload_dir_missing", SRV "    locations:\n      /nope/:\n        upload: true\n",
+     "6:9: upload folder '@DATA@/sites/default/nope/' does not exist or is not a directory"},
     {"error_page_dir", SRV "    error_pages: {404: /errors}\n",
      "4:24: error page file '@DATA@/sites/default/errors' is not a regular file"},
     {"error_page_status", SRV "    error_pages: {200: /index.html}\n",

@@ -1,0 +1,4 @@
+#!/bin/sh
+# Local redirect: the server answers with /hello.txt itself.
+echo 'Location: /hello.txt'
+echo
