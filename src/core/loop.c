@@ -15,6 +15,7 @@ int loop_init(struct loop *l)
     if (l->epfd < 0)
         return -1;
     l->stop = false;
+    l->wakeups = 0;
     l->now_wall = 0;
     l->date[0] = '\0';
     l->after_events = NULL;
@@ -98,6 +99,7 @@ void loop_run_once(struct loop *l, int max_wait_ms)
 {
     struct epoll_event evs[LOOP_MAX_EVENTS];
     int n = epoll_wait(l->epfd, evs, LOOP_MAX_EVENTS, next_wait(l, max_wait_ms));
+    l->wakeups++;
     loop_update_time(l);
     for (int i = 0; i < n; i++) {
         struct io_watcher *w = evs[i].data.ptr;

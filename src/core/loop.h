@@ -24,6 +24,7 @@ struct loop {
     int epfd;
     bool stop;
     uint64_t now_ms;   /* monotonic, updated each wake-up */
+    uint64_t wakeups;  /* incremented each wake-up: what "now" a cache may trust */
     time_t now_wall;   /* wall clock seconds, updated each wake-up */
     char date[32];     /* IMF-fixdate of now_wall, refreshed once a second */
     struct timer_heap timers;

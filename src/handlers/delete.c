@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "handlers/file_cache.h"
 #include "handlers/fs.h"
 #include "handlers/handler.h"
 #include "handlers/request.h"
@@ -84,6 +85,7 @@ static enum handler_result delete_on_request(struct request *r)
     close(dfd);
     if (status != 204)
         return request_error(r, status);
+    file_cache_files_changed();
     request_set_body(r, 204, "", 0, NULL);
     return HANDLER_DONE;
 }

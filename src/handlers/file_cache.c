@@ -13,6 +13,23 @@
 #define SLOTS 1024 /* at most SLOTS * FILE_CACHE_MAX_FILE bytes: 16 MiB */
 
 static struct file_cache_entry *slots[SLOTS];
+static uint64_t change_epoch;
+
+#define MISS_SLOTS 256
+#define MISS_MAX_REL 200 /* longer paths are not remembered */
+
+static struct miss {
+    unsigned long hash;
+    const char *root;
+    uint64_t wakeup, epoch;
+    int err;
+    char rel[MISS_MAX_REL];
+} misses[MISS_SLOTS];
+
+void file_cache_files_changed(void)
+{
+    change_epoch++;
+}
 
 static unsigned long hash_key(const char *root, const char *rel)
 {
@@ -49,13 +66,17 @@ static void evict(size_t slot)
     file_cache_release(e);
 }
 
-struct file_cache_entry *file_cache_get(const char *root, const char *rel)
+struct file_cache_entry *file_cache_get(const char *root, const char *rel, uint64_t wakeup)
 {
     unsigned long h = hash_key(root, rel);
     size_t slot = h % SLOTS;
     struct file_cache_entry *e = slots[slot];
     if (!e || e->hash != h || e->root != root || strcmp(e->rel, rel) != 0)
         return NULL;
+    if (e->checked == wakeup && e->checked_epoch == change_epoch) {
+        e->refs++;
+        return e;
+    }
     /* The stat may resolve through a symlink swapped since the entry was
      * made: then the identity differs and the caller takes the checked
      * open path again. */
@@ -65,6 +86,8 @@ struct file_cache_entry *file_cache_get(const char *root, const char *rel)
         evict(slot);
         return NULL;
     }
+    e->checked = wakeup;
+    e->checked_epoch = change_epoch;
     e->refs++;
     return e;
 }
@@ -114,6 +137,31 @@ struct file_cache_entry *file_cache_put(const char *root, const char *rel, int f
     e->refs = 2; /* the table's and the caller's */
     slots[slot] = e;
     return e;
+}
+
+int file_cache_missing(const char *root, const char *rel, uint64_t wakeup)
+{
+    unsigned long h = hash_key(root, rel);
+    const struct miss *m = &misses[h % MISS_SLOTS];
+    if (m->err && m->hash == h && m->root == root && m->wakeup == wakeup &&
+        m->epoch == change_epoch && strcmp(m->rel, rel) == 0)
+        return m->err;
+    return 0;
+}
+
+void file_cache_note_missing(const char *root, const char *rel, uint64_t wakeup, int err)
+{
+    size_t len = strlen(rel);
+    if (len >= MISS_MAX_REL)
+        return;
+    unsigned long h = hash_key(root, rel);
+    struct miss *m = &misses[h % MISS_SLOTS];
+    m->hash = h;
+    m->root = root;
+    m->wakeup = wakeup;
+    m->epoch = change_epoch;
+    m->err = err;
+    memcpy(m->rel, rel, len + 1);
 }
 
 void file_cache_clear(void)

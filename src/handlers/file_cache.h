@@ -10,6 +10,7 @@
 #define PORTICO_FILE_CACHE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/stat.h>
 
 #include "http/http_date.h"
@@ -29,18 +30,34 @@ struct file_cache_entry {
     char last_modified[HTTP_DATE_LEN + 1];
     char etag[HTTP_ETAG_MAX];
     unsigned refs;  /* responses sending it, plus one while in the table */
+    uint64_t checked; /* the loop wake-up of the last stat */
+    uint64_t checked_epoch; /* ... and the change epoch then */
     char *data;
 };
 
 /* The entry for rel under root if the file on disk is still the one
- * cached, with a reference taken; NULL otherwise. */
-struct file_cache_entry *file_cache_get(const char *root, const char *rel);
+ * cached, with a reference taken; NULL otherwise. An entry is checked
+ * against the disk once per loop wake-up (`wakeup`): requests answered in
+ * the same batch of events share one stat, as h2o's file cache shares one
+ * open. */
+struct file_cache_entry *file_cache_get(const char *root, const char *rel, uint64_t wakeup);
 
 /* Caches the regular file open as fd (its stat in st) and returns it with
  * a reference taken, or NULL when it is too large or cannot be read (the
  * caller then sends it from the fd). */
 struct file_cache_entry *file_cache_put(const char *root, const char *rel, int fd,
                                         const struct stat *st, const char *content_type);
+
+/* Misses are remembered for the rest of a wake-up too: a burst of
+ * requests for a missing path costs one failed open. file_cache_missing
+ * returns the errno of a miss noted in this wake-up (and change epoch), or
+ * 0 when none is known. */
+int file_cache_missing(const char *root, const char *rel, uint64_t wakeup);
+void file_cache_note_missing(const char *root, const char *rel, uint64_t wakeup, int err);
+
+/* This worker changed files (an upload, a delete): entries are checked
+ * against the disk again even within the current wake-up. */
+void file_cache_files_changed(void);
 
 /* Drops a reference taken by get or put. */
 void file_cache_release(struct file_cache_entry *e);

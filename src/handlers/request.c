@@ -186,6 +186,27 @@ static const struct cfg_error_page *find_error_page(const struct request *r, int
     return NULL;
 }
 
+/* The built-in page of a status, made once per worker and kept. */
+static const char *builtin_page(int status, size_t *len)
+{
+    static char *pages[600];
+    static size_t lens[600];
+    static char fallback[256];
+    if (status >= 100 && status < 600 && pages[status]) {
+        *len = lens[status];
+        return pages[status];
+    }
+    const char *reason = http_status_reason(status);
+    const char *fmt = "<!DOCTYPE html>\n<html><head><title>%d %s</title></head>\n"
+                      "<body><h1>%d %s</h1><hr><p>portico</p></body></html>\n";
+    int n = snprintf(fallback, sizeof(fallback), fmt, status, reason, status, reason);
+    *len = n > 0 ? (size_t)n : 0;
+    if (status < 100 || status >= 600 || !(pages[status] = strdup(fallback)))
+        return fallback;
+    lens[status] = *len;
+    return pages[status];
+}
+
 /* Gives an error or redirect response its body: the configured page with
  * the original status, else a small built-in page. */
 static void make_status_body(struct request *r)
@@ -203,15 +224,9 @@ static void make_status_body(struct request *r)
             close(fd);
         log_err("error page %s for %d: %s", page->path, status, strerror(errno));
     }
-    const char *reason = http_status_reason(status);
-    int n = snprintf(r->body_buf, sizeof(r->body_buf),
-                     "<!DOCTYPE html>\n<html><head><title>%d %s</title></head>\n"
-                     "<body><h1>%d %s</h1><hr><p>portico</p></body></html>\n",
-                     status, reason, status, reason);
-    r->res.body = r->body_buf;
-    r->res.body_len = n > 0 ? (size_t)n : 0;
-    r->res.content_length = (int64_t)r->res.body_len;
-    r->res.content_type = "text/html; charset=utf-8";
+    size_t len;
+    const char *builtin = builtin_page(status, &len);
+    request_set_body(r, status, builtin, len, "text/html; charset=utf-8");
 }
 
 /* ---- response ---- */

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/worker.h"
 #include "handlers/handler.h"
 #include "handlers/file_cache.h"
 #include "handlers/fs.h"
@@ -22,6 +23,11 @@ static enum handler_result open_failed(struct request *r)
     if (errno == ENOENT || errno == ENOTDIR || errno == ENAMETOOLONG)
         return HANDLER_DECLINED; /* nothing takes it: 404 */
     return request_error(r, 403);
+}
+
+static uint64_t wakeup_of(const struct request *r)
+{
+    return r->conn->worker->loop.wakeups;
 }
 
 static const char *mime_of(const struct request *r, const char *name)
@@ -137,7 +143,7 @@ static enum handler_result serve_index(struct request *r, const char *rel)
         int n = snprintf(path, sizeof(path), "%s%s%s", rel, *rel ? "/" : "", loc->index[i]);
         if (n < 0 || (size_t)n >= sizeof(path))
             continue;
-        struct file_cache_entry *e = file_cache_get(loc->root, path);
+        struct file_cache_entry *e = file_cache_get(loc->root, path, wakeup_of(r));
         if (e)
             return serve_cached(r, e);
         int fd = fs_open_beneath(loc->root, path, O_RDONLY);
@@ -161,12 +167,21 @@ static enum handler_result static_on_request(struct request *r)
     if (m != HTTP_GET && m != HTTP_HEAD)
         return HANDLER_DECLINED;
     const char *rel = request_rel_path(r);
-    struct file_cache_entry *e = file_cache_get(r->loc->root, rel);
+    const char *root = r->loc->root;
+    struct file_cache_entry *e = file_cache_get(root, rel, wakeup_of(r));
     if (e)
         return serve_cached(r, e);
-    int fd = fs_open_beneath(r->loc->root, rel, O_RDONLY | O_NONBLOCK);
-    if (fd < 0)
+    int missing = file_cache_missing(root, rel, wakeup_of(r));
+    if (missing) {
+        errno = missing;
         return open_failed(r);
+    }
+    int fd = fs_open_beneath(root, rel, O_RDONLY | O_NONBLOCK);
+    if (fd < 0) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            file_cache_note_missing(root, rel, wakeup_of(r), errno);
+        return open_failed(r);
+    }
     struct stat st;
     if (fstat(fd, &st) < 0) {
         close(fd);

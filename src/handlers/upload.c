@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "handlers/file_cache.h"
 #include "handlers/fs.h"
 #include "handlers/handler.h"
 #include "handlers/request.h"
@@ -221,6 +222,7 @@ static void sink_finish(struct request *r)
             return;
         }
     }
+    file_cache_files_changed();
     if (u->is_put && u->existed)
         status = 204;
     upload_reply(r, status, u->files, u->n_files);
