@@ -4,7 +4,7 @@
 # Extra packages may be named as arguments (e.g. the benchmark's peers).
 set -eu
 
-need="gcc make pkg-config libyaml-dev libcmocka-dev curl jq $*"
+need="gcc make pkg-config libyaml-dev libcmocka-dev curl jq python3 php-cgi $*"
 missing=""
 for p in $need; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
