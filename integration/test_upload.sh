@@ -496,7 +496,8 @@ expect_body "HTML: escaped name" '&lt;i&gt;&amp;'
 expect_no_body "HTML: no raw <i>" '<i>'
 expect_body "HTML: link to the file with a space, percent-encoded" 'href="/up/mp/a%20b.txt"'
 expect_header_re "Location percent-encodes the first name" Location '^/up/mp/%3Ci%3E%26'
-stored_spec=$(cd "$UP/mp" && ls | grep -F '<i>&' | head -1)
+stored_spec=
+for f in "$UP/mp/"*'<i>&'*; do [ -e "$f" ] && stored_spec=$(basename "$f"); done
 check "the name with specials is stored as one file in the folder" "[ -n '$stored_spec' ] && cmp '$T/spec.txt' '$UP/mp/$stored_spec'"
 check "a b.txt stored" cmp "$T/a.txt" "$UP/mp/a b.txt"
 
@@ -637,10 +638,11 @@ jq_ok "README -> README-1" '.files[0].name == "README-1"'
 jq_ok "arch.tar.gz -> arch.tar-1.gz (before the last extension)" '.files[1].name == "arch.tar-1.gz"'
 jq_ok ".env -> .env-1" '.files[2].name == ".env-1"'
 jq_ok "the same new name twice in one request -> fresh.txt, fresh-1.txt" '[.files[3,4].name] == ["fresh.txt","fresh-1.txt"]'
+bad=
 for f in a-1.txt a-2.txt a-3.txt README-1 arch.tar-1.gz .env-1 fresh.txt fresh-1.txt; do
-    [ "$(cat "$E/$f" 2>/dev/null)" = "new a" ] || fail "suffixed file $f holds the new data" "$(cat "$E/$f" 2>&1 | head -c 60)"
+    [ "$(cat "$E/$f" 2>/dev/null)" = "new a" ] || bad="$bad $f"
 done
-pass "the suffixed files hold the new data"
+check_eq "the suffixed files hold the new data" "" "$bad"
 check_eq "the existing files are untouched (inode, size, mtime, content)" "$orig" \
     "$(state "$E" | grep -E '^(a\.txt|README|arch\.tar\.gz|\.env) |  \./(a\.txt|README|arch\.tar\.gz|\.env)$')"
 # a name already at the length limit still gets a free variant
@@ -782,7 +784,6 @@ check "chunked raw POST stored byte for byte" cmp "$T/ch.bin" "$UP/chpost.bin"
 # /small/ has body_size 4k.
 head -c 4096 /dev/urandom >"$T/4096.bin"
 head -c 4097 /dev/urandom >"$T/4097.bin"
-sm_before=$(ls -A "$SM" | sort | tr '\n' ' ')
 http -T "$T/4096.bin" "$U/small/exact.bin"
 expect_status "PUT of exactly body_size (4096) -> 201" 201
 check "4096 bytes stored" cmp "$T/4096.bin" "$SM/exact.bin"

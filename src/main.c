@@ -12,7 +12,8 @@
 
 #include "config/config.h"
 #include "core/child.h"
-#include "core/listener.h"
+#include "core/master.h"
+#include "core/stats_board.h"
 #include "core/log.h"
 #include "core/worker.h"
 #include "handlers/handler.h"
@@ -48,7 +49,7 @@ static void on_signal(struct io_watcher *io, uint32_t events)
         switch (si.ssi_signo) {
         case SIGTERM:
         case SIGINT:
-            log_info("signal %u: shutting down", si.ssi_signo);
+            /* From the master: stop or reload. Finish what is in flight. */
             worker_shutdown(s->worker, SHUTDOWN_GRACE_MS);
             break;
         case SIGUSR1:
@@ -58,8 +59,7 @@ static void on_signal(struct io_watcher *io, uint32_t events)
             child_reap();
             break;
         default:
-            log_info("signal %u ignored for now", si.ssi_signo);
-            break;
+            break; /* SIGHUP is the master's */
         }
     }
 }
@@ -83,24 +83,6 @@ static int setup_signals(struct signals *s, struct worker *w)
     return loop_add(&w->loop, &s->io, EPOLLIN);
 }
 
-static int open_listeners(const struct config *cfg, struct worker *w)
-{
-    for (size_t i = 0; i < cfg->n_listeners; i++) {
-        const struct cfg_listener *l = &cfg->listeners[i];
-        int fd = listener_open((const struct sockaddr *)&l->addr, l->addrlen);
-        if (fd < 0) {
-            log_err("cannot listen on %s: %s", l->text, strerror(errno));
-            fprintf(stderr, "portico: cannot listen on %s: %s\n", l->text, strerror(errno));
-            return -1;
-        }
-        if (worker_add_listener(w, fd, l, l->default_server->timeouts.header_ms) < 0) {
-            close(fd);
-            return -1;
-        }
-    }
-    return 0;
-}
-
 static size_t read_buffer_size(const struct config *cfg)
 {
     uint64_t max = 0;
@@ -119,41 +101,61 @@ static int write_pid_file(const char *path)
     return fclose(f);
 }
 
-static int serve(struct config *cfg)
+/* One worker process: its own loop on the sockets the master made. */
+static int run_worker(struct config *cfg, const int *fds, int slot)
 {
-    if (log_open_error(cfg->error_log, (enum log_lvl)cfg->log_level) < 0 ||
-        log_open_access(cfg->access_log) < 0) {
-        fprintf(stderr, "portico: cannot open log: %s\n", strerror(errno));
-        return 1;
-    }
-    signal(SIGPIPE, SIG_IGN);
     /* Orphans of CGI scripts are reparented to us and reaped like our own. */
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     struct worker w;
     if (worker_init(&w, read_buffer_size(cfg), sizeof(struct request), cfg->limits.connections) < 0) {
-        fprintf(stderr, "portico: %s\n", strerror(errno));
+        log_err("worker: %s", strerror(errno));
         return 1;
+    }
+    if (stats_board && slot >= 0) {
+        w.stats = &stats_board->slots[slot];
+        w.stats->started = stats_board->started;
     }
     w.proto = &request_proto;
     w.on_accept = request_on_accept;
     request_config = cfg;
     struct signals sig;
     int status = 1;
-    if (open_listeners(cfg, &w) < 0 || setup_signals(&sig, &w) < 0)
+    for (size_t i = 0; i < cfg->n_listeners; i++) {
+        const struct cfg_listener *l = &cfg->listeners[i];
+        if (worker_add_listener(&w, fds[i], l, l->default_server->timeouts.header_ms) < 0)
+            goto out;
+    }
+    if (setup_signals(&sig, &w) < 0)
         goto out;
-    if (cfg->pid_file && write_pid_file(cfg->pid_file) < 0)
-        log_warn("pid file %s: %s", cfg->pid_file, strerror(errno));
-    for (size_t i = 0; i < cfg->n_listeners; i++)
-        log_info("portico/%s listening on http://%s/", PORTICO_VERSION, cfg->listeners[i].text);
     worker_run(&w);
     status = 0;
     loop_del(&w.loop, &sig.io);
     close(sig.io.fd);
-    if (cfg->pid_file)
-        unlink(cfg->pid_file);
 out:
     worker_free(&w);
     handlers_destroy();
+    log_close();
+    return status;
+}
+
+static int serve(struct config *cfg, const char *path)
+{
+    if (log_open_error(cfg->error_log, (enum log_lvl)cfg->log_level) < 0 ||
+        log_open_access(cfg->access_log) < 0) {
+        fprintf(stderr, "portico: cannot open log: %s\n", strerror(errno));
+        cfg_free(cfg);
+        return 1;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    char *pid_file = cfg->pid_file ? strdup(cfg->pid_file) : NULL;
+    if (pid_file && write_pid_file(pid_file) < 0)
+        log_warn("pid file %s: %s", pid_file, strerror(errno));
+    int status = master_run(cfg, path, run_worker);
+    if (status != 0)
+        fprintf(stderr, "portico: cannot start (see the error log)\n");
+    if (pid_file)
+        unlink(pid_file);
+    free(pid_file);
     log_close();
     return status;
 }
@@ -185,14 +187,11 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < cfg->n_warnings; i++)
         fprintf(stderr, "%s\n", cfg->warnings[i]);
-    int status = 0;
-    if (test_only) {
-        if (dump)
-            cfg_dump(cfg, stdout);
-        printf("configuration OK\n");
-    } else {
-        status = serve(cfg);
-    }
+    if (!test_only)
+        return serve(cfg, path); /* the master owns cfg from here */
+    if (dump)
+        cfg_dump(cfg, stdout);
+    printf("configuration OK\n");
     cfg_free(cfg);
-    return status;
+    return 0;
 }

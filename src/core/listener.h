@@ -7,9 +7,11 @@
 #define LISTEN_BACKLOG 511
 
 /* Opens a non-blocking, close-on-exec TCP socket bound to addr and
- * listening with LISTEN_BACKLOG (SO_REUSEADDR; IPv6 sockets are v6-only so
- * that "[::]:80" and "0.0.0.0:80" can both be bound). Returns the fd, or
- * -1 with errno. */
+ * listening with LISTEN_BACKLOG (SO_REUSEADDR and SO_REUSEPORT, so that
+ * each worker gets a socket of its own on the same address and the kernel
+ * spreads connections over them; IPv6 sockets are v6-only so that
+ * "[::]:80" and "0.0.0.0:80" can both be bound). Returns the fd, or -1
+ * with errno. */
 int listener_open(const struct sockaddr *addr, socklen_t len);
 
 #endif

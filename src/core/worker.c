@@ -115,7 +115,7 @@ static struct conn *conn_new(struct worker *w, int fd, struct worker_listener *w
     if (w->conns)
         w->conns->prev = c;
     w->conns = c;
-    w->stats.active++;
+    w->stats->active++;
     return c;
 }
 
@@ -150,7 +150,7 @@ static void accept_ready(struct io_watcher *io, uint32_t events)
         memcpy(&c->peer, &peer, len);
         c->peer_len = len;
         conn_set_timer(c, wl->header_timeout_ms);
-        if (w->stats.active >= w->max_conns)
+        if (w->stats->active >= w->max_conns)
             set_accepting(w, false);
         w->on_accept(c);
     }
@@ -164,7 +164,7 @@ static void free_closed(struct loop *l)
         w->closed = c->next;
         free(c);
     }
-    if (!w->accepting && !w->stopping && w->stats.active < w->max_conns)
+    if (!w->accepting && !w->stopping && w->stats->active < w->max_conns)
         set_accepting(w, true);
 }
 
@@ -179,7 +179,7 @@ void worker_conn_closed(struct worker *w, struct conn *c)
     c->prev = NULL;
     c->next = w->closed;
     w->closed = c;
-    w->stats.active--;
+    w->stats->active--;
 }
 
 int worker_init(struct worker *w, size_t rbuf_size, size_t block_size, size_t max_conns)
@@ -188,7 +188,8 @@ int worker_init(struct worker *w, size_t rbuf_size, size_t block_size, size_t ma
     if (loop_init(&w->loop) < 0)
         return -1;
     w->loop.data = w;
-    w->stats.started = w->loop.now_wall;
+    w->stats = &w->own_stats;
+    w->stats->started = w->loop.now_wall;
     w->loop.after_events = free_closed;
     bufpool_init(&w->rbufs, rbuf_size, POOL_KEEP);
     bufpool_init(&w->blocks, block_size, POOL_KEEP);

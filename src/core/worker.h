@@ -39,7 +39,8 @@ struct worker {
 
     struct conn *conns;  /* open connections */
     struct conn *closed; /* closed during this batch, freed after it */
-    struct worker_stats stats;
+    struct worker_stats *stats; /* a slot of the shared board, else own_stats */
+    struct worker_stats own_stats;
     bool stopping;
     uint64_t stop_deadline_ms;
 };

@@ -71,7 +71,7 @@ static struct request *request_new(struct conn *c)
     r->res.owned = NULL;
     r->res.content_length = -1;
     c->proto_data = r;
-    c->worker->stats.reading++;
+    c->worker->stats->reading++;
     return r;
 }
 
@@ -266,8 +266,8 @@ static void queue_head(struct request *r)
         head_len = http_response_head_write(r->head_buf, sizeof(r->head_buf), &h);
     }
     conn_queue_mem(c, r->head_buf, head_len);
-    c->worker->stats.reading--;
-    c->worker->stats.writing++;
+    c->worker->stats->reading--;
+    c->worker->stats->writing++;
 }
 
 void request_respond(struct request *r)
@@ -494,7 +494,7 @@ static void dispatch(struct conn *c)
             }
         }
         if (c->state == CONN_KEEPALIVE) {
-            c->worker->stats.idle--;
+            c->worker->stats->idle--;
             start_head(c);
         }
         struct request *r = c->proto_data;
@@ -549,8 +549,8 @@ static void proto_on_written(struct conn *c)
         r->async->on_event(r, REQUEST_DRAINED, 0);
         return;
     }
-    c->worker->stats.writing--;
-    c->worker->stats.requests_total++;
+    c->worker->stats->writing--;
+    c->worker->stats->requests_total++;
     c->requests++;
     access_log_write(r);
     bool close_after = r->res.close;
@@ -561,7 +561,7 @@ static void proto_on_written(struct conn *c)
         return;
     }
     c->state = CONN_KEEPALIVE;
-    c->worker->stats.idle++;
+    c->worker->stats->idle++;
     const struct cfg_timeouts *t = timeouts_of(NULL, c);
     conn_set_timer(c, t->keepalive_ms);
     if (conn_pending(c) == 0)
@@ -594,11 +594,11 @@ static void proto_on_close(struct conn *c)
 {
     struct request *r = c->proto_data;
     if (c->state == CONN_KEEPALIVE)
-        c->worker->stats.idle--;
+        c->worker->stats->idle--;
     else if (c->state == CONN_WRITE)
-        c->worker->stats.writing--;
+        c->worker->stats->writing--;
     else if (r)
-        c->worker->stats.reading--;
+        c->worker->stats->reading--;
     request_free(c);
 }
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "core/stats_board.h"
 #include "core/worker.h"
 #include "handlers/handler.h"
 #include "handlers/request.h"
@@ -22,11 +23,16 @@ struct status_counters {
     uint64_t active, reading, writing, idle;
 };
 
-/* Reads the counters. Today they are this worker's own; summing over the
- * worker processes (shared memory) belongs here and nowhere else. */
+/* Reads the counters: summed over every worker process from the shared
+ * board, or this worker's own when it runs alone. */
 static void status_collect(const struct worker *w, struct status_counters *out)
 {
-    const struct worker_stats *s = &w->stats;
+    struct worker_stats sum;
+    const struct worker_stats *s = w->stats;
+    if (stats_board) {
+        stats_board_sum(stats_board, &sum);
+        s = &sum;
+    }
     out->started = s->started;
     out->requests_total = s->requests_total;
     out->active = s->active;

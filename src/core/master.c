@@ -1,0 +1,400 @@
+#include "core/master.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/listener.h"
+#include "core/log.h"
+#include "core/stats_board.h"
+
+/* Workers get this long to finish in-flight requests after SIGTERM (theirs
+ * is 10 s); then the master kills what is left. */
+#define STOP_GRACE_MS 12000
+/* A worker that dies sooner than this after its start is restarted only
+ * after a pause, so that a crash loop does not spin. */
+#define QUICK_DEATH_MS 1000
+#define RESTART_PAUSE_MS 500
+
+struct msock {
+    struct sockaddr_storage addr;
+    socklen_t len;
+    char text[64];
+    int *fds; /* one per worker index */
+    unsigned n;
+};
+
+struct mworker {
+    pid_t pid; /* 0 while waiting to be restarted */
+    unsigned index, gen;
+    int slot;
+    bool retiring;
+    uint64_t started_ms, restart_at_ms;
+};
+
+static struct {
+    struct config *cfg;
+    const char *path;
+    master_worker_fn run;
+    struct msock *socks;
+    size_t n_socks;
+    struct mworker *ws;
+    size_t n_ws;
+    unsigned gen;
+    bool stopping;
+    uint64_t stop_deadline_ms;
+    int sfd;
+} M;
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+unsigned master_worker_count(const struct config *cfg)
+{
+    if (cfg->workers > 0)
+        return (unsigned)cfg->workers;
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+        return (unsigned)CPU_COUNT(&set);
+    return 1;
+}
+
+/* ---- sockets ---- */
+
+static struct msock *sock_for(const struct cfg_listener *l)
+{
+    for (size_t i = 0; i < M.n_socks; i++)
+        if (M.socks[i].len == l->addrlen && memcmp(&M.socks[i].addr, &l->addr, l->addrlen) == 0)
+            return &M.socks[i];
+    struct msock *grown = realloc(M.socks, (M.n_socks + 1) * sizeof(*grown));
+    if (!grown)
+        return NULL;
+    M.socks = grown;
+    struct msock *s = &M.socks[M.n_socks++];
+    memset(s, 0, sizeof(*s));
+    memcpy(&s->addr, &l->addr, l->addrlen);
+    s->len = l->addrlen;
+    memcpy(s->text, l->text, sizeof(s->text));
+    return s;
+}
+
+/* Makes sure every listener of cfg has n sockets. */
+static int prepare_sockets(const struct config *cfg, unsigned n)
+{
+    for (size_t i = 0; i < cfg->n_listeners; i++) {
+        struct msock *s = sock_for(&cfg->listeners[i]);
+        if (!s)
+            return -1;
+        if (s->n >= n)
+            continue;
+        int *fds = realloc(s->fds, n * sizeof(*fds));
+        if (!fds)
+            return -1;
+        s->fds = fds;
+        while (s->n < n) {
+            int fd = listener_open((const struct sockaddr *)&s->addr, s->len);
+            if (fd < 0) {
+                log_err("cannot listen on %s: %s", s->text, strerror(errno));
+                return -1;
+            }
+            s->fds[s->n++] = fd;
+        }
+    }
+    return 0;
+}
+
+/* Closes the sockets of addresses cfg no longer listens on (the workers
+ * that still use them hold their own copies until they exit). */
+static void drop_unused_sockets(const struct config *cfg)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < M.n_socks; i++) {
+        struct msock *s = &M.socks[i];
+        bool used = false;
+        for (size_t j = 0; j < cfg->n_listeners && !used; j++)
+            used = cfg->listeners[j].addrlen == s->len &&
+                   memcmp(&cfg->listeners[j].addr, &s->addr, s->len) == 0;
+        if (used) {
+            M.socks[kept++] = *s;
+            continue;
+        }
+        for (unsigned k = 0; k < s->n; k++)
+            close(s->fds[k]);
+        free(s->fds);
+    }
+    M.n_socks = kept;
+}
+
+static void close_all_sockets(void)
+{
+    for (size_t i = 0; i < M.n_socks; i++) {
+        for (unsigned k = 0; k < M.socks[i].n; k++)
+            close(M.socks[i].fds[k]);
+        free(M.socks[i].fds);
+    }
+    free(M.socks);
+    M.socks = NULL;
+    M.n_socks = 0;
+}
+
+/* ---- workers ---- */
+
+static void child_main(unsigned index, int slot)
+{
+    /* A worker never outlives its master. */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    close(M.sfd);
+    const struct config *cfg = M.cfg;
+    int *fds = calloc(cfg->n_listeners ? cfg->n_listeners : 1, sizeof(*fds));
+    if (!fds)
+        _exit(1);
+    for (size_t i = 0; i < cfg->n_listeners; i++)
+        fds[i] = sock_for(&cfg->listeners[i])->fds[index];
+    int status = M.run(M.cfg, fds, slot);
+    _exit(status);
+}
+
+static int start_worker(struct mworker *w)
+{
+    w->slot = stats_board ? stats_board_take(stats_board) : -1;
+    pid_t pid = fork();
+    if (pid < 0) {
+        log_err("fork: %s", strerror(errno));
+        if (stats_board)
+            stats_board_release(stats_board, w->slot);
+        w->pid = 0;
+        w->restart_at_ms = now_ms() + RESTART_PAUSE_MS;
+        return -1;
+    }
+    if (pid == 0)
+        child_main(w->index, w->slot);
+    w->pid = pid;
+    w->started_ms = now_ms();
+    w->restart_at_ms = 0;
+    return 0;
+}
+
+static int spawn_generation(unsigned n)
+{
+    struct mworker *grown = realloc(M.ws, (M.n_ws + n) * sizeof(*grown));
+    if (!grown)
+        return -1;
+    M.ws = grown;
+    for (unsigned i = 0; i < n; i++) {
+        struct mworker *w = &M.ws[M.n_ws++];
+        memset(w, 0, sizeof(*w));
+        w->index = i;
+        w->gen = M.gen;
+        start_worker(w);
+    }
+    return 0;
+}
+
+static void signal_workers(int sig, bool old_only)
+{
+    for (size_t i = 0; i < M.n_ws; i++)
+        if (M.ws[i].pid > 0 && (!old_only || M.ws[i].gen != M.gen))
+            kill(M.ws[i].pid, sig);
+}
+
+static void remove_worker(size_t i)
+{
+    M.ws[i] = M.ws[--M.n_ws];
+}
+
+static void on_worker_exit(size_t i, int status)
+{
+    struct mworker *w = &M.ws[i];
+    if (stats_board)
+        stats_board_release(stats_board, w->slot);
+    bool expected = M.stopping || w->retiring || w->gen != M.gen;
+    if (WIFSIGNALED(status))
+        log_err("worker %d killed by signal %d", (int)w->pid, WTERMSIG(status));
+    else if (!expected || WEXITSTATUS(status) != 0)
+        log_warn("worker %d exited with status %d", (int)w->pid, WEXITSTATUS(status));
+    if (expected) {
+        remove_worker(i);
+        return;
+    }
+    uint64_t now = now_ms();
+    w->pid = 0;
+    w->restart_at_ms = now - w->started_ms < QUICK_DEATH_MS ? now + RESTART_PAUSE_MS : now;
+}
+
+static void reap(void)
+{
+    for (;;) {
+        int status;
+        pid_t pid = waitpid(-1, &status, WNOHANG);
+        if (pid < 0 && errno == EINTR)
+            continue;
+        if (pid <= 0)
+            return;
+        for (size_t i = 0; i < M.n_ws; i++) {
+            if (M.ws[i].pid == pid) {
+                on_worker_exit(i, status);
+                break;
+            }
+        }
+    }
+}
+
+static void restart_due(void)
+{
+    uint64_t now = now_ms();
+    for (size_t i = 0; i < M.n_ws; i++) {
+        struct mworker *w = &M.ws[i];
+        if (w->pid == 0 && w->restart_at_ms && w->restart_at_ms <= now) {
+            log_warn("starting a new worker %u", w->index);
+            start_worker(w);
+        }
+    }
+}
+
+static bool any_alive(void)
+{
+    for (size_t i = 0; i < M.n_ws; i++)
+        if (M.ws[i].pid > 0)
+            return true;
+    return false;
+}
+
+/* ---- signals ---- */
+
+static void reload(void)
+{
+    char err[1024];
+    struct config *cfg = cfg_load(M.path, err, sizeof(err));
+    if (!cfg) {
+        log_err("reload failed, keeping the running configuration: %s", err);
+        return;
+    }
+    unsigned n = master_worker_count(cfg);
+    if (prepare_sockets(cfg, n) < 0) {
+        log_err("reload failed, keeping the running configuration");
+        cfg_free(cfg);
+        return;
+    }
+    if (log_open_error(cfg->error_log, (enum log_lvl)cfg->log_level) < 0)
+        log_err("reload: cannot open the error log: %s", strerror(errno));
+    if (log_open_access(cfg->access_log) < 0)
+        log_err("reload: cannot open the access log: %s", strerror(errno));
+    struct config *old = M.cfg;
+    M.cfg = cfg;
+    M.gen++;
+    for (size_t i = 0; i < M.n_ws; i++)
+        M.ws[i].retiring = M.ws[i].gen != M.gen;
+    /* Pending restarts of the old generation are no longer wanted. */
+    for (size_t i = M.n_ws; i-- > 0;)
+        if (M.ws[i].retiring && M.ws[i].pid == 0)
+            remove_worker(i);
+    if (stats_board)
+        stats_board->workers = n;
+    spawn_generation(n);
+    signal_workers(SIGTERM, true);
+    drop_unused_sockets(cfg);
+    cfg_free(old);
+    log_info("configuration reloaded: %u workers", n);
+}
+
+static void begin_stop(int sig)
+{
+    if (M.stopping)
+        return;
+    log_info("signal %d: stopping", sig);
+    M.stopping = true;
+    M.stop_deadline_ms = now_ms() + STOP_GRACE_MS;
+    for (size_t i = M.n_ws; i-- > 0;)
+        if (M.ws[i].pid == 0)
+            remove_worker(i);
+    signal_workers(SIGTERM, false);
+    close_all_sockets();
+}
+
+static void handle_signals(void)
+{
+    struct signalfd_siginfo si;
+    while (read(M.sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+        switch (si.ssi_signo) {
+        case SIGCHLD: reap(); break;
+        case SIGTERM:
+        case SIGINT: begin_stop((int)si.ssi_signo); break;
+        case SIGHUP:
+            if (!M.stopping)
+                reload();
+            break;
+        case SIGUSR1:
+            log_reopen();
+            signal_workers(SIGUSR1, false);
+            break;
+        default: break;
+        }
+    }
+}
+
+static int next_timeout(void)
+{
+    uint64_t now = now_ms(), due = UINT64_MAX;
+    if (M.stopping)
+        due = M.stop_deadline_ms;
+    for (size_t i = 0; i < M.n_ws; i++)
+        if (M.ws[i].pid == 0 && M.ws[i].restart_at_ms && M.ws[i].restart_at_ms < due)
+            due = M.ws[i].restart_at_ms;
+    if (due == UINT64_MAX)
+        return -1;
+    return due <= now ? 0 : (int)(due - now);
+}
+
+int master_run(struct config *cfg, const char *config_path, master_worker_fn run_worker)
+{
+    memset(&M, 0, sizeof(M));
+    M.cfg = cfg;
+    M.path = config_path;
+    M.run = run_worker;
+    sigset_t set;
+    sigemptyset(&set);
+    int sigs[] = {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1};
+    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+        sigaddset(&set, sigs[i]);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    M.sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    stats_board = stats_board_create();
+    unsigned n = master_worker_count(cfg);
+    if (M.sfd < 0 || !stats_board || prepare_sockets(cfg, n) < 0) {
+        close_all_sockets();
+        cfg_free(M.cfg);
+        return 1;
+    }
+    stats_board->workers = n;
+    for (size_t i = 0; i < cfg->n_listeners; i++)
+        log_info("portico/%s listening on http://%s/", PORTICO_VERSION, cfg->listeners[i].text);
+    spawn_generation(n);
+    while (!M.stopping || any_alive()) {
+        struct pollfd p = {.fd = M.sfd, .events = POLLIN};
+        poll(&p, 1, next_timeout());
+        handle_signals();
+        restart_due();
+        if (M.stopping && now_ms() >= M.stop_deadline_ms) {
+            signal_workers(SIGKILL, false);
+            M.stop_deadline_ms = UINT64_MAX;
+        }
+    }
+    close_all_sockets();
+    free(M.ws);
+    close(M.sfd);
+    cfg_free(M.cfg);
+    log_info("stopped");
+    return 0;
+}

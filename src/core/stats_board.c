@@ -1,0 +1,57 @@
+#include "core/stats_board.h"
+
+#include <string.h>
+#include <sys/mman.h>
+
+struct stats_board *stats_board;
+
+struct stats_board *stats_board_create(void)
+{
+    void *p = mmap(NULL, sizeof(struct stats_board), PROT_READ | PROT_WRITE,
+                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    struct stats_board *b = p;
+    memset(b, 0, sizeof(*b));
+    b->started = time(NULL);
+    return b;
+}
+
+int stats_board_take(struct stats_board *b)
+{
+    for (int i = 0; i < STATS_BOARD_SLOTS; i++) {
+        if (!b->in_use[i]) {
+            memset(&b->slots[i], 0, sizeof(b->slots[i]));
+            b->slots[i].started = b->started;
+            b->in_use[i] = true;
+            return i;
+        }
+    }
+    return -1;
+}
+
+void stats_board_release(struct stats_board *b, int i)
+{
+    if (i < 0 || i >= STATS_BOARD_SLOTS || !b->in_use[i])
+        return;
+    b->retired_total += b->slots[i].requests_total;
+    memset(&b->slots[i], 0, sizeof(b->slots[i]));
+    b->in_use[i] = false;
+}
+
+void stats_board_sum(const struct stats_board *b, struct worker_stats *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->started = b->started;
+    out->requests_total = b->retired_total;
+    for (int i = 0; i < STATS_BOARD_SLOTS; i++) {
+        if (!b->in_use[i])
+            continue;
+        const struct worker_stats *s = &b->slots[i];
+        out->requests_total += s->requests_total;
+        out->active += s->active;
+        out->reading += s->reading;
+        out->writing += s->writing;
+        out->idle += s->idle;
+    }
+}

@@ -1,0 +1,37 @@
+/* Counters every worker process publishes, in memory shared with the
+ * master and the other workers, so that /status can sum them. Each worker
+ * owns one slot and is its only writer; readers may see a sum that is a
+ * moment old, never a torn counter (aligned 64-bit stores). */
+#ifndef PORTICO_STATS_BOARD_H
+#define PORTICO_STATS_BOARD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "core/worker.h"
+
+#define STATS_BOARD_SLOTS 512
+
+struct stats_board {
+    time_t started;          /* the master's start */
+    unsigned workers;        /* configured worker processes */
+    uint64_t retired_total;  /* requests served by workers that have exited */
+    bool in_use[STATS_BOARD_SLOTS];
+    struct worker_stats slots[STATS_BOARD_SLOTS];
+};
+
+/* Maps the board (shared, anonymous) before any worker is forked; NULL on
+ * failure. */
+struct stats_board *stats_board_create(void);
+/* A free slot for a new worker, zeroed and marked in use; -1 when full. */
+int stats_board_take(struct stats_board *b);
+/* The worker of slot i has exited: its requests move to retired_total. */
+void stats_board_release(struct stats_board *b, int i);
+/* Sums every slot in use (plus retired requests) into out. */
+void stats_board_sum(const struct stats_board *b, struct worker_stats *out);
+
+/* The board of this process tree, NULL when there is none (tests). */
+extern struct stats_board *stats_board;
+
+#endif
