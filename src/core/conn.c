@@ -25,15 +25,24 @@ ssize_t conn_read(struct conn *c)
     if (c->rpos == c->rlen)
         c->rpos = c->rlen = 0;
     size_t room = pool->size - c->rlen;
-    if (room == 0 || !c->readable)
+    if (room == 0)
+        return 0;
+    ssize_t n = conn_recv(c, c->rbuf + c->rlen, room);
+    if (n > 0)
+        c->rlen += (size_t)n;
+    return n;
+}
+
+ssize_t conn_recv(struct conn *c, char *buf, size_t len)
+{
+    if (!c->readable || len == 0)
         return 0;
     for (;;) {
-        ssize_t n = recv(c->io.fd, c->rbuf + c->rlen, room, 0);
+        ssize_t n = recv(c->io.fd, buf, len, 0);
         if (n > 0) {
             /* A short read drained the socket: the next byte brings a new edge. */
-            if ((size_t)n < room && !c->rdhup)
+            if ((size_t)n < len && !c->rdhup)
                 c->readable = false;
-            c->rlen += (size_t)n;
             return n;
         }
         if (n == 0) {

@@ -88,6 +88,10 @@ struct conn {
  * an orderly close). Does nothing once the buffer is full. */
 ssize_t conn_read(struct conn *c);
 
+/* Reads into a buffer of the caller's (a large request body), with the
+ * same bookkeeping and results as conn_read. */
+ssize_t conn_recv(struct conn *c, char *buf, size_t len);
+
 /* Bytes buffered and not yet consumed by the protocol. */
 static inline size_t conn_pending(const struct conn *c)
 {

@@ -55,6 +55,8 @@ static struct request *request_new(struct conn *c)
     r->start_ms = c->worker->loop.now_ms;
     r->has_body = false;
     r->sink = NULL;
+    r->big = NULL;
+    r->big_pos = r->big_len = 0;
     r->handler_data = NULL;
     r->continue_pending = false;
     r->redirects = 0;
@@ -88,6 +90,7 @@ static void request_free(struct conn *c)
         close(r->res.file_fd);
     file_cache_release(r->res.cached);
     free(r->res.owned);
+    free(r->big);
     c->proto_data = NULL;
     bufpool_put(&c->worker->blocks, r);
 }

@@ -38,6 +38,7 @@ struct body_sink {
 #define REQUEST_EXTRA_BUF 4096
 #define REQUEST_BODY_BUF 1024
 #define REQUEST_MAX_REDIRECTS 5
+#define REQUEST_BIG_BODY_BUF (128 * 1024)
 
 struct response {
     int status;
@@ -79,6 +80,8 @@ struct request {
     unsigned redirects;       /* internal redirects so far */
     char redirect_target[1024];
     struct http_chunked chunked;
+    char *big;                /* REQUEST_BIG_BODY_BUF for a long body, or NULL */
+    size_t big_pos, big_len;  /* its undelivered bytes */
     bool dir_no_index;        /* static found a directory without index */
     struct response res;
     const struct handler *async; /* the handler that answered HANDLER_ASYNC */
