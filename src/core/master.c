@@ -297,7 +297,8 @@ static void reload(void)
         log_err("reload: cannot open the error log: %s", strerror(errno));
     if (log_open_access(cfg->access_log) < 0)
         log_err("reload: cannot open the access log: %s", strerror(errno));
-    struct config *old = M.cfg;
+    /* Freed before the new workers fork, so they carry no copy of it. */
+    cfg_free(M.cfg);
     M.cfg = cfg;
     M.gen++;
     for (size_t i = 0; i < M.n_ws; i++)
@@ -311,7 +312,6 @@ static void reload(void)
     spawn_generation(n);
     signal_workers(SIGTERM, true);
     drop_unused_sockets(cfg);
-    cfg_free(old);
     log_info("configuration reloaded: %u workers", n);
 }
 
