@@ -36,15 +36,21 @@ unsigned child_count(void)
     return n_watched;
 }
 
-void child_reap(void)
+pid_t child_wait_any(int *status)
 {
     for (;;) {
-        int status;
-        pid_t pid = waitpid(-1, &status, WNOHANG);
+        pid_t pid = waitpid(-1, status, WNOHANG);
         if (pid < 0 && errno == EINTR)
             continue;
-        if (pid <= 0)
-            return;
+        return pid > 0 ? pid : 0;
+    }
+}
+
+void child_reap(void)
+{
+    int status;
+    pid_t pid;
+    while ((pid = child_wait_any(&status)) > 0) {
         for (struct child_watch *w = watched; w; w = w->next) {
             if (w->pid == pid) {
                 child_watch_remove(w);

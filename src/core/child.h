@@ -23,6 +23,11 @@ void child_watch_add(struct child_watch *w);
 void child_watch_remove(struct child_watch *w);
 /* Reaps every exited child. */
 void child_reap(void);
+/* Reaps one exited child of this process, whoever it belongs to, without
+ * blocking (waitpid(-1, WNOHANG), retried on EINTR). Returns its pid with
+ * its wait status in *status, or 0 when no child has exited (or there is
+ * none). Used by child_reap and by the master for its workers. */
+pid_t child_wait_any(int *status);
 /* Children watched now. */
 unsigned child_count(void);
 

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/child.h"
 #include "core/listener.h"
 #include "core/log.h"
 #include "core/stats_board.h"
@@ -241,13 +242,9 @@ static void on_worker_exit(size_t i, int status)
 
 static void reap(void)
 {
-    for (;;) {
-        int status;
-        pid_t pid = waitpid(-1, &status, WNOHANG);
-        if (pid < 0 && errno == EINTR)
-            continue;
-        if (pid <= 0)
-            return;
+    int status;
+    pid_t pid;
+    while ((pid = child_wait_any(&status)) > 0) {
         for (size_t i = 0; i < M.n_ws; i++) {
             if (M.ws[i].pid == pid) {
                 on_worker_exit(i, status);

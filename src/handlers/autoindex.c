@@ -4,26 +4,25 @@
  * has format=json. Dot-files are hidden; directories come first, then
  * names in byte order.
  *
- * The body is rendered twice: once to measure it, once into memory from
- * request_body_alloc of exactly that size, so a directory of any size fits
- * and nothing is copied twice. */
+ * The body is built in one pass in a strbuf, which the request then owns,
+ * so a directory of any size fits. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/strbuf.h"
 #include "handlers/fs.h"
 #include "handlers/handler.h"
 #include "handlers/request.h"
+#include "http/escape.h"
 #include "http/http_date.h"
 #include "http/http_parse.h"
-#include "http/uri.h"
 
 enum entry_type { ENTRY_FILE, ENTRY_DIR, ENTRY_OTHER };
 
@@ -120,145 +119,70 @@ static int entry_cmp(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
-/* ---- rendering: with out.p NULL it only measures ---- */
+/* ---- rendering ---- */
 
-struct out {
-    char *p;
-    size_t len;
-};
-
-static void put(struct out *o, const char *s, size_t n)
-{
-    if (o->p)
-        memcpy(o->p + o->len, s, n);
-    o->len += n;
-}
-
-static void puts_(struct out *o, const char *s)
-{
-    put(o, s, strlen(s));
-}
-
-static void put_u64(struct out *o, uint64_t v)
-{
-    char buf[24];
-    int n = snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
-    put(o, buf, (size_t)n);
-}
-
-/* Escapes are per byte, so long strings go through a small buffer in
- * pieces. */
-#define CHUNK 256
-
-static void put_html(struct out *o, const char *s, size_t n)
-{
-    char buf[CHUNK * 6 + 1];
-    for (size_t i = 0; i < n; i += CHUNK) {
-        size_t k = n - i < CHUNK ? n - i : CHUNK;
-        long e = uri_escape_html(s + i, k, buf, sizeof(buf));
-        if (e > 0)
-            put(o, buf, (size_t)e);
-    }
-}
-
-/* A link target: percent-encoded, then HTML-escaped for the attribute
- * (a no-op for what encoding leaves, kept for safety). */
-static void put_href(struct out *o, const char *s, size_t n)
-{
-    char enc[CHUNK * 3 + 1];
-    for (size_t i = 0; i < n; i += CHUNK) {
-        size_t k = n - i < CHUNK ? n - i : CHUNK;
-        long e = uri_encode_path(s + i, k, enc, sizeof(enc));
-        if (e > 0)
-            put_html(o, enc, (size_t)e);
-    }
-}
-
-/* A JSON string with its quotes: '"', '\\' and control bytes escaped,
- * other bytes (UTF-8) as they are. */
-static void put_json_str(struct out *o, const char *s)
-{
-    static const char hex[] = "0123456789abcdef";
-    put(o, "\"", 1);
-    for (const char *p = s; *p; p++) {
-        unsigned char c = (unsigned char)*p;
-        if (c == '"' || c == '\\') {
-            char esc[2] = {'\\', (char)c};
-            put(o, esc, 2);
-        } else if (c < 0x20 || c == 0x7f) {
-            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-            put(o, esc, 6);
-        } else {
-            put(o, p, 1);
-        }
-    }
-    put(o, "\"", 1);
-}
-
-static void put_date(struct out *o, time_t t)
+static void put_date(struct strbuf *b, time_t t)
 {
     char date[HTTP_DATE_LEN + 1];
     http_date_format(t, date);
-    put(o, date, HTTP_DATE_LEN);
+    strbuf_append(b, date, HTTP_DATE_LEN);
 }
 
-static void render_json(struct out *o, const struct listing *l)
+static void render_json(struct strbuf *b, const struct listing *l)
 {
-    put(o, "[", 1);
+    strbuf_puts(b, "[");
     for (size_t i = 0; i < l->n; i++) {
         const struct entry *e = &l->v[i];
-        if (i)
-            put(o, ",\n", 2);
-        puts_(o, "{\"name\":");
-        put_json_str(o, e->name);
-        puts_(o, e->type == ENTRY_DIR    ? ",\"type\":\"directory\""
-                 : e->type == ENTRY_FILE ? ",\"type\":\"file\""
-                                         : ",\"type\":\"other\"");
-        puts_(o, ",\"mtime\":\"");
-        put_date(o, e->mtime);
-        put(o, "\"", 1);
-        if (e->type == ENTRY_FILE) {
-            puts_(o, ",\"size\":");
-            put_u64(o, (uint64_t)e->size);
-        }
-        put(o, "}", 1);
+        strbuf_puts(b, i ? ",\n{\"name\":\"" : "{\"name\":\"");
+        escape_json(b, e->name, strlen(e->name));
+        strbuf_puts(b, e->type == ENTRY_DIR    ? "\",\"type\":\"directory\""
+                       : e->type == ENTRY_FILE ? "\",\"type\":\"file\""
+                                               : "\",\"type\":\"other\"");
+        strbuf_puts(b, ",\"mtime\":\"");
+        put_date(b, e->mtime);
+        strbuf_puts(b, "\"");
+        if (e->type == ENTRY_FILE)
+            strbuf_printf(b, ",\"size\":%llu", (unsigned long long)e->size);
+        strbuf_puts(b, "}");
     }
-    put(o, "]\n", 2);
+    strbuf_puts(b, "]\n");
 }
 
-static void render_html(struct out *o, const struct request *r, const struct listing *l)
+static void render_html(struct strbuf *b, const struct request *r, const struct listing *l)
 {
-    puts_(o, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-             "<title>Index of ");
-    put_html(o, r->path, r->path_len);
-    puts_(o, "</title>\n<style>body{font-family:sans-serif}"
-             "td,th{padding:0 1em 0 0;text-align:left}.s{text-align:right}</style>\n"
-             "</head>\n<body>\n<h1>Index of ");
-    put_html(o, r->path, r->path_len);
-    puts_(o, "</h1>\n<table>\n<thead><tr><th>Name</th><th class=\"s\">Size</th><th>Last modified</th>"
-             "</tr></thead>\n<tbody>\n");
+    strbuf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                   "<title>Index of ");
+    escape_html(b, r->path, r->path_len);
+    strbuf_puts(b, "</title>\n<style>body{font-family:sans-serif}"
+                   "td,th{padding:0 1em 0 0;text-align:left}.s{text-align:right}</style>\n"
+                   "</head>\n<body>\n<h1>Index of ");
+    escape_html(b, r->path, r->path_len);
+    strbuf_puts(b, "</h1>\n<table>\n<thead><tr><th>Name</th><th class=\"s\">Size</th>"
+                   "<th>Last modified</th></tr></thead>\n<tbody>\n");
     if (!(r->path_len == 1 && r->path[0] == '/'))
-        puts_(o, "<tr><td><a href=\"../\">../</a></td><td class=\"s\">-</td><td></td></tr>\n");
+        strbuf_puts(b, "<tr><td><a href=\"../\">../</a></td><td class=\"s\">-</td><td></td></tr>\n");
     for (size_t i = 0; i < l->n; i++) {
         const struct entry *e = &l->v[i];
         size_t n = strlen(e->name);
         const char *slash = e->type == ENTRY_DIR ? "/" : "";
-        puts_(o, "<tr><td><a href=\"");
-        put_href(o, e->name, n);
-        puts_(o, slash);
-        puts_(o, "\">");
-        put_html(o, e->name, n);
-        puts_(o, slash);
-        puts_(o, "</a></td><td class=\"s\">");
+        /* Percent-encoding leaves no byte HTML would escape, so the link
+         * goes into the attribute as it is. */
+        strbuf_puts(b, "<tr><td><a href=\"");
+        escape_url_path(b, e->name, n);
+        strbuf_puts(b, slash);
+        strbuf_puts(b, "\">");
+        escape_html(b, e->name, n);
+        strbuf_puts(b, slash);
+        strbuf_puts(b, "</a></td><td class=\"s\">");
         if (e->type == ENTRY_FILE)
-            put_u64(o, (uint64_t)e->size);
+            strbuf_printf(b, "%llu", (unsigned long long)e->size);
         else
-            put(o, "-", 1);
-        puts_(o, "</td><td>");
-        put_date(o, e->mtime);
-        puts_(o, "</td></tr>\n");
+            strbuf_puts(b, "-");
+        strbuf_puts(b, "</td><td>");
+        put_date(b, e->mtime);
+        strbuf_puts(b, "</td></tr>\n");
     }
-    puts_(o, "</tbody>\n</table>\n<hr><p>portico</p>\n</body>\n</html>\n");
+    strbuf_puts(b, "</tbody>\n</table>\n<hr><p>portico</p>\n</body>\n</html>\n");
 }
 
 /* ---- format choice ---- */
@@ -316,26 +240,19 @@ static enum handler_result autoindex_on_request(struct request *r)
         qsort(l.v, l.n, sizeof(*l.v), entry_cmp);
 
     bool json = wants_json(r);
-    struct out o = {0};
+    struct strbuf b = STRBUF_INIT;
     if (json)
-        render_json(&o, &l);
+        render_json(&b, &l);
     else
-        render_html(&o, r, &l);
-    size_t len = o.len;
-    o = (struct out){.p = request_body_alloc(r, len), .len = 0};
-    if (!o.p) {
-        listing_free(&l);
-        return request_error(r, 500);
-    }
-    if (json)
-        render_json(&o, &l);
-    else
-        render_html(&o, r, &l);
+        render_html(&b, r, &l);
     listing_free(&l);
+    size_t len;
+    char *body = strbuf_take(&b, &len);
+    if (!body)
+        return request_error(r, 500);
 
     request_add_header(r, "Vary: Accept");
-    request_set_body(r, 200, o.p, o.len,
-                     json ? "application/json" : "text/html; charset=utf-8");
+    request_adopt_body(r, 200, body, len, json ? "application/json" : "text/html; charset=utf-8");
     return HANDLER_DONE;
 }
 

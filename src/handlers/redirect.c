@@ -3,14 +3,14 @@
  * location prefix (percent-encoded again) and the query string go along:
  * prefix "/old/", to "/new/": "/old/x y?a=1" -> "/new/x%20y?a=1". */
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/strbuf.h"
 #include "handlers/handler.h"
 #include "handlers/request.h"
+#include "http/escape.h"
 #include "http/http_status.h"
-#include "http/uri.h"
 
 /* The decoded request path after the location prefix: "" or, when the
  * prefix has no trailing slash, "/..." ("/old" and "/old/x" -> "/x"). */
@@ -28,7 +28,6 @@ static const char *rest_of_path(const struct request *r, size_t *len)
  * to "/new/?v=2#top" + "x" + "a=1" -> "/new/x?v=2&a=1#top". */
 static char *keep_path_target(const struct request *r, const char *to)
 {
-    size_t to_len = strlen(to);
     size_t base_len = strcspn(to, "?#");
     size_t frag_at = base_len + strcspn(to + base_len, "#");
     bool to_has_query = to[base_len] == '?';
@@ -44,33 +43,19 @@ static char *keep_path_target(const struct request *r, const char *to)
     bool add_slash = rest_len > 0 && rest[0] != '/' && !to_slash;
 
     const struct http_request_head *h = &r->head;
-    bool add_query = h->has_query && h->query.len > 0;
-    size_t cap = to_len + 1 + rest_len * 3 + 1 + (add_query ? h->query.len + 1 : 0) + 1;
-    char *out = malloc(cap);
-    if (!out)
-        return NULL;
-
-    memcpy(out, to, base_len);
-    size_t o = base_len;
+    struct strbuf b = STRBUF_INIT;
+    strbuf_append(&b, to, base_len);
     if (add_slash)
-        out[o++] = '/';
-    long n = uri_encode_path(rest, rest_len, out + o, cap - o);
-    if (n < 0) { /* cannot happen: cap allows 3 bytes per byte */
-        free(out);
-        return NULL;
+        strbuf_puts(&b, "/");
+    escape_url_path(&b, rest, rest_len);
+    strbuf_append(&b, to + base_len, frag_at - base_len); /* "?v=2" of `to` */
+    if (h->has_query && h->query.len > 0) {
+        strbuf_puts(&b, to_has_query ? "&" : "?");
+        strbuf_append(&b, h->query.p, h->query.len);
     }
-    o += (size_t)n;
-    memcpy(out + o, to + base_len, frag_at - base_len); /* "?v=2" of `to` */
-    o += frag_at - base_len;
-    if (add_query) {
-        out[o++] = to_has_query ? '&' : '?';
-        memcpy(out + o, h->query.p, h->query.len);
-        o += h->query.len;
-    }
-    memcpy(out + o, to + frag_at, to_len - frag_at); /* "#top" of `to` */
-    o += to_len - frag_at;
-    out[o] = '\0';
-    return out;
+    strbuf_puts(&b, to + frag_at); /* "#top" of `to` */
+    size_t len;
+    return strbuf_take(&b, &len);
 }
 
 /* True when the location configures a page for this status: request.c then
@@ -89,28 +74,22 @@ static void set_page(struct request *r, int status, const char *target)
 {
     if (has_error_page(r, status))
         return;
-    size_t tlen = strlen(target);
-    size_t ecap = tlen * 6 + 1; /* "&quot;" is the longest escape */
-    char *esc = malloc(ecap);
-    if (!esc)
-        return;
-    long elen = uri_escape_html(target, tlen, esc, ecap);
-    if (elen < 0) {
-        free(esc);
-        return;
-    }
-    static const char fmt[] = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
-                              "<title>%d %s</title></head>\n<body><h1>%d %s</h1>\n"
-                              "<p>The document is at <a href=\"%s\">%s</a>.</p>\n"
-                              "<hr><p>portico</p></body></html>\n";
     const char *reason = http_status_reason(status);
-    int len = snprintf(NULL, 0, fmt, status, reason, status, reason, esc, esc);
-    char *body = len > 0 ? request_body_alloc(r, (size_t)len + 1) : NULL;
-    if (body) {
-        snprintf(body, (size_t)len + 1, fmt, status, reason, status, reason, esc, esc);
-        request_set_body(r, status, body, (size_t)len, "text/html; charset=utf-8");
-    }
-    free(esc);
+    size_t tlen = strlen(target);
+    struct strbuf b = STRBUF_INIT;
+    strbuf_printf(&b,
+                  "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+                  "<title>%d %s</title></head>\n<body><h1>%d %s</h1>\n"
+                  "<p>The document is at <a href=\"",
+                  status, reason, status, reason);
+    escape_html(&b, target, tlen);
+    strbuf_puts(&b, "\">");
+    escape_html(&b, target, tlen);
+    strbuf_puts(&b, "</a>.</p>\n<hr><p>portico</p></body></html>\n");
+    size_t len;
+    char *body = strbuf_take(&b, &len);
+    if (body)
+        request_adopt_body(r, status, body, len, "text/html; charset=utf-8");
 }
 
 static enum handler_result redirect_on_request(struct request *r)

@@ -7,10 +7,11 @@ static const char hex[] = "0123456789ABCDEF";
 
 void escape_json(struct strbuf *b, const char *s, size_t len)
 {
+    static const char lower_hex[] = "0123456789abcdef";
     size_t run = 0; /* bytes copied in one go */
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
+        if (c >= 0x20 && c != 0x7f && c != '"' && c != '\\')
             continue;
         strbuf_append(b, s + run, i - run);
         run = i + 1;
@@ -18,7 +19,7 @@ void escape_json(struct strbuf *b, const char *s, size_t len)
             char esc[2] = {'\\', (char)c};
             strbuf_append(b, esc, 2);
         } else {
-            char esc[7] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0};
+            char esc[7] = {'\\', 'u', '0', '0', lower_hex[c >> 4], lower_hex[c & 15], 0};
             strbuf_append(b, esc, 6);
         }
     }

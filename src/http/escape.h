@@ -6,8 +6,9 @@
 
 #include "core/strbuf.h"
 
-/* Appends s as the inside of a JSON string: '"', '\\' and control bytes
- * escaped; other bytes (UTF-8) passed through. */
+/* Appends s as the inside of a JSON string: '"', '\\', control bytes and
+ * DEL escaped (\u001f, lower-case hex as nginx's autoindex writes it);
+ * other bytes (UTF-8) passed through. */
 void escape_json(struct strbuf *b, const char *s, size_t len);
 
 /* Appends s with & < > " ' as HTML character references. */

@@ -100,29 +100,3 @@ long uri_encode_path(const char *s, size_t len, char *dst, size_t cap)
     dst[o] = '\0';
     return (long)o;
 }
-
-long uri_escape_html(const char *s, size_t len, char *dst, size_t cap)
-{
-    size_t o = 0;
-
-    for (size_t i = 0; i < len; i++) {
-        const char *rep;
-        size_t n;
-        switch (s[i]) {
-        case '&': rep = "&amp;"; n = 5; break;
-        case '<': rep = "&lt;"; n = 4; break;
-        case '>': rep = "&gt;"; n = 4; break;
-        case '"': rep = "&quot;"; n = 6; break;
-        case '\'': rep = "&#39;"; n = 5; break;
-        default: rep = &s[i]; n = 1; break;
-        }
-        if (cap - o < n + 1)
-            return -1;
-        for (size_t k = 0; k < n; k++)
-            dst[o++] = rep[k];
-    }
-    if (cap - o < 1)
-        return -1;
-    dst[o] = '\0';
-    return (long)o;
-}

@@ -21,10 +21,4 @@ long uri_normalize_path(const char *src, size_t len, char *dst);
  * returns the length written, or -1 if cap is too small. */
 long uri_encode_path(const char *s, size_t len, char *dst, size_t cap);
 
-/* Escapes s[0..len) for HTML text or a quoted attribute value: & < > " '
- * become &amp; &lt; &gt; &quot; &#39;, other bytes are copied as they are.
- * Writes at most cap bytes including a NUL; returns the length written
- * (without the NUL), or -1 if cap is too small (dst is then unspecified). */
-long uri_escape_html(const char *s, size_t len, char *dst, size_t cap);
-
 #endif
