@@ -46,6 +46,12 @@ deps:
 run: deps $(BIN)
 	./$(BIN) -c configs/default.yaml
 
+# The multi-site demo of docker/compose.yaml, without Docker: localhost,
+# blog.localhost and api.localhost on port 8080 (see configs/demo.yaml).
+.PHONY: demo
+demo: $(BIN)
+	./$(BIN) -c configs/demo.yaml
+
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; $(RUNNER) ./$$t || fail=1; done; exit $$fail
 

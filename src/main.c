@@ -151,8 +151,6 @@ static int serve(struct config *cfg, const char *path)
     if (pid_file && write_pid_file(pid_file) < 0)
         log_warn("pid file %s: %s", pid_file, strerror(errno));
     int status = master_run(cfg, path, run_worker);
-    if (status != 0)
-        fprintf(stderr, "portico: cannot start (see the error log)\n");
     if (pid_file)
         unlink(pid_file);
     free(pid_file);

@@ -72,7 +72,7 @@ struct conn {
     int file_fd;    /* -1 when no file range is queued */
     bool file_owned;
     off_t file_off, file_left;
-    uint64_t bytes_sent; /* total on this request */
+    uint64_t bytes_sent; /* since the protocol last reset it (per response) */
     uint32_t send_timeout_ms;
 
     unsigned requests; /* served on this connection */

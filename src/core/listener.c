@@ -25,3 +25,20 @@ fail:;
     errno = saved;
     return -1;
 }
+
+int listener_probe(const struct sockaddr *addr, socklen_t len)
+{
+    int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    int one = 1;
+    int rc = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (rc == 0 && addr->sa_family == AF_INET6)
+        rc = setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    if (rc == 0)
+        rc = bind(fd, addr, len);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return rc;
+}

@@ -14,4 +14,10 @@
  * with errno. */
 int listener_open(const struct sockaddr *addr, socklen_t len);
 
+/* Checks that nobody listens on addr yet, by binding a plain socket (no
+ * SO_REUSEPORT) and closing it: SO_REUSEPORT alone would let a second
+ * server share the port silently. Returns 0, or -1 with errno
+ * (EADDRINUSE). */
+int listener_probe(const struct sockaddr *addr, socklen_t len);
+
 #endif

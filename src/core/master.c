@@ -1,9 +1,11 @@
 #include "core/master.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -91,9 +93,48 @@ static struct msock *sock_for(const struct cfg_listener *l)
     return s;
 }
 
+/* The reason the last listen failed, for the command line at start-up. */
+static char listen_error[160];
+
+static int listen_failed(const struct msock *s)
+{
+    snprintf(listen_error, sizeof(listen_error), "cannot listen on %s: %s", s->text,
+             strerror(errno));
+    log_err("%s", listen_error);
+    return -1;
+}
+
+static unsigned port_of(const struct sockaddr_storage *a)
+{
+    return a->ss_family == AF_INET6 ? ((const struct sockaddr_in6 *)a)->sin6_port
+                                    : ((const struct sockaddr_in *)a)->sin_port;
+}
+
+/* Before any socket of ours is bound on a port, makes sure no other
+ * process listens there (SO_REUSEPORT would share it silently). A port we
+ * already hold is ours: a specific address beside our wildcard one is
+ * fine. */
+static int probe_new_ports(const struct config *cfg)
+{
+    for (size_t i = 0; i < cfg->n_listeners; i++) {
+        const struct cfg_listener *l = &cfg->listeners[i];
+        bool held = false;
+        for (size_t j = 0; j < M.n_socks && !held; j++)
+            held = M.socks[j].n > 0 && port_of(&M.socks[j].addr) == port_of(&l->addr);
+        if (!held && listener_probe((const struct sockaddr *)&l->addr, l->addrlen) < 0) {
+            struct msock probe = {.len = l->addrlen};
+            memcpy(probe.text, l->text, sizeof(probe.text));
+            return listen_failed(&probe);
+        }
+    }
+    return 0;
+}
+
 /* Makes sure every listener of cfg has n sockets. */
 static int prepare_sockets(const struct config *cfg, unsigned n)
 {
+    if (probe_new_ports(cfg) < 0)
+        return -1;
     for (size_t i = 0; i < cfg->n_listeners; i++) {
         struct msock *s = sock_for(&cfg->listeners[i]);
         if (!s)
@@ -106,33 +147,42 @@ static int prepare_sockets(const struct config *cfg, unsigned n)
         s->fds = fds;
         while (s->n < n) {
             int fd = listener_open((const struct sockaddr *)&s->addr, s->len);
-            if (fd < 0) {
-                log_err("cannot listen on %s: %s", s->text, strerror(errno));
-                return -1;
-            }
+            if (fd < 0)
+                return listen_failed(s);
             s->fds[s->n++] = fd;
         }
     }
     return 0;
 }
 
-/* Closes the sockets of addresses cfg no longer listens on (the workers
- * that still use them hold their own copies until they exit). */
-static void drop_unused_sockets(const struct config *cfg)
+static bool listens_on(const struct config *cfg, const struct msock *s)
+{
+    for (size_t j = 0; j < cfg->n_listeners; j++)
+        if (cfg->listeners[j].addrlen == s->len &&
+            memcmp(&cfg->listeners[j].addr, &s->addr, s->len) == 0)
+            return true;
+    return false;
+}
+
+/* Keeps exactly the sockets cfg's n workers use: addresses it no longer
+ * listens on and indexes beyond n are closed. Done before the new workers
+ * fork, so that no process keeps a socket nobody accepts on (the kernel
+ * would still hand it connections); retiring workers have closed theirs
+ * by the time they drain. */
+static void trim_sockets(const struct config *cfg, unsigned n)
 {
     size_t kept = 0;
     for (size_t i = 0; i < M.n_socks; i++) {
         struct msock *s = &M.socks[i];
-        bool used = false;
-        for (size_t j = 0; j < cfg->n_listeners && !used; j++)
-            used = cfg->listeners[j].addrlen == s->len &&
-                   memcmp(&cfg->listeners[j].addr, &s->addr, s->len) == 0;
-        if (used) {
+        unsigned keep = listens_on(cfg, s) ? n : 0;
+        for (unsigned k = keep; k < s->n; k++)
+            close(s->fds[k]);
+        if (s->n > keep)
+            s->n = keep;
+        if (keep) {
             M.socks[kept++] = *s;
             continue;
         }
-        for (unsigned k = 0; k < s->n; k++)
-            close(s->fds[k]);
         free(s->fds);
     }
     M.n_socks = kept;
@@ -163,6 +213,18 @@ static void child_main(unsigned index, int slot)
         _exit(1);
     for (size_t i = 0; i < cfg->n_listeners; i++)
         fds[i] = sock_for(&cfg->listeners[i])->fds[index];
+    /* Only its own sockets stay open in a worker: a socket of another
+     * index must close when the master closes it. */
+    for (size_t i = 0; i < M.n_socks; i++) {
+        struct msock *ms = &M.socks[i];
+        for (unsigned k = 0; k < ms->n; k++)
+            if (k != index)
+                close(ms->fds[k]);
+        bool own = index < ms->n;
+        if (own)
+            ms->fds[0] = ms->fds[index];
+        ms->n = own ? 1 : 0;
+    }
     int status = M.run(M.cfg, fds, slot);
     /* What the fork copied from the master is freed too, so that a leak
      * checker sees a clean worker exit. */
@@ -306,9 +368,9 @@ static void reload(void)
             remove_worker(i);
     if (stats_board)
         stats_board->workers = n;
-    spawn_generation(n);
     signal_workers(SIGTERM, true);
-    drop_unused_sockets(cfg);
+    trim_sockets(cfg, n);
+    spawn_generation(n);
     log_info("configuration reloaded: %u workers", n);
 }
 
@@ -376,6 +438,8 @@ int master_run(struct config *cfg, const char *config_path, master_worker_fn run
     stats_board = stats_board_create();
     unsigned n = master_worker_count(cfg);
     if (M.sfd < 0 || !stats_board || prepare_sockets(cfg, n) < 0) {
+        if (listen_error[0])
+            fprintf(stderr, "portico: %s\n", listen_error);
         close_all_sockets();
         cfg_free(M.cfg);
         return 1;

@@ -81,7 +81,8 @@ void access_log_write(const struct request *r)
         n += put_escaped(line + n, sizeof(line) - n - 600, r->head.target);
         n += (size_t)snprintf(line + n, sizeof(line) - n, " HTTP/1.%d", r->head.minor_version);
     }
-    uint64_t body_sent = c->bytes_sent;
+    /* $body_bytes_sent: what went out after the head. */
+    uint64_t body_sent = c->bytes_sent > r->head_bytes ? c->bytes_sent - r->head_bytes : 0;
     n += (size_t)snprintf(line + n, sizeof(line) - n, "\" %d %llu \"", r->res.status,
                           (unsigned long long)body_sent);
     n += put_escaped(line + n, sizeof(line) - n - 300, header_or_dash(r, "referer", 7));

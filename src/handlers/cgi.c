@@ -264,6 +264,8 @@ static long sink_write(struct request *r, const char *data, size_t len)
     if (g->in.io.fd < 0)
         return (long)len; /* the script closed stdin: drop the rest */
     ssize_t n = write(g->in.io.fd, data, len);
+    if (n > 0)
+        arm_timer(g); /* the script is reading: it is not stuck */
     if (n >= 0)
         return n;
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)

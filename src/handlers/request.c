@@ -48,6 +48,7 @@ static struct request *request_new(struct conn *c)
     r->cfg = request_config;
     r->head_len = 0;
     r->scanned = 0;
+    r->head_bytes = 0;
     r->server = NULL;
     r->loc = NULL;
     r->path[0] = '\0';
@@ -269,6 +270,9 @@ static void queue_head(struct request *r)
         head_len = http_response_head_write(r->head_buf, sizeof(r->head_buf), &h);
     }
     conn_queue_mem(c, r->head_buf, head_len);
+    /* Counted from here for the access log, which logs the body bytes. */
+    c->bytes_sent = 0;
+    r->head_bytes = head_len;
     c->worker->stats->reading--;
     c->worker->stats->writing++;
 }

@@ -61,6 +61,7 @@ struct request {
     struct http_request_head head;
     size_t head_len;          /* bytes of the head in the read buffer */
     size_t scanned;           /* bytes already seen by an incomplete parse */
+    size_t head_bytes;        /* length of the response head sent */
     const struct cfg_server *server;
     const struct cfg_location *loc;
     char path[PATH_MAX];      /* decoded, normalised path, NUL-terminated */

@@ -1,4 +1,4 @@
-/* Tests for src/http/uri.c: path decoding/normalisation, encoding, HTML escaping. */
+/* Tests for src/http/uri.c: path decoding/normalisation and encoding. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -299,36 +299,6 @@ static void test_encode_then_normalize(void **state)
     assert_string_equal(dec, name);
 }
 
-static void test_escape_html(void **state)
-{
-    char out[64];
-    assert_int_equal(uri_escape_html("plain", 5, out, sizeof out), 5);
-    assert_string_equal(out, "plain");
-    assert_int_equal(uri_escape_html("<a href=\"x\">'&'</a>", 19, out, sizeof out), 53);
-    assert_string_equal(out, "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
-    assert_int_equal(uri_escape_html("", 0, out, sizeof out), 0);
-    assert_string_equal(out, "");
-    assert_int_equal(uri_escape_html("\xc3\xa9", 2, out, sizeof out), 2);
-    assert_string_equal(out, "\xc3\xa9");
-    assert_int_equal(uri_escape_html("&amp;", 5, out, sizeof out), 9);
-    assert_string_equal(out, "&amp;amp;");
-}
-
-static void test_escape_html_capacity(void **state)
-{
-    char out[8];
-    assert_int_equal(uri_escape_html("", 0, out, 0), -1);
-    assert_int_equal(uri_escape_html("", 0, out, 1), 0);
-    assert_int_equal(uri_escape_html("&", 1, out, 5), -1);
-    assert_int_equal(uri_escape_html("&", 1, out, 6), 5);
-    assert_string_equal(out, "&amp;");
-    assert_int_equal(uri_escape_html("ab", 2, out, 2), -1);
-    assert_int_equal(uri_escape_html("ab", 2, out, 3), 2);
-    assert_int_equal(uri_escape_html("a\"", 2, out, 7), -1);
-    assert_int_equal(uri_escape_html("a\"", 2, out, 8), 7);
-    assert_string_equal(out, "a&quot;");
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -347,8 +317,6 @@ int main(void)
         cmocka_unit_test(test_encode_path),
         cmocka_unit_test(test_encode_path_capacity),
         cmocka_unit_test(test_encode_then_normalize),
-        cmocka_unit_test(test_escape_html),
-        cmocka_unit_test(test_escape_html_capacity),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,428 @@
+#!/usr/bin/env bash
+# The multi-site demo (issue 5, item 5): docker/compose.yaml parses as YAML
+# and, with docker/Dockerfile, names only paths that exist (build context,
+# COPY sources, bind mounts, mount points inside read-only binds, the config
+# the image runs); `portico -t -c configs/demo.yaml` passes. Then a copy of
+# the demo (configs/demo.yaml and sites/, port replaced) is started and
+# walked: every HTML page of every site answers 200, every link and
+# resource (href, src) on the pages resolves (redirects followed), the api's
+# endpoints answer JSON (jq), notes survive concurrent writers, the blog's
+# custom 404 page comes with status 404, redirects, autoindex, uploads and
+# body limits behave as the comments in demo.yaml say.
+. "$(dirname "$0")/lib.sh"
+
+if ! command -v jq >/dev/null; then
+    fail "jq is required"
+    exit 0
+fi
+
+DEMO=$REPO_DIR/configs/demo.yaml
+COMPOSE=$REPO_DIR/docker/compose.yaml
+DOCKERFILE=$REPO_DIR/docker/Dockerfile
+
+jq_ok() { # NAME FILTER: jq -e on the last body
+    check "$1" "jq -e '$2' '$BODY'"
+}
+
+# ------------------------------------------------- compose file, Dockerfile
+check "docker/compose.yaml exists" "[ -f '$COMPOSE' ]"
+check "docker/Dockerfile exists" "[ -f '$DOCKERFILE' ]"
+
+HAVE_PYYAML=0
+python3 -c 'import yaml' 2>/dev/null && HAVE_PYYAML=1
+if [ "$HAVE_PYYAML" = 1 ]; then
+    check "compose.yaml parses as YAML (PyYAML)" \
+        python3 -c 'import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); sys.exit(not isinstance(d, dict))' "$COMPOSE"
+else
+    # No PyYAML: a structural check. Tabs are never valid indentation in
+    # YAML; the top-level keys and the service's keys must be there.
+    check "compose.yaml: no tab characters (no PyYAML here)" "! grep -q \$'\\t' '$COMPOSE'"
+    check "compose.yaml: top-level services and volumes" \
+        "grep -q '^services:' '$COMPOSE' && grep -q '^volumes:' '$COMPOSE'"
+    check "compose.yaml: service portico with build, ports, volumes" \
+        "grep -q '^  portico:' '$COMPOSE' && grep -q '^    build:' '$COMPOSE' && grep -q '^    ports:' '$COMPOSE' && grep -q '^    volumes:' '$COMPOSE'"
+fi
+
+# Every path the two files name, resolved as Docker would: compose paths
+# against docker/, Dockerfile paths against the build context, container
+# paths under WORKDIR /app mapped back to the repository.
+python3 - "$COMPOSE" "$DOCKERFILE" "$HAVE_PYYAML" >"$T/paths" 2>&1 <<'EOF'
+import os, re, shlex, sys
+
+compose, dockerfile, have_yaml = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+cdir = os.path.dirname(compose)
+out = []
+def ok(name, cond, detail=""):
+    out.append(("P " if cond else "F ") + name + ("" if cond else " -- " + detail))
+
+if have_yaml:
+    import yaml
+    doc = yaml.safe_load(open(compose))
+    svc = doc["services"]["portico"]
+    build = svc["build"]
+    context, dfile = build["context"], build["dockerfile"]
+    volumes = svc.get("volumes", [])
+    named = set((doc.get("volumes") or {}).keys())
+    ports = [str(p) for p in svc.get("ports", [])]
+else:  # the lines this compose file is written with
+    text = open(compose).read()
+    context = re.search(r"^\s+context:\s*(\S+)", text, re.M).group(1)
+    dfile = re.search(r"^\s+dockerfile:\s*(\S+)", text, re.M).group(1)
+    volumes = re.findall(r'^\s+- "?([^"\s#]+:/[^"\s#]*)"?', text, re.M)
+    named = set(re.findall(r"^  (\w[\w-]*):\s*$", text.split("\nvolumes:", 1)[1], re.M))
+    ports = re.findall(r'^\s+- "?(\d+:\d+)"?\s*$', text, re.M)
+
+ctx = os.path.normpath(os.path.join(cdir, context))
+ok(f"compose build.context {context} is a folder", os.path.isdir(ctx), ctx)
+ok(f"compose build.dockerfile {dfile} exists", os.path.isfile(os.path.join(ctx, dfile)))
+ok(f"compose build.dockerfile is docker/Dockerfile",
+   os.path.samefile(os.path.join(ctx, dfile), dockerfile) if os.path.exists(os.path.join(ctx, dfile)) else False)
+ok("compose publishes 8080:8080", "8080:8080" in ports, repr(ports))
+
+binds = {}   # container path -> host path
+for v in volumes:
+    parts = v.split(":")
+    src, dst = parts[0], parts[1]
+    if src.startswith((".", "/")):
+        host = os.path.normpath(os.path.join(cdir, src))
+        ok(f"compose volume source {src} exists", os.path.exists(host), host)
+        binds[dst] = host
+    else:
+        ok(f"compose named volume {src} is declared", src in named, repr(sorted(named)))
+for v in volumes:
+    src, dst = v.split(":")[:2]
+    if src.startswith((".", "/")):
+        continue
+    # A mount point inside a read-only bind must already exist on the host.
+    parents = [b for b in binds if dst.startswith(b.rstrip("/") + "/")]
+    ok(f"compose mount point {dst} lies in a bind mount", bool(parents), repr(sorted(binds)))
+    for b in parents:
+        host = os.path.join(binds[b], os.path.relpath(dst, b))
+        ok(f"compose mount point {dst} exists in the repository", os.path.isdir(host), host)
+
+# Dockerfile
+workdir, copies, cmd, chowns = "/", [], None, []
+lines = open(dockerfile).read().replace("\\\n", " ").splitlines()
+stage = 0
+for line in lines:
+    line = line.strip()
+    if not line or line.startswith("#"):
+        continue
+    word, _, rest = line.partition(" ")
+    word = word.upper()
+    if word == "FROM":
+        stage += 1
+    elif word == "WORKDIR":
+        workdir = rest.strip()
+    elif word == "COPY":
+        args = shlex.split(rest)
+        if any(a.startswith("--from") for a in args):
+            continue
+        args = [a for a in args if not a.startswith("--")]
+        copies += args[:-1]
+    elif word == "RUN" and "chown" in rest and stage >= 2:
+        for a in shlex.split(rest.split("chown", 1)[1]):
+            if a in ("&&", ";"):
+                break
+            if not a.startswith("-") and ":" not in a:
+                chowns.append(a if a.startswith("/") else os.path.join(workdir, a))
+    elif word == "CMD":
+        cmd = rest
+ok("Dockerfile has two stages (build, run)", stage == 2, f"{stage} FROM lines")
+ok("Dockerfile COPYs from the context", bool(copies))
+for src in copies:
+    ok(f"Dockerfile COPY source {src} exists in the context", os.path.exists(os.path.join(ctx, src)))
+ign = os.path.join(os.path.dirname(dockerfile), "Dockerfile.dockerignore")
+if os.path.exists(ign):
+    keep = {l.strip()[1:].strip("/") for l in open(ign) if l.strip().startswith("!")}
+    for src in copies:
+        top = os.path.normpath(src).split("/")[0]
+        ok(f"Dockerfile.dockerignore keeps COPY source {src}", top in keep, repr(sorted(keep)))
+# Container paths under /app come from `COPY configs/ configs/` and
+# `COPY sites/ sites/` in WORKDIR /app: map them back to the repository.
+def repo_path(p):
+    return os.path.join(ctx, os.path.relpath(p, workdir))
+for p in chowns:
+    ok(f"Dockerfile chown target {p} exists in the repository", os.path.isdir(repo_path(p)), repo_path(p))
+m = re.search(r'"-c",\s*"([^"]+)"', cmd or "")
+ok("Dockerfile CMD runs portico -c <config>", bool(m), repr(cmd))
+if m:
+    cfg = m.group(1)
+    ok(f"Dockerfile CMD config {cfg} exists", os.path.isfile(repo_path(os.path.join(workdir, cfg))))
+    # compose mounts ../configs over /app/configs: the same file must be there.
+    for b, host in binds.items():
+        full = os.path.join(workdir, cfg)
+        if full.startswith(b.rstrip("/") + "/"):
+            ok(f"compose bind {b} holds {cfg}", os.path.isfile(os.path.join(host, os.path.relpath(full, b))))
+print("\n".join(out))
+EOF
+rc=$?
+check "path checks ran (python3 exit $rc)" "[ $rc -eq 0 ]"
+[ $rc -eq 0 ] || sed 's/^/    /' "$T/paths" | head -20
+while IFS= read -r line; do
+    case $line in
+    P\ *) pass "${line#P }" ;;
+    F\ *) name=${line#F }; fail "${name%% -- *}" "${name#* -- }" ;;
+    esac
+done <"$T/paths"
+
+# ---------------------------------------------------------- portico -t
+"$PORTICO_BIN" -t -c "$DEMO" >"$T/t.out" 2>&1
+rc=$?
+check_eq "portico -t -c configs/demo.yaml exits 0" 0 "$rc"
+check_eq "portico -t -c configs/demo.yaml: configuration OK, no warning" "configuration OK" "$(cat "$T/t.out")"
+"$PORTICO_BIN" -T -c "$DEMO" >"$T/T.out" 2>&1
+check "demo.yaml: three servers on one listener" \
+    "grep -q '^listener 0.0.0.0:8080: .*servers: .*(default).*demo.yaml.*demo.yaml' '$T/T.out'"
+
+# ------------------------------------------------------- a copy of the demo
+# configs/demo.yaml and sites/ side by side as in the repository (paths in
+# the file are relative to its folder), minus anything uploaded or noted
+# locally, so that the walk writes nothing into the repository.
+PORT=$(free_port)
+DD=$T/demo
+mkdir -p "$DD/configs"
+tar -C "$REPO_DIR" --exclude='sites/default/uploads/*' --exclude='sites/api/data/*' -cf - sites |
+    tar -C "$DD" -xf -
+mkdir -p "$DD/sites/default/uploads" "$DD/sites/api/data"
+sed "s/listen: 8080\\b/listen: $PORT/" "$DEMO" >"$DD/configs/demo.yaml"
+check_eq "demo copy: the three listen lines moved to port $PORT" 3 "$(grep -c "listen: $PORT\\b" "$DD/configs/demo.yaml")"
+check "demo copy: no server left on 8080" "! grep -q 'listen: .*8080' '$DD/configs/demo.yaml'"
+
+start_server "$DD/configs/demo.yaml" || exit 0
+U=http://127.0.0.1:$PORT
+check "workers: auto starts at least one worker" "[ -n '$SERVER_CHILDREN' ]"
+
+# ---------------------------------------------- walk every site, every link
+# Every *.html under a site's root (but error pages and uploads) must answer
+# 200; every href/src on an HTML page of the site must answer 2xx, or a 3xx
+# whose target answers in turn. Links meant to fail are listed with the
+# status they must get. Links to other hosts are only counted.
+python3 - "$PORT" "$DD/sites" >"$T/walk" 2>&1 <<'EOF'
+import http.client, os, sys, urllib.parse
+from html.parser import HTMLParser
+
+port, sites = int(sys.argv[1]), sys.argv[2]
+SITES = [("localhost", os.path.join(sites, "default")),
+         ("blog.localhost", os.path.join(sites, "blog")),
+         ("api.localhost", os.path.join(sites, "api", "public"))]
+EXPECT = {("localhost", "/no-such-page"): 404,                  # the "custom 404" demo link
+          ("blog.localhost", "/posts/no-such-post.html"): 404}   # the same, on the blog
+out = []
+
+class Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links = []
+    def handle_starttag(self, tag, attrs):
+        for k, v in attrs:
+            if k in ("href", "src") and v:
+                self.links.append(v)
+
+def get(host, target):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        c.request("GET", target, headers={"Host": host, "Accept": "text/html,*/*"})
+        r = c.getresponse()
+        return r.status, r.getheader("Location"), r.getheader("Content-Type") or "", r.read()
+    except Exception as e:
+        return 0, None, "", str(e).encode()
+    finally:
+        c.close()
+
+skipped = 0
+for host, root in SITES:
+    seen, queue = set(), []
+    pages = []
+    for d, dirs, files in os.walk(root):
+        rel = os.path.relpath(d, root)
+        if rel.split(os.sep)[0] in ("errors", "uploads"):
+            continue
+        pages += ["/" + os.path.normpath(os.path.join(rel, f)).lstrip("./") if rel != "." else "/" + f
+                  for f in files if f.endswith(".html")]
+    for p in sorted(pages):
+        st, _, ctype, _ = get(host, p)
+        ok = st == 200 and ctype.startswith("text/html")
+        out.append(("P " if ok else "F ") + f"page {host}{p} -> 200 text/html" + ("" if ok else f" -- got {st} {ctype}"))
+    queue = ["/"] + sorted(pages)
+    checked = 0
+    while queue and checked < 400:
+        target = queue.pop(0)
+        if target in seen:
+            continue
+        seen.add(target)
+        checked += 1
+        st, loc, ctype, body = get(host, target)
+        want = EXPECT.get((host, target.split("?")[0]))
+        if want:
+            ok = st == want
+            out.append(("P " if ok else "F ") + f"link {host}{target} -> {want} (on purpose)" + ("" if ok else f" -- got {st}"))
+            continue
+        if 300 <= st < 400 and loc:
+            out.append(f"P link {host}{target} -> {st} {loc}")
+            nxt = urllib.parse.urljoin(target, loc)
+            if nxt.startswith("/"):
+                queue.append(nxt)
+            continue
+        ok = 200 <= st < 300
+        out.append(("P " if ok else "F ") + f"link {host}{target} -> {st if ok else '2xx'}" + ("" if ok else f" -- got {st}"))
+        if not ok or not ctype.startswith("text/html"):
+            continue
+        parser = Links()
+        parser.feed(body.decode("utf-8", "replace"))
+        for link in parser.links:
+            u = urllib.parse.urlsplit(urllib.parse.urljoin("http://%s%s" % (host, target), link))
+            if u.scheme not in ("http", "https") or u.netloc != host:
+                if not link.startswith("#"):
+                    skipped += 1
+                continue
+            t = (u.path or "/") + ("?" + u.query if u.query else "")
+            if t not in seen:
+                queue.append(t)
+    out.append(("P " if checked >= 3 else "F ") + f"walk {host}: {checked} URLs reached from /" + ("" if checked >= 3 else " -- too few"))
+out.append(f"I {skipped} links to other hosts or schemes not followed")
+print("\n".join(out))
+EOF
+rc=$?
+check "the walk ran (python3 exit $rc)" "[ $rc -eq 0 ]"
+[ $rc -eq 0 ] || sed 's/^/    /' "$T/walk" | tail -20
+while IFS= read -r line; do
+    case $line in
+    P\ *) pass "${line#P }" ;;
+    F\ *) name=${line#F }; fail "${name%% -- *}" "${name#* -- }" ;;
+    I\ *) echo "  info  ${line#I }" ;;
+    esac
+done <"$T/walk"
+
+# ------------------------------------------------------------- default site
+http "$U/"
+expect_status "default site: Host 127.0.0.1 -> 200" 200
+expect_body_file "default site: its index.html" "$DD/sites/default/index.html"
+http -H 'Host: nobody.example' "$U/"
+expect_body_file "unknown Host -> the default server" "$DD/sites/default/index.html"
+# The Dockerfile's HEALTHCHECK, with this port.
+check "HEALTHCHECK command succeeds (curl -fsS http://localhost:PORT/status)" \
+    curl -fsS -o /dev/null --max-time "$MAXT" "http://localhost:$PORT/status"
+http -H 'Host: localhost' "$U/status"
+expect_status "default /status -> 200" 200
+jq_ok "/status: JSON with workers and request counts" '(.workers >= 1) and (.requests.total >= 1)'
+http -H 'Host: localhost' "$U/old/hello.txt?x=1"
+expect_status "default /old/hello.txt -> 301" 301
+expect_header "default redirect keeps path and query" Location "/hello.txt?x=1"
+http -H 'Host: localhost' -T "$INTEG_DIR/README.md" "$U/uploads/demo-test.md"
+expect_status "default upload: PUT /uploads/demo-test.md -> 201" 201
+check "the upload landed in the copy's uploads/" cmp -s "$INTEG_DIR/README.md" "$DD/sites/default/uploads/demo-test.md"
+http -H 'Host: localhost' -H 'Accept: application/json' "$U/uploads/"
+jq_ok "default /uploads/ lists it (JSON)" 'map(.name) | index("demo-test.md") != null'
+http -H 'Host: localhost' -X DELETE "$U/uploads/demo-test.md"
+expect_status "default upload: DELETE -> 204" 204
+http -H 'Host: localhost' "$U/cgi-bin/hello.py"
+expect_status "default CGI: hello.py -> 200" 200
+expect_body "default CGI: hello.py says hello" "Hello from Python"
+if [ -x /usr/bin/php-cgi ]; then
+    http -H 'Host: localhost' "$U/cgi-bin/info.php"
+    expect_status "default CGI: info.php -> 200" 200
+fi
+
+# ------------------------------------------------------------------- blog
+B=(-H 'Host: blog.localhost')
+http "${B[@]}" "$U/"
+expect_status "blog: / -> 200" 200
+expect_body_file "blog: / is sites/blog/index.html" "$DD/sites/blog/index.html"
+check "curl resolves blog.localhost itself (as browsers do)" \
+    "[ \"\$(curl -s -o /dev/null -w '%{http_code}' --max-time $MAXT http://blog.localhost:$PORT/about.html)\" = 200 ]"
+http "${B[@]}" "$U/posts/no-such-post.html"
+expect_status "blog: missing post -> 404" 404
+expect_body "blog: 404 body is the blog's own page" 'data-page="blog-404"'
+expect_header_re "blog: 404 page is HTML" Content-Type '^text/html'
+http "${B[@]}" "$U/no/such/folder/"
+expect_status "blog: missing folder -> 404" 404
+expect_body "blog: ... with the custom page too" 'data-page="blog-404"'
+http "${B[@]}" "$U/old-post"
+expect_status "blog: /old-post -> 301" 301
+expect_header "blog: /old-post Location" Location /posts/hello-portico.html
+http "${B[@]}" "$U/author"
+expect_status "blog: shorthand redirect /author -> 301" 301
+expect_header "blog: /author Location" Location /about.html
+http "${B[@]}" "$U/2026/reloads.html?from=feed"
+expect_status "blog: /2026/... -> 308" 308
+expect_header "blog: keep_path carries path and query" Location "/posts/reloads.html?from=feed"
+http "${B[@]}" "$U/images/"
+expect_status "blog: /images/ autoindex -> 200" 200
+expect_body "blog: listing names dusk.png" "dusk.png"
+http "${B[@]}" "$U/images/?format=json"
+jq_ok "blog: /images/?format=json lists the 3 images" 'map(.name) | sort == ["dusk.png","logo.svg","vhosts.svg"]'
+http "${B[@]}" "$U/images"
+expect_status "blog: /images -> 301 to /images/" 301
+http "${B[@]}" "$U/images/dusk.png"
+expect_header "blog: PNG content type" Content-Type image/png
+check "blog: dusk.png is a PNG" "head -c 8 '$BODY' | od -An -tx1 | tr -d ' \n' | grep -qx 89504e470d0a1a0a"
+http "${B[@]}" "$U/images/vhosts.svg"
+expect_header_re "blog: SVG content type" Content-Type '^image/svg\+xml'
+check "blog: SVGs are well-formed XML" \
+    python3 -c 'import sys, xml.dom.minidom as m; [m.parse(f) for f in sys.argv[1:]]' "$DD"/sites/blog/images/*.svg
+http "${B[@]}" -X POST -d x=1 "$U/"
+expect_status "blog: POST -> 405 (GET and HEAD only)" 405
+check "blog: whole site under 100 KB" "[ \$(find '$REPO_DIR/sites/blog' -type f -printf '%s\n' | awk '{ s += \$1 } END { print s }') -lt 102400 ]"
+
+# -------------------------------------------------------------------- api
+A=(-H 'Host: api.localhost')
+http "${A[@]}" "$U/"
+expect_status "api: / -> 200" 200
+expect_body "api: the page loads app.js" 'src="/app.js"'
+http "${A[@]}" "$U/cgi-bin/time.py"
+expect_status "api: time.py -> 200" 200
+expect_header_re "api: time.py is JSON" Content-Type '^application/json'
+jq_ok "api: time.py has now (ISO 8601) and unix" '(.now | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T")) and (.unix | type == "number")'
+http "${A[@]}" "$U/cgi-bin/echo.py?name=Ada&tag=a&tag=b&empty="
+expect_status "api: echo.py GET -> 200" 200
+jq_ok "api: echo.py returns the query" '.method == "GET" and .query.name == "Ada" and .query.tag == ["a","b"] and .query.empty == ""'
+http "${A[@]}" -H 'Content-Type: application/json' --data-binary '{"n": 42, "list": [1, "two"], "s": "é"}' "$U/cgi-bin/echo.py?via=post"
+expect_status "api: echo.py POST JSON -> 200" 200
+jq_ok "api: echo.py returns the JSON body" '.method == "POST" and .json.n == 42 and .json.list == [1,"two"] and .json.s == "é" and .query.via == "post"'
+http "${A[@]}" -d 'a=1&b=x+y' "$U/cgi-bin/echo.py"
+jq_ok "api: echo.py returns a form body" '.form == {"a": "1", "b": "x y"}'
+http "${A[@]}" -H 'Content-Type: application/json' --data-binary '{"n": ' "$U/cgi-bin/echo.py"
+expect_status "api: echo.py bad JSON -> 400" 400
+jq_ok "api: ... with a JSON error" '.error | test("JSON")'
+python3 -c 'import sys; sys.stdout.write("\"" + "a" * 16382 + "\"")' >"$T/16k.json"
+python3 -c 'import sys; sys.stdout.write("\"" + "a" * 16383 + "\"")' >"$T/16k1.json"
+http "${A[@]}" -H 'Content-Type: application/json' --data-binary "@$T/16k.json" "$U/cgi-bin/echo.py"
+expect_status "api: a 16384-byte body (= body_size) -> 200" 200
+jq_ok "api: ... read whole" '.body_bytes == 16384 and (.json | length) == 16382'
+http "${A[@]}" -H 'Content-Type: application/json' --data-binary "@$T/16k1.json" "$U/cgi-bin/echo.py"
+expect_status "api: 16385 bytes -> 413 (limits.body_size 16k)" 413
+http "${A[@]}" "$U/cgi-bin/notes.py"
+expect_status "api: notes.py GET -> 200" 200
+jq_ok "api: no notes yet" '.notes == [] and .count == 0'
+http "${A[@]}" -H 'Content-Type: application/json' --data-binary '{"text": "  first note  "}' "$U/cgi-bin/notes.py"
+expect_status "api: notes.py POST -> 201" 201
+jq_ok "api: the new note, trimmed, with id 1" '.note.id == 1 and .note.text == "first note" and (.note.created | test("Z$"))'
+# Concurrent writers: every POST gets its note, none is lost, ids unique.
+for i in $(seq 1 12); do
+    curl -s -o "$T/note$i.json" -w '%{http_code}\n' --max-time "$MAXT" -H 'Host: api.localhost' \
+        -H 'Content-Type: application/json' --data-binary "{\"text\": \"parallel $i\"}" "$U/cgi-bin/notes.py" >"$T/note$i.code" &
+done
+wait
+check_eq "api: 12 concurrent POSTs -> 201 each" "$(printf '201 %.0s' $(seq 1 12))" "$(cat "$T"/note*.code | tr '\n' ' ')"
+http "${A[@]}" "$U/cgi-bin/notes.py"
+jq_ok "api: 13 notes, ids 1..13, none lost" '.count == 13 and ([.notes[].id] | sort) == [range(1; 14)]'
+check "api: notes.json on disk is valid JSON" jq -e 'length == 13' "$DD/sites/api/data/notes.json"
+check "api: no temporary file left" "[ -z \"\$(ls '$DD/sites/api/data' | grep -v '^notes.json\$')\" ]"
+http "${A[@]}" -H 'Content-Type: application/json' --data-binary '{"text": "   "}' "$U/cgi-bin/notes.py"
+expect_status "api: an empty note -> 400" 400
+jq_ok "api: ... with a JSON error" '.error | type == "string"'
+http "${A[@]}" -H 'Content-Type: application/json' --data-binary '[1]' "$U/cgi-bin/notes.py"
+expect_status "api: a note that is not an object -> 400" 400
+http "${A[@]}" -X DELETE "$U/cgi-bin/notes.py"
+expect_status "api: DELETE notes.py -> 405" 405
+expect_header "api: ... Allow lists the location's methods" Allow "GET, POST"
+http "${A[@]}" "$U/data/notes.json"
+expect_status "api: the data folder is outside the document root (404)" 404
+expect_body "api: ... with the api's 404 page" 'data-page="api-404"'
+http "${A[@]}" "$U/cgi-bin/notes.py/../../data/notes.json"
+expect_status "api: no way up into data/ through cgi-bin" 404
+http "${A[@]}" "$U/status"
+jq_ok "api: /status answers JSON" '.workers >= 1'
+
+stop_server
