@@ -103,7 +103,7 @@ leftovers() {
 
 # no_leftovers NAME [SECONDS]: within SECONDS (default 2), nothing is left.
 no_leftovers() {
-    local i left= n=$((${2:-2} * 10 * SLOW))
+    local i left='' n=$((${2:-2} * 10 * SLOW))
     for ((i = 0; i <= n; i++)); do
         left=$(leftovers)
         [ -z "$left" ] && break
@@ -305,13 +305,26 @@ http "$U/cgi-bin/redirect_local.sh"
 expect_status "local redirect (Location: /hello.txt) served internally -> 200" 200
 expect_body "local redirect: the target's body" "hello from a static file"
 expect_no_header "local redirect: no Location to the client" Location
+http "$U/cgi-bin/redirect_env.sh?orig=1"
+expect_status "local redirect to another script -> 200" 200
+env_eq "redirected: the target's SCRIPT_NAME" SCRIPT_NAME "/cgi-bin/env.py"
+env_eq "redirected: the target's PATH_INFO" PATH_INFO "/pi"
+env_eq "redirected: the target's QUERY_STRING" QUERY_STRING "from=redirect"
+env_eq "redirected: REQUEST_METHOD GET" REQUEST_METHOD "GET"
+http -d 'a=b' "$U/cgi-bin/redirect_env.sh"
+expect_status "local redirect of a POST -> 200" 200
+env_eq "redirected POST: the target runs as a GET (REQUEST_METHOD)" REQUEST_METHOD "GET"
+env_eq "redirected POST: no CONTENT_LENGTH (a GET has no body)" CONTENT_LENGTH "<unset>"
+http "$U/cgi-bin/redirect_loop.sh"
+expect_status "a local redirect loop is stopped -> 500" 500
 http "$U/cgi-bin/redirect_client.sh"
 expect_status "client redirect (absolute Location) -> 302" 302
 expect_header "client redirect: Location" Location "http://example.test/x"
 # Header block only, no body: whether the script's output and its EOF come
 # in one wake-up or two, the answer must come at once (max 1 s each here).
 for name in redirect_client.sh:302 empty.sh:200; do
-    ok=0 bad=
+    ok=0 bad=''
+    LAST_REQ="40 x curl --max-time $SLOW $U/cgi-bin/${name%:*}"
     for i in $(seq 1 40); do
         c=$(curl -s -o /dev/null --max-time "$SLOW" -w '%{http_code}' "$U/cgi-bin/${name%:*}")
         if [ "$c" = "${name#*:}" ]; then ok=$((ok + 1)); else bad="$bad $c"; fi
@@ -355,7 +368,7 @@ expect_status "script that sleeps forever -> 504" 504
 check "504 after timeouts.cgi (2 s; got ${el}s)" between "$el" 1.8 $((3 * SLOW))
 no_leftovers "after the 504: the group (sh and its sleep 1000) is killed" 2
 check_eq "no 'sleep 1000' of the test left anywhere" "" \
-    "$(for p in $(pgrep -f '^sleep 1000$'); do case $(readlink /proc/$p/cwd) in "$D"*) echo $p ;; esac; done)"
+    "$(for p in $(pgrep -f '^sleep 1000$'); do case $(readlink "/proc/$p/cwd") in "$D"*) echo "$p" ;; esac; done)"
 
 http "$U/cgi-bin/stubborn.sh"
 expect_status "script that ignores SIGTERM -> 504 too" 504
@@ -455,6 +468,7 @@ check_match "static GET while 5 scripts sleep -> 200" "^200 " "$st"
 check "... in under 300 ms (got ${st#* }s)" between "${st#* }" 0 "$(awk -v s="$SLOW" 'BEGIN { print 0.3 * s }')"
 http "$U/cgi-bin/hello.sh"
 expect_status "another script runs meanwhile" 200
+# shellcheck disable=SC2086 # a list of pids
 wait $pids # (a bare wait would wait for the server too)
 check_eq "the 5 sleeping scripts answer 200" "200 200 200 200 200" "$(cat "$T"/sl?.s | cut -d' ' -f1 | tr '\n' ' ' | sed 's/ $//')"
 check "... in parallel (each in 3..$((5 * SLOW)) s)" \
@@ -469,6 +483,7 @@ for i in $(seq 1 70); do
         "$U/slow-bin/sleep3.sh" >"$T/p$i.s" &
     pids="$pids $!"
 done
+# shellcheck disable=SC2086 # a list of pids
 wait $pids
 codes=$(cat "$T"/p*.s | sort | uniq -c | awk '{ printf "%s%s x%s", sep, $2, $1; sep = ", " }')
 n200=$(cat "$T"/p*.s | grep -c '^200$')
