@@ -169,26 +169,29 @@ static void send_piece(struct cgi *g)
     request_stream_write(g->r, data, n, last);
 }
 
-/* Reads what stdout has. Returns the bytes read, 0 when none now, -1 on
- * EOF or error (g->eof set). */
+/* Reads what stdout has, until the pipe is empty, at its end, or the
+ * buffer is full (the pipe is edge-triggered: an end that came with the
+ * last bytes sends no second event). Returns the bytes read, 0 when none,
+ * -1 on EOF or error (g->eof set). */
 static ssize_t read_out(struct cgi *g)
 {
-    if (g->out.io.fd < 0 || g->len == sizeof(g->buf))
-        return 0;
-    for (;;) {
+    ssize_t total = 0;
+    while (g->out.io.fd >= 0 && g->len < sizeof(g->buf)) {
         ssize_t n = read(g->out.io.fd, g->buf + g->len, sizeof(g->buf) - g->len);
         if (n > 0) {
             g->len += (size_t)n;
-            return n;
+            total += n;
+            continue;
         }
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            return 0;
+            break;
         g->eof = true;
         close_pipe(g, &g->out);
-        return -1;
+        return total ? total : -1;
     }
+    return total;
 }
 
 static void parse_head(struct cgi *g)

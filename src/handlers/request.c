@@ -396,8 +396,13 @@ void request_internal_redirect(struct request *r, const char *target, size_t len
     size_t path_len = q ? (size_t)(q - r->redirect_target) : len;
     r->head.has_query = q != NULL;
     r->head.query = q ? str_make(q + 1, len - path_len - 1) : STR_NULL;
-    /* RFC 3875 6.2.2: the new request is a GET of the target. */
+    /* RFC 3875 6.2.2: the new request is a GET of the target, without the
+     * body the first one had (it was read already). */
     r->head.method = HTTP_GET;
+    r->head.method_str = STR_LIT("GET");
+    r->head.content_length = -1;
+    r->head.chunked = false;
+    r->has_body = false;
     r->dir_no_index = false;
     long n = uri_normalize_path(r->redirect_target, path_len, r->path);
     r->loc = n < 0 ? NULL : cfg_match_location(r->server, r->path, (size_t)n);
