@@ -22,7 +22,7 @@ BIN     ?= portico
 # make Q= shows the full commands
 Q       ?= @
 
-.PHONY: all run test unit integration asan asan-test bench deps clean valgrind fuzz
+.PHONY: all run test unit integration asan asan-test bench bench-workers bench-cgi deps clean valgrind fuzz
 all: $(BIN)
 
 $(BIN): $(LIB_OBJ) $(MAIN_OBJ)
@@ -77,6 +77,14 @@ valgrind: $(BIN) $(UNIT_BIN)
 
 bench: $(BIN)
 	bench/run.sh
+
+# Two workers against nginx's two, wrk -t2 -c200 on a 1 KiB file.
+bench-workers: $(BIN)
+	bench/workers.sh
+
+# CGI requests per second against lighttpd's mod_cgi.
+bench-cgi: $(BIN)
+	bench/cgi.sh
 
 # libFuzzer harnesses (needs clang); FUZZ_SECONDS per harness.
 fuzz:

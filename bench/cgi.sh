@@ -276,6 +276,15 @@ own_ticks() {
     echo "$total"
 }
 
+# own_pids PID: the server's own processes (as own_ticks counts them).
+own_pids() {
+    local p exe
+    exe=$(readlink "/proc/$1/exe" 2>/dev/null || true)
+    for p in "$1" $(descendants "$1"); do
+        [[ $(readlink "/proc/$p/exe" 2>/dev/null || true) == "$exe" ]] && echo "$p"
+    done | sort -n | tr '\n' ' '
+}
+
 # ---------------------------------------------------------------- results
 declare -A RPS=() CPU=() UTIL=() OTHER=() OWN=()
 WARNINGS=()
@@ -283,13 +292,14 @@ NOISY=()
 
 # run_once NAME ROUND
 run_once() {
-    local s=$1 r=$2 port out t0 t1 o0 o1 w0 w1 b0 b1 k0 k1 reqs rps us own util other non2xx sockerr
+    local s=$1 r=$2 port out t0 t1 o0 o1 w0 w1 b0 b1 k0 k1 reqs rps us own util other non2xx sockerr p0 p1
     port=$(port_of "$s")
     out=$TMP/$s/wrk-$r.txt
     w0=$(date +%s%N)
     b0=$(busy_ticks)
     t0=$(cpu_ticks "$SRV_PID")
     o0=$(own_ticks "$SRV_PID")
+    p0=$(own_pids "$SRV_PID")
     children_ms
     k0=$CHILD_MS
     taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNS" -d"${DURATION}s" \
@@ -308,7 +318,13 @@ run_once() {
     sleep 0.2 # let the last scripts be reaped (their CPU shows once they are)
     t1=$(cpu_ticks "$SRV_PID")
     o1=$(own_ticks "$SRV_PID")
+    p1=$(own_pids "$SRV_PID")
     b1=$(busy_ticks)
+    if [[ $p0 != "$p1" ]]; then
+        # a process died (and was replaced): its own CPU time moved to its
+        # parent's cutime, so "own" is wrong for this run
+        WARNINGS+=("round $r, $s: server processes changed during the run ($p0-> $p1): a crash? (see its error log); own us/req is wrong for it")
+    fi
     reqs=$(awk '/ requests in /{print $1; exit}' "$out")
     rps=$(awk '/^Requests\/sec:/{print $2; exit}' "$out")
     if [[ -z $reqs || -z $rps || $reqs == 0 ]]; then

@@ -416,6 +416,31 @@ no_leftovers "client disconnects before the headers -> script killed and reaped"
 got=$(disconnect /cgi-bin/drip.sh 0.7)
 check_match "drip.sh streams before the client leaves" "^HTTP/1.1 200" "$got"
 no_leftovers "client disconnects mid-body -> script killed and reaped" 2
+worker_same "the worker survives single disconnects"
+
+# Many clients leave at once (as wrk does at the end of a run) while their
+# scripts run and write: 20 rounds of 20 connections, each sending a GET of
+# hello.sh and resetting the connection 0..38 ms later.
+out=$(timeout $((30 * SLOW)) python3 - "$PORT" <<'EOF'
+import socket, sys, time
+port = int(sys.argv[1])
+req = b"GET /cgi-bin/hello.sh HTTP/1.1\r\nHost: x\r\n\r\n"
+for r in range(20):
+    socks = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(20)]
+    for s in socks:
+        # close() then sends a RST at once
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\1\0\0\0\0\0\0\0")
+        s.sendall(req)
+    time.sleep((r % 20) * 0.002)
+    for s in socks:
+        s.close()
+    time.sleep(0.05)
+print("done")
+EOF
+)
+check_eq "400 requests abandoned by their clients mid-script" done "$out"
+worker_same "the worker survives 20 clients leaving at once, 20 times (no crash)"
+no_leftovers "... and every abandoned script is killed and reaped" 3
 
 # ----------------------------------------------------------- big outputs
 want=$(python3 -c 'import sys; sys.stdout.buffer.write(bytes(range(256)) * 40960)' | sha256sum | cut -d' ' -f1)

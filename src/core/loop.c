@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -19,14 +20,40 @@ int loop_init(struct loop *l)
     l->now_wall = 0;
     l->date[0] = '\0';
     l->after_events = NULL;
+    l->garbage = NULL;
+    l->n_garbage = l->cap_garbage = 0;
     l->data = NULL;
     timer_heap_init(&l->timers);
     loop_update_time(l);
     return 0;
 }
 
+static void collect_garbage(struct loop *l)
+{
+    for (size_t i = 0; i < l->n_garbage; i++)
+        free(l->garbage[i]);
+    l->n_garbage = 0;
+}
+
+void loop_defer_free(struct loop *l, void *p)
+{
+    if (l->n_garbage == l->cap_garbage) {
+        size_t cap = l->cap_garbage ? l->cap_garbage * 2 : 16;
+        void **g = realloc(l->garbage, cap * sizeof(*g));
+        if (!g)
+            return;
+        l->garbage = g;
+        l->cap_garbage = cap;
+    }
+    l->garbage[l->n_garbage++] = p;
+}
+
 void loop_free(struct loop *l)
 {
+    collect_garbage(l);
+    free(l->garbage);
+    l->garbage = NULL;
+    l->cap_garbage = 0;
     if (l->epfd >= 0)
         close(l->epfd);
     l->epfd = -1;
@@ -107,9 +134,11 @@ void loop_run_once(struct loop *l, int max_wait_ms)
     }
     if (l->after_events)
         l->after_events(l);
+    collect_garbage(l);
     run_timers(l);
     if (l->after_events)
         l->after_events(l);
+    collect_garbage(l);
 }
 
 void loop_run(struct loop *l)

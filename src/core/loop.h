@@ -33,6 +33,10 @@ struct loop {
      * of the same batch sees freed memory. */
     void (*after_events)(struct loop *l);
     void *data; /* the worker's */
+    /* Memory whose owner is gone but that an event of the current batch
+     * may still point at (a watcher embedded in it): freed after the batch. */
+    void **garbage;
+    size_t n_garbage, cap_garbage;
 };
 
 /* Creates the epoll instance. Returns 0 or -1 (errno set). */
@@ -49,6 +53,10 @@ void loop_del(struct loop *l, struct io_watcher *w);
 /* Arms t to fire after ms milliseconds from now (0 is "next iteration"). */
 void loop_timer_in(struct loop *l, struct timer *t, uint32_t ms);
 void loop_timer_cancel(struct loop *l, struct timer *t);
+
+/* Frees p after the current batch of events. (Should the list fail to
+ * grow, p is leaked rather than freed early: the safe failure.) */
+void loop_defer_free(struct loop *l, void *p);
 
 /* Re-reads the clocks (and the date string once a second). */
 void loop_update_time(struct loop *l);

@@ -43,7 +43,10 @@ struct cgi_pipe {
 };
 
 struct cgi {
-    struct request *r;
+    struct request *r;       /* NULL once released */
+    struct loop *loop;
+    bool dead;               /* released: memory freed after this batch */
+    bool busy, again;        /* inside progress(); more to do when it returns */
     struct cgi_proc *proc;
     struct cgi_pipe in, out; /* fd -1 once closed */
     struct timer timer;
@@ -59,7 +62,7 @@ struct cgi {
 
 static struct loop *loop_of(struct cgi *g)
 {
-    return &g->r->conn->worker->loop;
+    return g->loop;
 }
 
 static void close_pipe(struct cgi *g, struct cgi_pipe *p)
@@ -71,17 +74,27 @@ static void close_pipe(struct cgi *g, struct cgi_pipe *p)
     p->io.fd = -1;
 }
 
-/* Releases everything but the request; the process is killed if alive. */
+/* Releases everything but the request; the process is killed if alive.
+ * The memory itself goes after the current batch of events: a pipe event
+ * of this batch, or a caller up the stack, may still look at g (and sees
+ * g->dead). */
 static void cgi_free(struct cgi *g)
 {
+    if (g->dead)
+        return;
     close_pipe(g, &g->in);
     close_pipe(g, &g->out);
     loop_timer_cancel(loop_of(g), &g->timer);
     if (g->spool_fd >= 0)
         close(g->spool_fd);
+    g->spool_fd = -1;
     cgi_proc_release(g->proc);
-    g->r->handler_data = NULL;
-    free(g);
+    g->proc = NULL;
+    if (g->r)
+        g->r->handler_data = NULL;
+    g->r = NULL;
+    g->dead = true;
+    loop_defer_free(g->loop, g);
 }
 
 static void cgi_on_abort(struct request *r)
@@ -109,6 +122,8 @@ static void arm_timer(struct cgi *g)
 static void on_timeout(struct timer *t)
 {
     struct cgi *g = (struct cgi *)((char *)t - offsetof(struct cgi, timer));
+    if (g->dead)
+        return;
     log_warn("cgi %s: no response within the timeout", g->script.filename);
     fail(g, 504);
 }
@@ -209,8 +224,8 @@ static void parse_head(struct cgi *g)
     g->headers_done = true;
 }
 
-/* Moves on as far as the data allows: headers, then body pieces. */
-static void progress(struct cgi *g)
+/* One step as far as the data allows: headers, then a body piece. */
+static void step(struct cgi *g)
 {
     if (g->writing)
         return; /* the queued piece points into buf */
@@ -222,7 +237,7 @@ static void progress(struct cgi *g)
         arm_timer(g); /* a gap timer once the headers are out */
     if (!g->headers_done) {
         parse_head(g);
-        if (!g->headers_done)
+        if (g->dead || !g->headers_done)
             return;
     }
     /* Answer only once the request body is all taken (the connection
@@ -232,9 +247,30 @@ static void progress(struct cgi *g)
     send_piece(g);
 }
 
+/* Moves on as far as the data allows. A piece written at once calls back
+ * (REQUEST_DRAINED) from inside step(): that only asks for another round
+ * here, instead of nesting ever deeper. */
+static void progress(struct cgi *g)
+{
+    if (g->dead)
+        return;
+    if (g->busy) {
+        g->again = true;
+        return;
+    }
+    g->busy = true;
+    do {
+        g->again = false;
+        step(g);
+    } while (!g->dead && g->again);
+    g->busy = false;
+}
+
 static void cgi_on_event(struct request *r, int fd, uint32_t events)
 {
     struct cgi *g = r->handler_data;
+    if (!g)
+        return;
     if (fd == REQUEST_DRAINED) {
         g->writing = false;
         g->head_len = g->len; /* every byte queued went out */
@@ -251,7 +287,7 @@ static void out_ready(struct io_watcher *io, uint32_t events)
 static void in_ready(struct io_watcher *io, uint32_t events)
 {
     struct cgi *g = ((struct cgi_pipe *)io)->cgi;
-    if (!g->body_done && g->r->conn->state == CONN_HANDLE)
+    if (!g->dead && !g->body_done && g->r->conn->state == CONN_HANDLE)
         request_body_resume(g->r);
 }
 
@@ -371,6 +407,7 @@ static struct cgi *cgi_new(struct request *r)
         return NULL;
     memset(g, 0, offsetof(struct cgi, buf));
     g->r = r;
+    g->loop = &r->conn->worker->loop;
     g->in.io.fd = g->out.io.fd = -1;
     g->in.io.cb = in_ready;
     g->out.io.cb = out_ready;

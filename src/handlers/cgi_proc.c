@@ -70,6 +70,10 @@ static int add_actions(posix_spawn_file_actions_t *fa, const struct cgi_spawn *s
         rc = posix_spawn_file_actions_addopen(fa, 2, "/dev/null", O_WRONLY, 0);
     if (!rc)
         rc = posix_spawn_file_actions_addchdir_np(fa, s->dir);
+    /* Our own fds are close-on-exec; this also drops any the server
+     * inherited without it from whatever started it. */
+    if (!rc)
+        rc = posix_spawn_file_actions_addclosefrom_np(fa, 3);
     return rc;
 }
 
