@@ -16,6 +16,8 @@ struct out {
 
 static void put(struct out *o, const char *s, size_t len)
 {
+    if (len == 0)
+        return; /* s may be NULL then (no extra headers) */
     if (o->overflow || (size_t)(o->end - o->p) < len) {
         o->overflow = true;
         return;
