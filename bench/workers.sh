@@ -5,42 +5,46 @@
 # Prints requests/s and server CPU microseconds per request (utime+stime of
 # the master and its workers) for each, ROUNDS rounds alternating, medians.
 #   DURATION (default 5)  ROUNDS (default 3)  PORTICO (default ./portico)
+#   BASE_PORT (default 18181: portico; nginx on the next port)
 set -euo pipefail
 DURATION=${DURATION:-5}
 ROUNDS=${ROUNDS:-3}
 PORTICO=${PORTICO:-./portico}
-PORT_P=18181
-PORT_N=18182
-CLK_TCK=$(getconf CLK_TCK)
-command -v wrk >/dev/null || { echo "bench: wrk not found (apt-get install -y wrk)" >&2; exit 1; }
-[ -x "$PORTICO" ] || { echo "bench: $PORTICO missing (make)" >&2; exit 1; }
+BASE_PORT=${BASE_PORT:-18181}
+SERVERS="portico nginx"
+KNOWN=$SERVERS      # ports BASE_PORT+0, +1
+CONNS=200           # wrk -t2 -c200, after 1 s of warm-up
+WARMUP=1
+SERVER_CPU=""       # nothing pinned
+CLIENT_CPU=""
 
-TMP=$(mktemp -d /tmp/portico-bench-w.XXXXXX)
-PID=""
-cleanup() {
-    [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-    rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
-mkdir -p "$TMP/www" "$TMP/logs"
-head -c 1024 /dev/urandom >"$TMP/www/1k.bin"
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$(dirname "$0")/lib.sh"
+WRK_THREADS=2
+
+check_knobs DURATION ROUNDS BASE_PORT
+need wrk curl
+bench_init portico-bench-w
+DOCROOT=$TMP/www
+mkdir -p "$DOCROOT"
+head -c 1024 /dev/urandom >"$DOCROOT/1k.bin"
 chmod -R a+rX "$TMP"
 
-cat >"$TMP/portico.yaml" <<YAML
-workers: 2
-access_log: off
-error_log: off
-limits: {keepalive_requests: 100000}
-servers:
-  - listen: "127.0.0.1:$PORT_P"
-    root: $TMP/www
-    locations: {/: {}}
-YAML
-cat >"$TMP/nginx.conf" <<CONF
+# prepare NAME PORT DIR: writes its config into DIR and prints its command.
+prepare() {
+    local port=$2 dir=$3 bin
+    case $1 in
+    portico)
+        portico_conf 2 off "$port" >"$dir/portico.yaml"
+        portico_cmd "$dir"
+        ;;
+    nginx)
+        bin=$(server_bin nginx nginx-light) || return 1
+        cat >"$dir/nginx.conf" <<CONF
 daemon off;
 worker_processes 2;
-error_log $TMP/logs/error.log;
-pid $TMP/nginx.pid;
+error_log $dir/error.log;
+pid $dir/nginx.pid;
 events { worker_connections 4096; }
 http {
   access_log off;
@@ -48,49 +52,47 @@ http {
   tcp_nopush on;
   open_file_cache max=1000;
   keepalive_requests 100000;
-  server { listen 127.0.0.1:$PORT_N; root $TMP/www; }
+  server { listen $HOST:$port; root $DOCROOT; }
 }
 CONF
-
-ticks() {  # utime+stime of $1 and its children
-    local total=0 p
-    for p in "$1" $(pgrep -P "$1" || true); do
-        [ -r "/proc/$p/stat" ] || continue
-        total=$((total + $(sed 's/.*) //' "/proc/$p/stat" | awk '{print $12 + $13}')))
-    done
-    echo "$total"
+        check_config nginx "configuration test" \
+            "$bin" -t -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" || return 1
+        printf '%s\n' "$bin" -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf"
+        ;;
+    esac
 }
 
-measure() {  # name port -> "rps us_per_req"
-    local t0 t1 out reqs rps
-    sleep 0.5
-    wrk -t2 -c200 -d1s "http://127.0.0.1:$2/1k.bin" >/dev/null 2>&1 || true
-    t0=$(ticks "$PID")
-    out=$(wrk -t2 -c200 -d"${DURATION}s" "http://127.0.0.1:$2/1k.bin")
-    t1=$(ticks "$PID")
-    reqs=$(awk '/requests in/ {print $1}' <<<"$out")
-    rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-    awk -v r="$rps" -v n="$reqs" -v d=$((t1 - t0)) -v hz="$CLK_TCK" \
-        'BEGIN { printf "%.0f %.2f\n", r, d / hz * 1e6 / n }'
+# bench_server NAME ROUND: warms up and runs wrk once against server NAME.
+bench_server() {
+    local s=$1 r=$2 url
+    url="http://$HOST:$(port_of "$s")/1k.bin"
+    warm_up "$url"
+    measure "$s" "$url" "$TMP/$s/wrk-$r.txt" || return 1
+    flag_run "round $r, $s" ok
+    record "$s" "$(per_req "$RUN_TICKS" %.2f)"
 }
 
-declare -a P_RPS P_CPU N_RPS N_CPU
-for ((i = 0; i < ROUNDS; i++)); do
-    "$PORTICO" -c "$TMP/portico.yaml" & PID=$!
-    read -r rps cpu < <(measure portico $PORT_P); P_RPS+=("$rps"); P_CPU+=("$cpu")
-    kill "$PID"; wait "$PID" 2>/dev/null || true; PID=""
-    nginx -c "$TMP/nginx.conf" -p "$TMP" & PID=$!
-    read -r rps cpu < <(measure nginx $PORT_N); N_RPS+=("$rps"); N_CPU+=("$cpu")
-    kill "$PID"; wait "$PID" 2>/dev/null || true; PID=""
-done
+prepare_all
+[[ ${#ACTIVE[@]} == 2 ]] || die "both portico and nginx are needed"
+run_rounds
 
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-pr=$(median "${P_RPS[@]}"); pc=$(median "${P_CPU[@]}")
-nr=$(median "${N_RPS[@]}"); nc=$(median "${N_CPU[@]}")
+# req/s and CPU us/req of server NAME, as printed
+declare -A M_RPS=() M_CPU=()
 echo "wrk -t2 -c200 -d${DURATION}s, 1 KiB file, 2 workers each, median of $ROUNDS rounds"
 echo "| server  |   req/s | CPU us/req |"
 echo "|---------|--------:|-----------:|"
-printf "| portico | %7s | %10s |\n" "$pr" "$pc"
-printf "| nginx   | %7s | %10s |\n" "$nr" "$nc"
-awk -v a="$pr" -v b="$nr" -v c="$pc" -v d="$nc" \
-    'BEGIN { printf "portico/nginx: req/s %.2f, CPU per request %.2f\n", a / b, c / d }'
+for s in "${ACTIVE[@]}"; do
+    if [[ -z ${RPS[$s]:-} ]]; then
+        printf "| %-7s | %7s | %10s |\n" "$s" failed -
+        continue
+    fi
+    medians "$s"
+    M_RPS[$s]=$(printf %.0f "$MED_RPS")
+    M_CPU[$s]=$(printf %.2f "$MED_CPU")
+    printf "| %-7s | %7s | %10s |\n" "$s" "${M_RPS[$s]}" "${M_CPU[$s]}"
+done
+if [[ -n ${M_RPS[portico]:-} && -n ${M_RPS[nginx]:-} ]]; then
+    echo "portico/nginx: req/s $(ratio "${M_RPS[portico]}" "${M_RPS[nginx]}")," \
+        "CPU per request $(ratio "${M_CPU[portico]}" "${M_CPU[nginx]}")"
+fi
+report_problems || exit 1
