@@ -5,7 +5,6 @@
 #include <sys/wait.h>
 
 static struct child_watch *watched;
-static unsigned n_watched;
 
 void child_watch_add(struct child_watch *w)
 {
@@ -14,7 +13,6 @@ void child_watch_add(struct child_watch *w)
     if (watched)
         watched->prev = w;
     watched = w;
-    n_watched++;
 }
 
 void child_watch_remove(struct child_watch *w)
@@ -28,12 +26,6 @@ void child_watch_remove(struct child_watch *w)
     if (w->next)
         w->next->prev = w->prev;
     w->prev = w->next = NULL;
-    n_watched--;
-}
-
-unsigned child_count(void)
-{
-    return n_watched;
 }
 
 pid_t child_wait_any(int *status)

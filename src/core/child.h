@@ -28,7 +28,5 @@ void child_reap(void);
  * its wait status in *status, or 0 when no child has exited (or there is
  * none). Used by child_reap and by the master for its workers. */
 pid_t child_wait_any(int *status);
-/* Children watched now. */
-unsigned child_count(void);
 
 #endif

@@ -239,23 +239,6 @@ void conn_linger_close(struct conn *c)
     linger_drain(c);
 }
 
-void conn_resume(struct conn *c)
-{
-    if (c->state != CONN_READ_HEAD && c->state != CONN_READ_BODY)
-        return;
-    if (conn_pending(c) > 0) {
-        c->proto->on_data(c);
-        return;
-    }
-    if (c->readable) {
-        ssize_t n = conn_read(c);
-        if (n > 0)
-            c->proto->on_data(c);
-        else if (n < 0)
-            conn_close(c);
-    }
-}
-
 void conn_close(struct conn *c)
 {
     if (c->state == CONN_CLOSED)

@@ -123,10 +123,6 @@ void conn_clear_output(struct conn *c);
 void conn_set_timer(struct conn *c, uint32_t ms);
 void conn_cancel_timer(struct conn *c);
 
-/* Re-delivers buffered bytes or a pending read edge to the protocol after
- * it switched back to a reading state (pipelining, end of back-pressure). */
-void conn_resume(struct conn *c);
-
 /* Closes the socket and releases everything; the struct is freed after the
  * current batch of events. Safe to call twice. */
 void conn_close(struct conn *c);

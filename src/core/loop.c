@@ -66,12 +66,6 @@ int loop_add(struct loop *l, struct io_watcher *w, uint32_t events)
     return epoll_ctl(l->epfd, EPOLL_CTL_ADD, w->fd, &ev);
 }
 
-int loop_mod(struct loop *l, struct io_watcher *w, uint32_t events)
-{
-    struct epoll_event ev = {.events = events, .data.ptr = w};
-    return epoll_ctl(l->epfd, EPOLL_CTL_MOD, w->fd, &ev);
-}
-
 void loop_del(struct loop *l, struct io_watcher *w)
 {
     epoll_ctl(l->epfd, EPOLL_CTL_DEL, w->fd, NULL);
@@ -141,8 +135,3 @@ void loop_run_once(struct loop *l, int max_wait_ms)
     collect_garbage(l);
 }
 
-void loop_run(struct loop *l)
-{
-    while (!l->stop)
-        loop_run_once(l, 1000);
-}

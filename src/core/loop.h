@@ -46,7 +46,6 @@ void loop_free(struct loop *l);
 /* Registers w->fd with the given epoll events (EPOLLIN, EPOLLOUT,
  * EPOLLET, ...). Returns 0 or -1. */
 int loop_add(struct loop *l, struct io_watcher *w, uint32_t events);
-int loop_mod(struct loop *l, struct io_watcher *w, uint32_t events);
 /* Stops watching w->fd (the owner still closes it). */
 void loop_del(struct loop *l, struct io_watcher *w);
 
@@ -65,7 +64,5 @@ void loop_update_time(struct loop *l);
  * max_wait_ms), dispatches them, then runs expired timers. */
 void loop_run_once(struct loop *l, int max_wait_ms);
 
-/* Runs until l->stop is set. */
-void loop_run(struct loop *l);
 
 #endif

@@ -148,13 +148,6 @@ void request_adopt_body(struct request *r, int status, char *body, size_t len,
     request_set_body(r, status, body, len, content_type);
 }
 
-char *request_body_alloc(struct request *r, size_t size)
-{
-    free(r->res.owned);
-    r->res.owned = malloc(size ? size : 1);
-    return r->res.owned;
-}
-
 const char *request_rel_path(const struct request *r)
 {
     const char *p = r->path;

@@ -119,11 +119,6 @@ void request_set_body(struct request *r, int status, const char *body, size_t le
 void request_adopt_body(struct request *r, int status, char *body, size_t len,
                         const char *content_type);
 
-/* Memory for a generated body (a listing, a JSON document) of up to size
- * bytes, freed when the request ends; NULL when out of memory. Only one
- * per request: a second call replaces the first. */
-char *request_body_alloc(struct request *r, size_t size);
-
 /* Starts reading the request body into sink (answering Expect:
  * 100-continue first). The handler has accepted the request and makes
  * this call its last action, returning what it returns (HANDLER_ASYNC):
