@@ -19,24 +19,10 @@
 
 #include "http/http_chunked.h"
 
-static char *g_mem;  /* writable area, followed by a PROT_NONE page */
-static size_t g_cap; /* its size */
+#define GUARD_PAGES 4
+#include "guard_page.h"
 
-static int guard_setup(void **state)
-{
-    size_t pg = (size_t)sysconf(_SC_PAGESIZE);
-    g_cap = 4 * pg;
-    g_mem = mmap(NULL, g_cap + pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (g_mem == MAP_FAILED)
-        return -1;
-    return mprotect(g_mem + g_cap, pg, PROT_NONE);
-}
 
-static int guard_teardown(void **state)
-{
-    munmap(g_mem, g_cap + (size_t)sysconf(_SC_PAGESIZE));
-    return 0;
-}
 
 /* The outcome of feeding one input in pieces. */
 struct outcome {

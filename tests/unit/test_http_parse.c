@@ -21,25 +21,10 @@
 
 #define MAXH 16384
 
-static char *g_mem;   /* writable area, followed by a PROT_NONE page */
-static size_t g_cap;  /* its size */
+#include "guard_page.h"
+
 static struct http_request_head g_h; /* result of the last (complete) parse */
 
-static int guard_setup(void **state)
-{
-    size_t pg = (size_t)sysconf(_SC_PAGESIZE);
-    g_cap = 16 * pg;
-    g_mem = mmap(NULL, g_cap + pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (g_mem == MAP_FAILED)
-        return -1;
-    return mprotect(g_mem + g_cap, pg, PROT_NONE);
-}
-
-static int guard_teardown(void **state)
-{
-    munmap(g_mem, g_cap + (size_t)sysconf(_SC_PAGESIZE));
-    return 0;
-}
 
 /* Copies s[0..n) so that it ends at the guard page. */
 static const char *place(const char *s, size_t n)
