@@ -2,7 +2,8 @@
 # CGI/1.1 (issue 4), from configs/test/cgi.yaml on a temp docroot that holds
 # the scripts of integration/cgi/ and the demos of sites/default/cgi-bin/:
 # dispatch and PATH_INFO, 404/403, the "" interpreter and the exec bit, the
-# environment field by field (jq), request bodies (1 MiB, chunked, a slow
+# environment field by field (jq), stderr logged line by line in the error
+# log's format at warn, request bodies (1 MiB, chunked, a slow
 # reader with flat memory), Status/Location/extra headers, local and client
 # redirects, 502 for bad or missing headers and crashes, 504 after
 # timeouts.cgi (2 s) with the process group killed (SIGTERM, then SIGKILL),
@@ -248,6 +249,59 @@ expect_status "stderr.sh -> 200" 200
 expect_body "stderr.sh: stdout is the body" "see the error log"
 expect_no_body "stderr.sh: stderr is not in the body" "cgi-stderr-marker"
 check "the script's stderr goes to the error log" wait_log 'cgi-stderr-marker-7f3a'
+
+# A script's stderr is logged line by line in the error log's format, at
+# warn (CONFIG.md "Logs"): `2026/11/25 20:00:00 [warn] 1234#0: message`,
+# never raw. The error log is the server's stderr here (cgi.yaml:
+# error_log "-"). stderr_lines.sh writes three lines: a short one, one of
+# 3500+ bytes (may be split into several log lines, each in the format,
+# nothing lost) and a last one without a newline at its exit. The script's
+# name may come before its text; only the format up to "PID#N: " is fixed.
+ELOG_RE='^[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} \[(debug|info|warn|error)\] [0-9]+#[0-9]+: '
+WARN_RE='^[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} \[warn\] [0-9]+#[0-9]+: '
+# stderr_logged NAME MARKER [OTHER...]: exactly one error log line has
+# MARKER, it is a warn line with MARKER after its "PID#N: ", and no OTHER
+# stderr line of the script is on it (each line its own log line).
+stderr_logged() {
+    local name=$1 marker=$2 l o
+    shift 2
+    l=$(grep -aF -- "$marker" "$SERVER_ERR")
+    if [ "$(grep -c . <<<"$l")" != 1 ] || [ -z "$l" ]; then
+        fail "$name" "$(grep -c . <<<"$l") error log lines have '$marker': $(cut -c1-160 <<<"$l" | head -3)"
+        return
+    fi
+    if ! [[ $l =~ ${WARN_RE}.*$marker ]]; then
+        fail "$name" "not '... [warn] PID#N: ...$marker': '${l:0:160}'"
+        return
+    fi
+    for o in "$@"; do
+        if [[ $l == *"$o"* ]]; then
+            fail "$name" "'$o' is on the same log line: '${l:0:160}'"
+            return
+        fi
+    done
+    pass "$name"
+}
+check "stderr.sh: its line is logged as '... [warn] PID#N: ...cgi-stderr-marker-7f3a'" \
+    "grep -qE '${WARN_RE}.*cgi-stderr-marker-7f3a' '$SERVER_ERR'"
+http "$U/cgi-bin/stderr_lines.sh"
+expect_status "stderr_lines.sh -> 200" 200
+expect_body "stderr_lines.sh: stdout is the body" "three lines on stderr"
+expect_no_body "stderr_lines.sh: stderr is not in the body" "stderr-"
+wait_log 'stderr-last-no-newline-d07a'
+wait_log 'stderr-long-end-9c2d'
+S1=stderr-first-line-4b1e SL=stderr-long-begin-9c2d SE=stderr-long-end-9c2d S3=stderr-last-no-newline-d07a
+stderr_logged "stderr line 1 is its own error log line, '[warn] PID#N: ...$S1'" "$S1" "$SL" "$S3"
+stderr_logged "stderr line 2 (3500+ bytes) starts its own warn line, '[warn] PID#N: ...$SL'" "$SL" "$S1" "$S3"
+stderr_logged "stderr line 2 ends on a warn line ('...$SE')" "$SE" "$S1" "$S3"
+stderr_logged "stderr line 3, without a newline at the script's exit, is its own warn line ('...$S3')" "$S3" "$S1" "$SL"
+tildes=$(grep -aF '~' "$SERVER_ERR")
+check_eq "the 3500 '~' of the long line are all logged, once" 3500 "$(tr -cd '~' <<<"$tildes" | wc -c | tr -d ' ')"
+check_eq "every error log line with a piece of the long line is a warn line in the format" "" \
+    "$(grep -avE "$WARN_RE" <<<"$tildes" | cut -c1-120 | head -2)"
+check_eq "every line of the error log is 'YYYY/MM/DD HH:MM:SS [level] PID#N: ...' (no raw stderr)" "" \
+    "$(grep -avE "$ELOG_RE" "$SERVER_ERR" | cut -c1-120 | head -3)"
+check "the error log ends with a newline (the last stderr line was terminated)" "[ -z \"\$(tail -c1 '$SERVER_ERR')\" ]"
 
 # ----------------------------------------------------------- request bodies
 head -c $((1024 * 1024)) /dev/urandom >"$T/1m.bin"
@@ -549,5 +603,9 @@ check_eq "after the suite: no zombie among the master's children" "" \
     "$(ps -o pid=,stat=,args= --ppid "$SERVER_PID" | awk '$2 ~ /Z/')"
 check_eq "after the suite: the worker is the one started (never crashed)" "$WORKER" \
     "$(workers | tr '\n' ' ' | sed 's/ $//')"
+# Whatever the scripts wrote to stderr during the suite (tracebacks
+# included), every error log line is still in its format.
+check_eq "after the suite: every line of the error log is 'YYYY/MM/DD HH:MM:SS [level] PID#N: ...'" "" \
+    "$(grep -avE "$ELOG_RE" "$SERVER_ERR" | cut -c1-120 | head -3)"
 stop_server
 exit 0

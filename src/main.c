@@ -12,18 +12,15 @@
 
 #include "config/config.h"
 #include "core/child.h"
+#include "core/log.h"
 #include "core/master.h"
 #include "core/stats_board.h"
-#include "core/log.h"
 #include "core/worker.h"
 #include "handlers/handler.h"
-#include "handlers/request.h"
+#include "server/server.h"
 
 #define DEFAULT_CONFIG "configs/default.yaml"
 #define SHUTDOWN_GRACE_MS 10000
-/* Room in the read buffer past the largest head: the start of a body or
- * of the next pipelined request. */
-#define RBUF_SLACK 4096
 
 static void usage(FILE *out)
 {
@@ -83,15 +80,6 @@ static int setup_signals(struct signals *s, struct worker *w)
     return loop_add(&w->loop, &s->io, EPOLLIN);
 }
 
-static size_t read_buffer_size(const struct config *cfg)
-{
-    uint64_t max = 0;
-    for (size_t i = 0; i < cfg->n_listeners; i++)
-        if (cfg->listeners[i].max_header_size > max)
-            max = cfg->listeners[i].max_header_size;
-    return (size_t)max + RBUF_SLACK;
-}
-
 static int write_pid_file(const char *path)
 {
     FILE *f = fopen(path, "we");
@@ -101,30 +89,79 @@ static int write_pid_file(const char *path)
     return fclose(f);
 }
 
-/* One worker process: its own loop on the sockets the master made. */
-static int run_worker(struct config *cfg, const int *fds, int slot)
+/* A configuration and what the master is told of it. */
+struct loaded {
+    struct config *cfg;
+    struct master_listen *listens;
+    struct master_plan plan;
+};
+
+/* The configuration in use, and the one a reload is trying. Both on the
+ * heap, so that the master's pointer to a plan stays valid when the
+ * pending configuration becomes the current one. */
+static struct {
+    const char *path;
+    struct loaded *cur, *pending;
+} app;
+
+static void loaded_free(struct loaded *l)
 {
+    if (!l)
+        return;
+    free(l->listens);
+    cfg_free(l->cfg);
+    free(l);
+}
+
+/* Wraps cfg with its plan for the master: its listeners and worker count.
+ * Returns NULL (cfg freed) when out of memory. */
+static struct loaded *loaded_new(struct config *cfg)
+{
+    struct loaded *l = calloc(1, sizeof(*l));
+    if (l) {
+        l->cfg = cfg;
+        l->listens = calloc(cfg->n_listeners ? cfg->n_listeners : 1, sizeof(*l->listens));
+    }
+    if (!l || !l->listens) {
+        free(l);
+        cfg_free(cfg);
+        return NULL;
+    }
+    for (size_t i = 0; i < cfg->n_listeners; i++) {
+        const struct cfg_listener *x = &cfg->listeners[i];
+        memcpy(&l->listens[i].addr, &x->addr, x->addrlen);
+        l->listens[i].len = x->addrlen;
+        memcpy(l->listens[i].text, x->text, sizeof(l->listens[i].text));
+    }
+    l->plan.listens = l->listens;
+    l->plan.n_listens = cfg->n_listeners;
+    l->plan.workers = cfg->workers > 0 ? (unsigned)cfg->workers : master_cpu_count();
+    return l;
+}
+
+/* One worker process: its own loop on the sockets the master made. */
+static int run_worker(void *ctx, const int *fds, int slot)
+{
+    const struct config *cfg = app.cur->cfg;
     /* Orphans of CGI scripts are reparented to us and reaped like our own. */
     prctl(PR_SET_CHILD_SUBREAPER, 1);
+    struct server srv;
+    server_init(&srv, cfg);
+    struct worker_stats *stats = NULL;
+    if (stats_board && slot >= 0)
+        stats = &stats_board->slots[slot];
     struct worker w;
-    if (worker_init(&w, read_buffer_size(cfg), sizeof(struct request), cfg->limits.connections) < 0) {
+    if (worker_init(&w, server_read_buffer_size(cfg), cfg->limits.connections, &server_proto,
+                    &srv, stats) < 0) {
         log_err("worker: %s", strerror(errno));
+        server_free(&srv);
         return 1;
     }
-    if (stats_board && slot >= 0) {
-        w.stats = &stats_board->slots[slot];
-        w.stats->started = stats_board->started;
-    }
-    w.proto = &request_proto;
-    w.on_accept = request_on_accept;
-    request_config = cfg;
     struct signals sig;
     int status = 1;
-    for (size_t i = 0; i < cfg->n_listeners; i++) {
-        const struct cfg_listener *l = &cfg->listeners[i];
-        if (worker_add_listener(&w, fds[i], l, l->default_server->timeouts.header_ms) < 0)
+    for (size_t i = 0; i < cfg->n_listeners; i++)
+        if (worker_add_listener(&w, fds[i], &cfg->listeners[i]) < 0)
             goto out;
-    }
     if (setup_signals(&sig, &w) < 0)
         goto out;
     worker_run(&w);
@@ -134,23 +171,76 @@ static int run_worker(struct config *cfg, const int *fds, int slot)
 out:
     worker_free(&w);
     handlers_destroy();
+    server_free(&srv);
     log_close();
     return status;
 }
 
+static const struct master_plan *reload_config(void *ctx)
+{
+    char err[1024];
+    struct config *cfg = cfg_load(app.path, err, sizeof(err));
+    if (!cfg) {
+        log_err("reload failed, keeping the running configuration: %s", err);
+        return NULL;
+    }
+    if (!(app.pending = loaded_new(cfg))) {
+        log_err("reload failed, keeping the running configuration: out of memory");
+        return NULL;
+    }
+    return &app.pending->plan;
+}
+
+static void reload_done(void *ctx, bool take)
+{
+    struct loaded *l = app.pending;
+    app.pending = NULL;
+    if (!take) {
+        loaded_free(l);
+        return;
+    }
+    const struct config *cfg = l->cfg;
+    if (log_open_error(cfg->error_log, (enum log_lvl)cfg->log_level) < 0)
+        log_err("reload: cannot open the error log: %s", strerror(errno));
+    if (log_open_access(cfg->access_log) < 0)
+        log_err("reload: cannot open the access log: %s", strerror(errno));
+    loaded_free(app.cur);
+    app.cur = l;
+}
+
+static void child_free(void *ctx)
+{
+    loaded_free(app.cur);
+    app.cur = NULL;
+}
+
+static const struct master_hooks hooks = {
+    .run_worker = run_worker,
+    .reload = reload_config,
+    .reload_done = reload_done,
+    .child_free = child_free,
+};
+
 static int serve(struct config *cfg, const char *path)
 {
+    app.path = path;
     if (log_open_error(cfg->error_log, (enum log_lvl)cfg->log_level) < 0 ||
         log_open_access(cfg->access_log) < 0) {
         fprintf(stderr, "portico: cannot open log: %s\n", strerror(errno));
         cfg_free(cfg);
         return 1;
     }
+    if (!(app.cur = loaded_new(cfg))) {
+        fprintf(stderr, "portico: out of memory\n");
+        return 1;
+    }
     signal(SIGPIPE, SIG_IGN);
     char *pid_file = cfg->pid_file ? strdup(cfg->pid_file) : NULL;
     if (pid_file && write_pid_file(pid_file) < 0)
         log_warn("pid file %s: %s", pid_file, strerror(errno));
-    int status = master_run(cfg, path, run_worker);
+    int status = master_run(&app.cur->plan, &hooks, NULL);
+    loaded_free(app.cur);
+    app.cur = NULL;
     if (pid_file)
         unlink(pid_file);
     free(pid_file);

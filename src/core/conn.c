@@ -1,19 +1,48 @@
 #include "core/conn.h"
 
 #include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/sendfile.h>
 #include <unistd.h>
-
-#include "core/worker.h"
 
 /* How long a half-closed connection drains the client's leftovers. */
 #define LINGER_MS 2000
+/* Idle read buffers kept for reuse. */
+#define RBUF_KEEP 256
+
+/* ---- state and counters ---- */
+
+static uint32_t *counter_of(struct worker_stats *st, enum conn_state s)
+{
+    switch (s) {
+    case CONN_IDLE: return &st->idle;
+    case CONN_READING: return &st->reading;
+    case CONN_BUSY:
+    case CONN_WRITING: return &st->writing;
+    default: return NULL; /* lingering and closed connections count as active only */
+    }
+}
+
+void conn_set_state(struct conn *c, enum conn_state state)
+{
+    if (c->state == state)
+        return;
+    uint32_t *from = counter_of(c->set->stats, c->state);
+    uint32_t *to = counter_of(c->set->stats, state);
+    if (from)
+        (*from)--;
+    if (to)
+        (*to)++;
+    c->state = state;
+}
+
+/* ---- reading ---- */
 
 ssize_t conn_read(struct conn *c)
 {
-    struct bufpool *pool = &c->worker->rbufs;
+    struct bufpool *pool = &c->set->rbufs;
     if (!c->rbuf) {
         c->rbuf = bufpool_get(pool);
         if (!c->rbuf)
@@ -73,131 +102,51 @@ void conn_release_buffer(struct conn *c)
 {
     if (!c->rbuf || c->rpos < c->rlen)
         return;
-    bufpool_put(&c->worker->rbufs, c->rbuf);
+    bufpool_put(&c->set->rbufs, c->rbuf);
     c->rbuf = NULL;
     c->rpos = c->rlen = 0;
 }
 
-int conn_queue_mem(struct conn *c, const void *p, size_t len)
-{
-    if (len == 0)
-        return 0;
-    if (c->n_iov == CONN_MAX_IOV)
-        return -1;
-    c->iov[c->n_iov].iov_base = (void *)p;
-    c->iov[c->n_iov].iov_len = len;
-    c->n_iov++;
-    return 0;
-}
-
-void conn_queue_file(struct conn *c, int fd, off_t off, off_t len, bool owned)
-{
-    c->file_fd = fd;
-    c->file_off = off;
-    c->file_left = len;
-    c->file_owned = owned;
-}
-
-void conn_clear_output(struct conn *c)
-{
-    if (c->file_fd >= 0 && c->file_owned)
-        close(c->file_fd);
-    c->file_fd = -1;
-    c->file_left = 0;
-    c->n_iov = c->iov_done = 0;
-}
+/* ---- writing ---- */
 
 void conn_set_timer(struct conn *c, uint32_t ms)
 {
-    loop_timer_in(&c->worker->loop, &c->timer, ms);
+    loop_timer_in(c->set->loop, &c->timer, ms);
 }
 
 void conn_cancel_timer(struct conn *c)
 {
-    loop_timer_cancel(&c->worker->loop, &c->timer);
+    loop_timer_cancel(c->set->loop, &c->timer);
 }
 
-/* Writes queued memory pieces. Returns 1 when all are out, 0 on EAGAIN,
- * -1 on error. MSG_MORE holds the last segment back when a file range
- * follows, so a small head and a small file leave in one packet. */
-static int write_iov(struct conn *c)
-{
-    while (c->iov_done < c->n_iov) {
-        struct msghdr msg = {.msg_iov = c->iov + c->iov_done,
-                             .msg_iovlen = (size_t)(c->n_iov - c->iov_done)};
-        int flags = MSG_NOSIGNAL | (c->file_left > 0 ? MSG_MORE : 0);
-        ssize_t n = sendmsg(c->io.fd, &msg, flags);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
-                return 0;
-            return -1;
-        }
-        c->bytes_sent += (uint64_t)n;
-        size_t left = (size_t)n;
-        while (c->iov_done < c->n_iov && left >= c->iov[c->iov_done].iov_len) {
-            left -= c->iov[c->iov_done].iov_len;
-            c->iov_done++;
-        }
-        if (left) {
-            c->iov[c->iov_done].iov_base = (char *)c->iov[c->iov_done].iov_base + left;
-            c->iov[c->iov_done].iov_len -= left;
-        }
-    }
-    return 1;
-}
-
-static int write_file(struct conn *c)
-{
-    while (c->file_left > 0) {
-        size_t chunk = c->file_left > (1 << 30) ? (size_t)1 << 30 : (size_t)c->file_left;
-        ssize_t n = sendfile(c->io.fd, c->file_fd, &c->file_off, chunk);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
-                return 0;
-            return -1;
-        }
-        if (n == 0)
-            return -1; /* the file shrank under us: the framing is lost */
-        c->bytes_sent += (uint64_t)n;
-        c->file_left -= n;
-    }
-    return 1;
-}
-
-/* Writes what the socket takes. Returns 1 done, 0 pending, -1 failed. */
-static int flush(struct conn *c)
-{
-    int r = write_iov(c);
-    if (r == 1)
-        r = write_file(c);
-    if (r == 0)
-        c->writable = false;
-    return r;
-}
-
+/* Writes what the socket takes; hands over to the protocol when the queue
+ * (or its part before an open stream) is out. */
 static void write_step(struct conn *c)
 {
-    int r = flush(c);
-    if (r < 0) {
+    enum outq_result r = outq_flush(&c->out, c->io.fd, &c->bytes_sent);
+    switch (r) {
+    case OUTQ_ERROR:
         conn_close(c);
         return;
-    }
-    if (r == 0) {
+    case OUTQ_AGAIN:
+        c->writable = false;
         conn_set_timer(c, c->send_timeout_ms);
         return;
+    case OUTQ_STREAM_WAIT:
+        conn_cancel_timer(c);
+        c->set->proto->on_drained(c);
+        return;
+    case OUTQ_DONE:
+        conn_cancel_timer(c);
+        outq_clear(&c->out); /* gives back a grown chunk array */
+        c->set->proto->on_written(c);
+        return;
     }
-    conn_cancel_timer(c);
-    conn_clear_output(c);
-    c->proto->on_written(c);
 }
 
-void conn_start_write(struct conn *c, uint32_t send_timeout_ms)
+void conn_write(struct conn *c, uint32_t send_timeout_ms)
 {
-    c->state = CONN_WRITE;
+    conn_set_state(c, CONN_WRITING);
     c->send_timeout_ms = send_timeout_ms;
     if (c->writable) {
         write_step(c);
@@ -206,6 +155,9 @@ void conn_start_write(struct conn *c, uint32_t send_timeout_ms)
     conn_set_timer(c, send_timeout_ms);
 }
 
+/* ---- closing ---- */
+
+/* Reads and drops what a lingering client sends; closes at its EOF. */
 static void linger_drain(struct conn *c)
 {
     char sink[4096];
@@ -228,8 +180,8 @@ void conn_linger_close(struct conn *c)
 {
     if (c->state == CONN_CLOSED)
         return;
-    c->state = CONN_LINGER;
-    conn_clear_output(c);
+    conn_set_state(c, CONN_LINGER);
+    outq_clear(&c->out);
     if (c->rbuf) {
         c->rpos = c->rlen;
         conn_release_buffer(c);
@@ -243,13 +195,14 @@ void conn_close(struct conn *c)
 {
     if (c->state == CONN_CLOSED)
         return;
-    if (c->proto->on_close)
-        c->proto->on_close(c);
-    c->state = CONN_CLOSED;
+    struct conn_set *s = c->set;
+    if (s->proto->on_close)
+        s->proto->on_close(c);
+    conn_set_state(c, CONN_CLOSED);
     conn_cancel_timer(c);
-    conn_clear_output(c);
+    outq_clear(&c->out);
     if (c->rbuf) {
-        bufpool_put(&c->worker->rbufs, c->rbuf);
+        bufpool_put(&s->rbufs, c->rbuf);
         c->rbuf = NULL;
     }
     if (c->io.fd >= 0) {
@@ -257,5 +210,150 @@ void conn_close(struct conn *c)
         close(c->io.fd);
         c->io.fd = -1;
     }
-    worker_conn_closed(c->worker, c);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        s->open = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    c->prev = NULL;
+    c->next = s->closed;
+    s->closed = c;
+    s->stats->active--;
+}
+
+/* ---- events ---- */
+
+static void conn_io(struct io_watcher *io, uint32_t events)
+{
+    struct conn *c = (struct conn *)io;
+    if (c->state == CONN_CLOSED)
+        return;
+    if (events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP | EPOLLERR))
+        c->readable = true;
+    /* The FIN may come with the last bytes: without this flag a short
+     * read would end the edge and the close would go unnoticed. */
+    if (events & (EPOLLRDHUP | EPOLLHUP))
+        c->rdhup = true;
+    if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+        c->writable = true;
+
+    switch (c->state) {
+    case CONN_WRITING:
+        if (c->writable)
+            conn_write(c, c->send_timeout_ms);
+        break;
+    case CONN_IDLE:
+    case CONN_READING:
+        if (c->readable) {
+            ssize_t n = conn_read(c);
+            if (n > 0)
+                c->set->proto->on_data(c);
+            else if (n < 0)
+                conn_close(c);
+        }
+        break;
+    case CONN_LINGER:
+        if (c->readable)
+            linger_drain(c);
+        break;
+    case CONN_BUSY:
+        /* The protocol owns the pace; edges are remembered. A client that
+         * closes meanwhile (during a CGI script, a paused body) aborts the
+         * work, as nginx does. */
+        if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+            conn_close(c);
+        break;
+    case CONN_CLOSED:
+        break;
+    }
+}
+
+static void conn_timer(struct timer *t)
+{
+    struct conn *c = (struct conn *)((char *)t - offsetof(struct conn, timer));
+    if (c->state == CONN_LINGER || c->state == CONN_WRITING) {
+        conn_close(c);
+        return;
+    }
+    c->set->proto->on_timeout(c);
+}
+
+struct conn *conn_new(struct conn_set *s, int fd, const struct sockaddr_storage *peer,
+                      socklen_t peer_len, const void *listener)
+{
+    struct conn *c = calloc(1, sizeof(*c));
+    if (!c) {
+        close(fd);
+        return NULL;
+    }
+    c->io.fd = fd;
+    c->io.cb = conn_io;
+    c->timer.cb = conn_timer;
+    c->set = s;
+    c->listener = listener;
+    c->state = CONN_CLOSED; /* counted from the state set below */
+    outq_init(&c->out);
+    memcpy(&c->peer, peer, peer_len);
+    c->peer_len = peer_len;
+    /* The first bytes usually arrive with the connection: try them at once. */
+    c->readable = true;
+    c->writable = true;
+    if (loop_add(s->loop, &c->io, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) < 0) {
+        close(fd);
+        free(c);
+        return NULL;
+    }
+    c->next = s->open;
+    if (s->open)
+        s->open->prev = c;
+    s->open = c;
+    s->stats->active++;
+    conn_set_state(c, CONN_IDLE);
+    s->proto->on_accept(c);
+    return c;
+}
+
+/* ---- the set ---- */
+
+void conn_set_init(struct conn_set *s, struct loop *loop, size_t rbuf_size,
+                   const struct conn_proto *proto, void *proto_ctx,
+                   struct worker_stats *stats)
+{
+    memset(s, 0, sizeof(*s));
+    s->loop = loop;
+    bufpool_init(&s->rbufs, rbuf_size, RBUF_KEEP);
+    s->proto = proto;
+    s->proto_ctx = proto_ctx;
+    s->stats = stats;
+}
+
+void conn_set_collect(struct conn_set *s)
+{
+    while (s->closed) {
+        struct conn *c = s->closed;
+        s->closed = c->next;
+        free(c);
+    }
+}
+
+void conn_set_stop(struct conn_set *s)
+{
+    s->stopping = true;
+    /* Idle connections have nothing in flight: close them now. */
+    struct conn *c = s->open;
+    while (c) {
+        struct conn *next = c->next;
+        if (c->state == CONN_IDLE)
+            conn_close(c);
+        c = next;
+    }
+}
+
+void conn_set_free(struct conn_set *s)
+{
+    while (s->open)
+        conn_close(s->open);
+    conn_set_collect(s);
+    bufpool_free(&s->rbufs);
 }

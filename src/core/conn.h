@@ -1,15 +1,16 @@
 /* A client connection: socket, read buffer, output queue, one timer, and
- * the explicit state of the exchange on it.
+ * the state core drives it by. Core owns the socket and the buffers and
+ * knows nothing of HTTP: it reads bytes into c->rbuf and calls the
+ * protocol object (struct conn_proto) to make sense of them; the protocol
+ * queues output (c->out) and core writes it.
  *
- *   READ_HEAD -> READ_BODY -> HANDLE -> WRITE -> KEEPALIVE -> READ_HEAD ...
- *                                          \-> CLOSED
+ *   IDLE -> READING -> BUSY -> WRITING -> IDLE ...   (or -> LINGER -> CLOSED)
  *
- * Core owns the socket and the buffers and knows nothing of HTTP: it reads
- * bytes into c->rbuf and calls the protocol object (struct conn_proto) to
- * make sense of them; the protocol queues output and core writes it, with
- * writev/sendmsg for memory and sendfile for file ranges. The socket is
- * registered once, edge-triggered, and `readable`/`writable` remember the
- * last edge until a read or write drains it. */
+ * The state says what core does when the socket is ready, and which
+ * /status counter the connection counts in. conn_set_state() is the one
+ * place that changes it, so the counters always add up. The socket is
+ * registered once, edge-triggered; `readable`/`writable` remember the last
+ * edge until a read or write drains it. */
 #ifndef PORTICO_CONN_H
 #define PORTICO_CONN_H
 
@@ -17,61 +18,72 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
-#include <sys/uio.h>
 
+#include "core/bufpool.h"
 #include "core/loop.h"
+#include "core/outq.h"
+#include "core/stats.h"
 
 enum conn_state {
-    CONN_READ_HEAD, /* waiting for / reading a request head */
-    CONN_READ_BODY, /* reading a request body */
-    CONN_HANDLE,    /* a handler works; the socket is not read */
-    CONN_WRITE,     /* writing the response */
-    CONN_KEEPALIVE, /* idle between requests, no buffers held */
-    CONN_LINGER,    /* answered and half-closed; draining what the client sends */
+    CONN_IDLE,    /* waiting for a request's first byte (new or kept alive): counted idle */
+    CONN_READING, /* reading a request: counted reading */
+    CONN_BUSY,    /* the protocol works elsewhere; the socket is not read: counted writing */
+    CONN_WRITING, /* the output queue is written: counted writing */
+    CONN_LINGER,  /* answered and half-closed; draining what the client sends */
     CONN_CLOSED
 };
 
-#define CONN_MAX_IOV 8
-
 struct conn;
-struct worker;
 
+/* The protocol spoken on a connection. Each callback may close c. */
 struct conn_proto {
-    /* New bytes are in c->rbuf[c->rpos .. c->rlen) (READ_HEAD/READ_BODY). */
+    /* A connection was accepted (state IDLE, nothing read yet). */
+    void (*on_accept)(struct conn *c);
+    /* New bytes are in c->rbuf[c->rpos .. c->rlen) (IDLE, READING). */
     void (*on_data)(struct conn *c);
-    /* Everything queued has been written (state WRITE). */
+    /* Everything queued before an open stream is written (WRITING): the
+     * stream's source may queue more. */
+    void (*on_drained)(struct conn *c);
+    /* Everything queued is written and no stream is open (WRITING). */
     void (*on_written)(struct conn *c);
-    /* The connection's timer fired. */
+    /* The connection's timer fired (IDLE, READING, BUSY). */
     void (*on_timeout)(struct conn *c);
-    /* The peer closed its side or the socket failed while the protocol
-     * holds state; c is closed right after. */
+    /* c is being closed (peer gone, failure, timeout); the protocol
+     * releases what it holds. */
     void (*on_close)(struct conn *c);
+};
+
+/* The connections of one worker, and what they share. */
+struct conn_set {
+    struct loop *loop;
+    struct bufpool rbufs; /* read buffers */
+    const struct conn_proto *proto;
+    void *proto_ctx;            /* the protocol's per-worker state */
+    struct worker_stats *stats; /* where the counters go */
+    struct conn *open;          /* open connections */
+    struct conn *closed;        /* closed during this batch, freed after it */
+    bool stopping;              /* the worker is shutting down */
 };
 
 struct conn {
     struct io_watcher io;
     struct timer timer;
-    struct worker *worker;
-    const struct conn_proto *proto;
-    void *proto_data;
-    const void *listener; /* the struct cfg_listener it was accepted on */
+    struct conn_set *set;
+    void *proto_data;     /* the protocol's per-connection state */
+    const void *listener; /* what the worker was told of the listening socket */
 
-    enum conn_state state;
+    enum conn_state state; /* changed only by conn_set_state */
     bool readable;    /* an EPOLLIN edge not yet drained */
     bool writable;    /* no EAGAIN since the last EPOLLOUT */
     bool peer_closed; /* recv returned 0 */
     bool rdhup;       /* the peer's FIN was signalled: reads go on until recv says 0 */
     bool in_dispatch; /* the protocol is inside its request loop (no re-entry) */
 
-    char *rbuf;  /* from the worker's pool; NULL while idle */
+    char *rbuf;  /* from the set's pool; NULL while idle */
     size_t rpos; /* first unconsumed byte */
     size_t rlen; /* end of the bytes read */
 
-    struct iovec iov[CONN_MAX_IOV];
-    int n_iov, iov_done;
-    int file_fd;    /* -1 when no file range is queued */
-    bool file_owned;
-    off_t file_off, file_left;
+    struct outq out;
     uint64_t bytes_sent; /* since the protocol last reset it (per response) */
     uint32_t send_timeout_ms;
 
@@ -79,8 +91,29 @@ struct conn {
     struct sockaddr_storage peer;
     socklen_t peer_len;
 
-    struct conn *prev, *next; /* the worker's list of open connections */
+    struct conn *prev, *next; /* the set's list */
 };
+
+/* Sets up an empty set of connections on loop; rbuf_size is the read
+ * buffer size. */
+void conn_set_init(struct conn_set *s, struct loop *loop, size_t rbuf_size,
+                   const struct conn_proto *proto, void *proto_ctx,
+                   struct worker_stats *stats);
+/* Frees the connections closed during the last batch of events. */
+void conn_set_collect(struct conn_set *s);
+/* Closes every connection (and collects them) and frees the pool. */
+void conn_set_free(struct conn_set *s);
+/* Stopping: closes the idle connections; the others finish. */
+void conn_set_stop(struct conn_set *s);
+
+/* Takes an accepted socket (non-blocking, close-on-exec): registers it and
+ * tells the protocol (on_accept). Returns the connection, or NULL with fd
+ * closed when it cannot be set up. */
+struct conn *conn_new(struct conn_set *s, int fd, const struct sockaddr_storage *peer,
+                      socklen_t peer_len, const void *listener);
+
+/* The one place a connection's state changes; keeps the set's counters. */
+void conn_set_state(struct conn *c, enum conn_state state);
 
 /* Makes sure c->rbuf is held, reads what the socket has into it and
  * returns the number of new bytes (>0), 0 when the socket has nothing now,
@@ -102,22 +135,13 @@ static inline size_t conn_pending(const struct conn *c)
  * nothing points into the buffer (between requests). */
 void conn_compact(struct conn *c);
 
-/* Drops consumed bytes and gives the buffer back to the pool when it is
- * empty. Called between requests. */
+/* Gives the buffer back to the pool when every byte in it was consumed. */
 void conn_release_buffer(struct conn *c);
 
-/* Queue output. Memory must stay valid until on_written; a file range's fd
- * is closed by core when owned. Returns 0 or -1 (too many pieces). */
-int conn_queue_mem(struct conn *c, const void *p, size_t len);
-void conn_queue_file(struct conn *c, int fd, off_t off, off_t len, bool owned);
-
-/* Enters CONN_WRITE and writes as much as the socket takes; the rest goes
- * out as EPOLLOUT edges arrive, each gap bounded by send_timeout_ms. Calls
- * proto->on_written when everything is out. */
-void conn_start_write(struct conn *c, uint32_t send_timeout_ms);
-
-/* Drops queued output (closing an owned file). */
-void conn_clear_output(struct conn *c);
+/* Enters WRITING and writes as much of c->out as the socket takes; the
+ * rest goes out as EPOLLOUT edges arrive, each gap bounded by
+ * send_timeout_ms. Calls on_drained / on_written when done. */
+void conn_write(struct conn *c, uint32_t send_timeout_ms);
 
 /* Arms c's single timer. */
 void conn_set_timer(struct conn *c, uint32_t ms);

@@ -89,11 +89,6 @@ void log_close(void)
     close_file(&error_log);
 }
 
-int log_error_fd(void)
-{
-    return error_log.fd;
-}
-
 int log_enabled(enum log_lvl lvl)
 {
     return error_log.fd >= 0 && lvl >= min_lvl;

@@ -20,9 +20,6 @@ int log_open_access(const char *path);
 void log_reopen(void);
 void log_close(void);
 
-/* The error log's fd (for a CGI script's stderr), -1 when off. */
-int log_error_fd(void);
-
 void log_error(enum log_lvl lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int log_enabled(enum log_lvl lvl);
 

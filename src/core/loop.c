@@ -6,8 +6,6 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include "http/http_date.h"
-
 #define LOOP_MAX_EVENTS 256
 
 int loop_init(struct loop *l)
@@ -18,7 +16,6 @@ int loop_init(struct loop *l)
     l->stop = false;
     l->wakeups = 0;
     l->now_wall = 0;
-    l->date[0] = '\0';
     l->after_events = NULL;
     l->garbage = NULL;
     l->n_garbage = l->cap_garbage = 0;
@@ -89,11 +86,7 @@ void loop_update_time(struct loop *l)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
     l->now_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-    time_t wall = time(NULL);
-    if (wall != l->now_wall) {
-        l->now_wall = wall;
-        http_date_format(wall, l->date);
-    }
+    l->now_wall = time(NULL);
 }
 
 static void run_timers(struct loop *l)

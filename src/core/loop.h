@@ -26,11 +26,10 @@ struct loop {
     uint64_t now_ms;   /* monotonic, updated each wake-up */
     uint64_t wakeups;  /* incremented each wake-up: what "now" a cache may trust */
     time_t now_wall;   /* wall clock seconds, updated each wake-up */
-    char date[32];     /* IMF-fixdate of now_wall, refreshed once a second */
     struct timer_heap timers;
-    /* Called after each batch of events, before timers: the place where
-     * owners free objects closed during the batch, so that no later event
-     * of the same batch sees freed memory. */
+    /* Called after each batch of events and again after the timers that
+     * expired: the place where owners free objects closed meanwhile, so
+     * that no later event of the same batch sees freed memory. */
     void (*after_events)(struct loop *l);
     void *data; /* the worker's */
     /* Memory whose owner is gone but that an event of the current batch
@@ -57,12 +56,11 @@ void loop_timer_cancel(struct loop *l, struct timer *t);
  * grow, p is leaked rather than freed early: the safe failure.) */
 void loop_defer_free(struct loop *l, void *p);
 
-/* Re-reads the clocks (and the date string once a second). */
+/* Re-reads the clocks. */
 void loop_update_time(struct loop *l);
 
 /* Runs one iteration: waits for events or the first timer (at most
  * max_wait_ms), dispatches them, then runs expired timers. */
 void loop_run_once(struct loop *l, int max_wait_ms);
-
 
 #endif

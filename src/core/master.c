@@ -44,9 +44,9 @@ struct mworker {
 };
 
 static struct {
-    struct config *cfg;
-    const char *path;
-    master_worker_fn run;
+    const struct master_plan *plan; /* the current configuration's */
+    const struct master_hooks *hooks;
+    void *ctx;
     struct msock *socks;
     size_t n_socks;
     struct mworker *ws;
@@ -64,10 +64,8 @@ static uint64_t now_ms(void)
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-unsigned master_worker_count(const struct config *cfg)
+unsigned master_cpu_count(void)
 {
-    if (cfg->workers > 0)
-        return (unsigned)cfg->workers;
     cpu_set_t set;
     if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
         return (unsigned)CPU_COUNT(&set);
@@ -76,10 +74,10 @@ unsigned master_worker_count(const struct config *cfg)
 
 /* ---- sockets ---- */
 
-static struct msock *sock_for(const struct cfg_listener *l)
+static struct msock *sock_for(const struct master_listen *l)
 {
     for (size_t i = 0; i < M.n_socks; i++)
-        if (M.socks[i].len == l->addrlen && memcmp(&M.socks[i].addr, &l->addr, l->addrlen) == 0)
+        if (M.socks[i].len == l->len && memcmp(&M.socks[i].addr, &l->addr, l->len) == 0)
             return &M.socks[i];
     struct msock *grown = realloc(M.socks, (M.n_socks + 1) * sizeof(*grown));
     if (!grown)
@@ -87,8 +85,8 @@ static struct msock *sock_for(const struct cfg_listener *l)
     M.socks = grown;
     struct msock *s = &M.socks[M.n_socks++];
     memset(s, 0, sizeof(*s));
-    memcpy(&s->addr, &l->addr, l->addrlen);
-    s->len = l->addrlen;
+    memcpy(&s->addr, &l->addr, l->len);
+    s->len = l->len;
     memcpy(s->text, l->text, sizeof(s->text));
     return s;
 }
@@ -114,15 +112,15 @@ static unsigned port_of(const struct sockaddr_storage *a)
  * process listens there (SO_REUSEPORT would share it silently). A port we
  * already hold is ours: a specific address beside our wildcard one is
  * fine. */
-static int probe_new_ports(const struct config *cfg)
+static int probe_new_ports(const struct master_plan *plan)
 {
-    for (size_t i = 0; i < cfg->n_listeners; i++) {
-        const struct cfg_listener *l = &cfg->listeners[i];
+    for (size_t i = 0; i < plan->n_listens; i++) {
+        const struct master_listen *l = &plan->listens[i];
         bool held = false;
         for (size_t j = 0; j < M.n_socks && !held; j++)
             held = M.socks[j].n > 0 && port_of(&M.socks[j].addr) == port_of(&l->addr);
-        if (!held && listener_probe((const struct sockaddr *)&l->addr, l->addrlen) < 0) {
-            struct msock probe = {.len = l->addrlen};
+        if (!held && listener_probe((const struct sockaddr *)&l->addr, l->len) < 0) {
+            struct msock probe = {.len = l->len};
             memcpy(probe.text, l->text, sizeof(probe.text));
             return listen_failed(&probe);
         }
@@ -130,13 +128,14 @@ static int probe_new_ports(const struct config *cfg)
     return 0;
 }
 
-/* Makes sure every listener of cfg has n sockets. */
-static int prepare_sockets(const struct config *cfg, unsigned n)
+/* Makes sure every address of plan has a socket per worker. */
+static int prepare_sockets(const struct master_plan *plan)
 {
-    if (probe_new_ports(cfg) < 0)
+    unsigned n = plan->workers;
+    if (probe_new_ports(plan) < 0)
         return -1;
-    for (size_t i = 0; i < cfg->n_listeners; i++) {
-        struct msock *s = sock_for(&cfg->listeners[i]);
+    for (size_t i = 0; i < plan->n_listens; i++) {
+        struct msock *s = sock_for(&plan->listens[i]);
         if (!s)
             return -1;
         if (s->n >= n)
@@ -155,26 +154,26 @@ static int prepare_sockets(const struct config *cfg, unsigned n)
     return 0;
 }
 
-static bool listens_on(const struct config *cfg, const struct msock *s)
+static bool listens_on(const struct master_plan *plan, const struct msock *s)
 {
-    for (size_t j = 0; j < cfg->n_listeners; j++)
-        if (cfg->listeners[j].addrlen == s->len &&
-            memcmp(&cfg->listeners[j].addr, &s->addr, s->len) == 0)
+    for (size_t j = 0; j < plan->n_listens; j++)
+        if (plan->listens[j].len == s->len &&
+            memcmp(&plan->listens[j].addr, &s->addr, s->len) == 0)
             return true;
     return false;
 }
 
-/* Keeps exactly the sockets cfg's n workers use: addresses it no longer
+/* Keeps exactly the sockets plan's workers use: addresses it no longer
  * listens on and indexes beyond n are closed. Done before the new workers
  * fork, so that no process keeps a socket nobody accepts on (the kernel
  * would still hand it connections); retiring workers have closed theirs
  * by the time they drain. */
-static void trim_sockets(const struct config *cfg, unsigned n)
+static void trim_sockets(const struct master_plan *plan)
 {
     size_t kept = 0;
     for (size_t i = 0; i < M.n_socks; i++) {
         struct msock *s = &M.socks[i];
-        unsigned keep = listens_on(cfg, s) ? n : 0;
+        unsigned keep = listens_on(plan, s) ? plan->workers : 0;
         for (unsigned k = keep; k < s->n; k++)
             close(s->fds[k]);
         if (s->n > keep)
@@ -207,12 +206,12 @@ static void child_main(unsigned index, int slot)
     /* A worker never outlives its master. */
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     close(M.sfd);
-    const struct config *cfg = M.cfg;
-    int *fds = calloc(cfg->n_listeners ? cfg->n_listeners : 1, sizeof(*fds));
+    const struct master_plan *plan = M.plan;
+    int *fds = calloc(plan->n_listens ? plan->n_listens : 1, sizeof(*fds));
     if (!fds)
         _exit(1);
-    for (size_t i = 0; i < cfg->n_listeners; i++)
-        fds[i] = sock_for(&cfg->listeners[i])->fds[index];
+    for (size_t i = 0; i < plan->n_listens; i++)
+        fds[i] = sock_for(&plan->listens[i])->fds[index];
     /* Only its own sockets stay open in a worker: a socket of another
      * index must close when the master closes it. */
     for (size_t i = 0; i < M.n_socks; i++) {
@@ -225,13 +224,13 @@ static void child_main(unsigned index, int slot)
             ms->fds[0] = ms->fds[index];
         ms->n = own ? 1 : 0;
     }
-    int status = M.run(M.cfg, fds, slot);
+    int status = M.hooks->run_worker(M.ctx, fds, slot);
     /* What the fork copied from the master is freed too, so that a leak
      * checker sees a clean worker exit. */
     free(fds);
     close_all_sockets();
     free(M.ws);
-    cfg_free(M.cfg);
+    M.hooks->child_free(M.ctx);
     _exit(status);
 }
 
@@ -340,25 +339,19 @@ static bool any_alive(void)
 
 static void reload(void)
 {
-    char err[1024];
-    struct config *cfg = cfg_load(M.path, err, sizeof(err));
-    if (!cfg) {
-        log_err("reload failed, keeping the running configuration: %s", err);
+    const struct master_plan *plan = M.hooks->reload(M.ctx);
+    if (!plan)
         return;
-    }
-    unsigned n = master_worker_count(cfg);
-    if (prepare_sockets(cfg, n) < 0) {
+    if (prepare_sockets(plan) < 0) {
         log_err("reload failed, keeping the running configuration");
-        cfg_free(cfg);
+        M.hooks->reload_done(M.ctx, false);
         return;
     }
-    if (log_open_error(cfg->error_log, (enum log_lvl)cfg->log_level) < 0)
-        log_err("reload: cannot open the error log: %s", strerror(errno));
-    if (log_open_access(cfg->access_log) < 0)
-        log_err("reload: cannot open the access log: %s", strerror(errno));
-    /* Freed before the new workers fork, so they carry no copy of it. */
-    cfg_free(M.cfg);
-    M.cfg = cfg;
+    /* The old configuration is freed before the new workers fork, so
+     * they carry no copy of it; the plan is the new one's. */
+    M.hooks->reload_done(M.ctx, true);
+    M.plan = plan;
+    unsigned n = plan->workers;
     M.gen++;
     for (size_t i = 0; i < M.n_ws; i++)
         M.ws[i].retiring = M.ws[i].gen != M.gen;
@@ -369,7 +362,7 @@ static void reload(void)
     if (stats_board)
         stats_board->workers = n;
     signal_workers(SIGTERM, true);
-    trim_sockets(cfg, n);
+    trim_sockets(plan);
     spawn_generation(n);
     log_info("configuration reloaded: %u workers", n);
 }
@@ -422,12 +415,12 @@ static int next_timeout(void)
     return due <= now ? 0 : (int)(due - now);
 }
 
-int master_run(struct config *cfg, const char *config_path, master_worker_fn run_worker)
+int master_run(const struct master_plan *plan, const struct master_hooks *hooks, void *ctx)
 {
     memset(&M, 0, sizeof(M));
-    M.cfg = cfg;
-    M.path = config_path;
-    M.run = run_worker;
+    M.plan = plan;
+    M.hooks = hooks;
+    M.ctx = ctx;
     sigset_t set;
     sigemptyset(&set);
     int sigs[] = {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1};
@@ -436,18 +429,16 @@ int master_run(struct config *cfg, const char *config_path, master_worker_fn run
     sigprocmask(SIG_BLOCK, &set, NULL);
     M.sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
     stats_board = stats_board_create();
-    unsigned n = master_worker_count(cfg);
-    if (M.sfd < 0 || !stats_board || prepare_sockets(cfg, n) < 0) {
+    if (M.sfd < 0 || !stats_board || prepare_sockets(plan) < 0) {
         if (listen_error[0])
             fprintf(stderr, "portico: %s\n", listen_error);
         close_all_sockets();
-        cfg_free(M.cfg);
         return 1;
     }
-    stats_board->workers = n;
-    for (size_t i = 0; i < cfg->n_listeners; i++)
-        log_info("portico/%s listening on http://%s/", PORTICO_VERSION, cfg->listeners[i].text);
-    spawn_generation(n);
+    stats_board->workers = plan->workers;
+    for (size_t i = 0; i < plan->n_listens; i++)
+        log_info("portico/%s listening on http://%s/", PORTICO_VERSION, plan->listens[i].text);
+    spawn_generation(plan->workers);
     while (!M.stopping || any_alive()) {
         struct pollfd p = {.fd = M.sfd, .events = POLLIN};
         poll(&p, 1, next_timeout());
@@ -461,7 +452,6 @@ int master_run(struct config *cfg, const char *config_path, master_worker_fn run
     close_all_sockets();
     free(M.ws);
     close(M.sfd);
-    cfg_free(M.cfg);
     log_info("stopped");
     return 0;
 }

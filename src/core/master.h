@@ -15,19 +15,50 @@
 #ifndef PORTICO_MASTER_H
 #define PORTICO_MASTER_H
 
-#include "config/config.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
 
-/* Runs one worker in the forked child: returns its exit status. fds[j] is
- * the socket of cfg->listeners[j] for this worker; slot its stats board
- * slot. */
-typedef int (*master_worker_fn)(struct config *cfg, const int *fds, int slot);
+/* An address to listen on. */
+struct master_listen {
+    struct sockaddr_storage addr;
+    socklen_t len;
+    char text[64]; /* "0.0.0.0:8080", for messages */
+};
 
-/* Runs the master until it is told to stop. cfg becomes the master's (it
- * frees it, and later ones). Returns the exit status. */
-int master_run(struct config *cfg, const char *config_path, master_worker_fn run_worker);
+/* What a configuration asks of the master: its addresses and how many
+ * workers serve them. The caller keeps it alive while it is in use. */
+struct master_plan {
+    const struct master_listen *listens;
+    size_t n_listens;
+    unsigned workers;
+};
 
-/* Worker processes for a configuration (`auto`: the CPUs this process may
- * run on). */
-unsigned master_worker_count(const struct config *cfg);
+/* How the master reaches the rest of the program (main.c). ctx is passed
+ * back to each hook. */
+struct master_hooks {
+    /* In a forked worker: serves on fds[i], the socket of the current
+     * plan's listens[i], with stats board slot `slot`; returns the exit
+     * status. */
+    int (*run_worker)(void *ctx, const int *fds, int slot);
+    /* SIGHUP: reads the configuration again and keeps it pending; returns
+     * its plan (the hooks' to keep alive while it is current), or NULL
+     * after logging why not. */
+    const struct master_plan *(*reload)(void *ctx);
+    /* The pending configuration becomes the current one (take: its sockets
+     * are ready) or is dropped. Called once after each successful reload,
+     * before the new workers fork. */
+    void (*reload_done)(void *ctx, bool take);
+    /* In a forked worker, after run_worker: frees what the fork copied
+     * from the master, so that a leak checker sees a clean exit. */
+    void (*child_free)(void *ctx);
+};
+
+/* Runs the master until it is told to stop. Returns the exit status. */
+int master_run(const struct master_plan *plan, const struct master_hooks *hooks, void *ctx);
+
+/* The CPUs this process may run on (at least 1): what `workers: auto`
+ * starts. */
+unsigned master_cpu_count(void);
 
 #endif

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "core/worker.h"
+#include "core/stats.h"
 
 #define STATS_BOARD_SLOTS 512
 

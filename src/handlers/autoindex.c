@@ -17,12 +17,13 @@
 #include <unistd.h>
 
 #include "core/strbuf.h"
-#include "handlers/fs.h"
+#include "server/fs.h"
 #include "handlers/handler.h"
-#include "handlers/request.h"
+#include "server/request.h"
 #include "http/escape.h"
 #include "http/http_date.h"
 #include "http/http_parse.h"
+#include "http/http_status.h"
 
 enum entry_type { ENTRY_FILE, ENTRY_DIR, ENTRY_OTHER };
 
@@ -185,25 +186,6 @@ static void render_html(struct strbuf *b, const struct request *r, const struct 
     strbuf_puts(b, "</tbody>\n</table>\n<hr><p>portico</p>\n</body>\n</html>\n");
 }
 
-/* ---- format choice ---- */
-
-/* Accept names application/json, or one query parameter is format=json. */
-static bool wants_json(const struct request *r)
-{
-    const struct http_header *accept = http_find_header(&r->head, "accept", 6);
-    if (accept && str_case_contains(accept->value, "application/json", 16))
-        return true;
-    const char *q = r->head.query.p, *end = q + r->head.query.len;
-    while (q && q < end) {
-        const char *amp = memchr(q, '&', (size_t)(end - q));
-        const char *stop = amp ? amp : end;
-        if (str_eq(str_make(q, (size_t)(stop - q)), "format=json", 11))
-            return true;
-        q = amp ? amp + 1 : end;
-    }
-    return false;
-}
-
 /* ---- the handler ---- */
 
 static enum handler_result autoindex_on_request(struct request *r)
@@ -214,9 +196,10 @@ static enum handler_result autoindex_on_request(struct request *r)
     const char *rel = request_rel_path(r);
     int fd = fs_open_beneath(r->loc->root, rel, O_RDONLY | O_DIRECTORY);
     if (fd < 0) {
-        if (errno == ENOENT || errno == ENOTDIR)
+        int status = http_status_for_errno(errno);
+        if (status == 404)
             return HANDLER_DECLINED; /* gone since static looked: 404 */
-        return request_error(r, 403);
+        return request_error(r, status);
     }
     DIR *dir = fdopendir(fd);
     if (!dir) {
@@ -226,6 +209,10 @@ static enum handler_result autoindex_on_request(struct request *r)
     /* rel without its trailing slash, for resolving symlinks beneath it. */
     char dir_rel[PATH_MAX];
     size_t rl = strlen(rel);
+    if (rl >= sizeof(dir_rel)) {
+        closedir(dir); /* it opened, so the kernel took its length: never here */
+        return request_error(r, 404);
+    }
     while (rl > 0 && rel[rl - 1] == '/')
         rl--;
     memcpy(dir_rel, rel, rl);
@@ -239,7 +226,7 @@ static enum handler_result autoindex_on_request(struct request *r)
     if (l.n > 1)
         qsort(l.v, l.n, sizeof(*l.v), entry_cmp);
 
-    bool json = wants_json(r);
+    bool json = request_wants_json(r);
     struct strbuf b = STRBUF_INIT;
     if (json)
         render_json(&b, &l);
@@ -251,8 +238,8 @@ static enum handler_result autoindex_on_request(struct request *r)
     if (!body)
         return request_error(r, 500);
 
-    request_add_header(r, "Vary: Accept");
-    request_adopt_body(r, 200, body, len, json ? "application/json" : "text/html; charset=utf-8");
+    response_add_header(r, "Vary: Accept");
+    response_adopt_body(r, 200, body, len, json ? "application/json" : "text/html; charset=utf-8");
     return HANDLER_DONE;
 }
 

@@ -21,13 +21,14 @@
 #include <unistd.h>
 
 #include "core/log.h"
-#include "core/worker.h"
+#include "core/loop.h"
 #include "handlers/cgi_env.h"
 #include "handlers/cgi_proc.h"
 #include "handlers/cgi_script.h"
-#include "handlers/fs.h"
+#include "handlers/cgi_stderr.h"
+#include "server/fs.h"
 #include "handlers/handler.h"
-#include "handlers/request.h"
+#include "server/request.h"
 #include "http/cgi_parse.h"
 
 #define CGI_BUF (64 * 1024)
@@ -49,10 +50,12 @@ struct cgi {
     bool busy, again;        /* inside progress(); more to do when it returns */
     struct cgi_proc *proc;
     struct cgi_pipe in, out; /* fd -1 once closed */
+    struct cgi_stderr err;   /* its stderr, logged line by line */
     struct timer timer;
     int spool_fd;            /* a chunked body, before the script runs */
     struct cgi_script script;
     bool body_done;          /* the request body is all in stdin (or the spool) */
+    bool paused;             /* stdin was full: the body waits for in_ready */
     bool headers_done, started, eof, writing;
     int64_t left;            /* body bytes the script announced, -1 if it did not */
     size_t len, head_len;    /* bytes in buf; bytes of it that were the header block */
@@ -84,6 +87,7 @@ static void cgi_free(struct cgi *g)
         return;
     close_pipe(g, &g->in);
     close_pipe(g, &g->out);
+    cgi_stderr_close(&g->err);
     loop_timer_cancel(loop_of(g), &g->timer);
     if (g->spool_fd >= 0)
         close(g->spool_fd);
@@ -103,15 +107,11 @@ static void cgi_on_abort(struct request *r)
         cgi_free(r->handler_data);
 }
 
-/* Ends the request with an error status, before any byte was sent. */
+/* Ends the request with an error status (once the head is out, by
+ * closing the connection). */
 static void fail(struct cgi *g, int status)
 {
-    struct request *r = g->r;
-    if (g->started) {
-        conn_close(r->conn); /* the head is out: only closing can tell */
-        return;
-    }
-    request_fail(r, status);
+    request_fail(g->r, status);
 }
 
 static void arm_timer(struct cgi *g)
@@ -149,18 +149,18 @@ static int start_response(struct cgi *g)
         return 1;
     }
     int status = cr->status ? cr->status : cr->location.len ? 302 : 200;
-    r->res.status = status;
+    response_set_status(r, status);
     for (size_t i = 0; i < cr->num_headers; i++)
-        request_add_header(r, "%.*s: %.*s", (int)cr->headers[i].name.len, cr->headers[i].name.p,
+        response_add_header(r, "%.*s: %.*s", (int)cr->headers[i].name.len, cr->headers[i].name.p,
                            (int)cr->headers[i].value.len, cr->headers[i].value.p);
     if (cr->location.len)
-        request_add_header(r, "Location: %.*s", (int)cr->location.len, cr->location.p);
+        response_add_header(r, "Location: %.*s", (int)cr->location.len, cr->location.p);
     if (cr->content_type.len)
-        request_add_header(r, "Content-Type: %.*s", (int)cr->content_type.len, cr->content_type.p);
-    r->res.content_length = cr->content_length;
+        response_add_header(r, "Content-Type: %.*s", (int)cr->content_type.len, cr->content_type.p);
+    response_set_length(r, cr->content_length);
     g->left = cr->content_length;
     g->started = true;
-    request_stream_begin(r);
+    response_stream_begin(r);
     return 0;
 }
 
@@ -175,13 +175,13 @@ static void send_piece(struct cgi *g)
         g->left -= (int64_t)n;
     bool last = g->eof || g->left == 0;
     if (last && g->left > 0)
-        g->r->res.close = true; /* fewer than announced: the client must see the cut */
+        response_close_after(g->r); /* fewer than announced: the client must see the cut */
     if (n == 0 && !last)
         return;
     /* A slow client is the send timeout's business, not the script's. */
     loop_timer_cancel(loop_of(g), &g->timer);
     g->writing = true;
-    request_stream_write(g->r, data, n, last);
+    response_stream_write(g->r, data, n, last);
 }
 
 /* Reads what stdout has, until the pipe is empty, at its end, or the
@@ -266,17 +266,15 @@ static void progress(struct cgi *g)
     g->busy = false;
 }
 
-static void cgi_on_event(struct request *r, int fd, uint32_t events)
+static void cgi_on_drained(struct request *r)
 {
     struct cgi *g = r->handler_data;
     if (!g)
         return;
-    if (fd == REQUEST_DRAINED) {
-        g->writing = false;
-        g->head_len = g->len; /* every byte queued went out */
-        arm_timer(g);
-        progress(g);
-    }
+    g->writing = false;
+    g->head_len = g->len; /* every byte queued went out */
+    arm_timer(g);
+    progress(g);
 }
 
 static void out_ready(struct io_watcher *io, uint32_t events)
@@ -287,8 +285,10 @@ static void out_ready(struct io_watcher *io, uint32_t events)
 static void in_ready(struct io_watcher *io, uint32_t events)
 {
     struct cgi *g = ((struct cgi_pipe *)io)->cgi;
-    if (!g->dead && !g->body_done && g->r->conn->state == CONN_HANDLE)
+    if (!g->dead && !g->body_done && g->paused) {
+        g->paused = false;
         request_body_resume(g->r);
+    }
 }
 
 /* ---- the request body ---- */
@@ -305,10 +305,13 @@ static long sink_write(struct request *r, const char *data, size_t len)
     ssize_t n = write(g->in.io.fd, data, len);
     if (n > 0)
         arm_timer(g); /* the script is reading: it is not stuck */
+    /* Taking fewer pauses the body until stdin is writable again. */
+    g->paused = n < (ssize_t)len;
     if (n >= 0)
         return n;
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
         return 0;
+    g->paused = false;
     close_pipe(g, &g->in); /* EPIPE: it does not want more */
     return (long)len;
 }
@@ -332,7 +335,6 @@ static void sink_finish(struct request *r)
         }
     }
     close_pipe(g, &g->in); /* EOF for the script */
-    r->conn->state = CONN_HANDLE;
     progress(g);
 }
 
@@ -357,7 +359,7 @@ static int nonblock(int fd)
 static int spawn(struct cgi *g, int stdin_fd, int64_t content_length)
 {
     struct request *r = g->r;
-    int in[2] = {-1, -1}, out[2] = {-1, -1};
+    int in[2] = {-1, -1}, out[2] = {-1, -1}, err = -1;
     char **envp = NULL;
     int rc = -1;
     if (stdin_fd < 0 && pipe2(in, O_CLOEXEC) < 0)
@@ -365,12 +367,12 @@ static int spawn(struct cgi *g, int stdin_fd, int64_t content_length)
     if (pipe2(out, O_CLOEXEC) < 0 || nonblock(out[0]) < 0 || (in[1] >= 0 && nonblock(in[1]) < 0))
         goto done;
     envp = cgi_script_env(&g->script, r, content_length);
-    if (!envp)
+    if (!envp || (err = cgi_stderr_open(&g->err, loop_of(g), g->script.filename)) < 0)
         goto done;
     struct cgi_spawn s = {
         .path = g->script.argv[0], .argv = g->script.argv, .envp = envp,
         .dir = g->script.dir, .stdin_fd = stdin_fd >= 0 ? stdin_fd : in[0],
-        .stdout_fd = out[1], .stderr_fd = log_error_fd(),
+        .stdout_fd = out[1], .stderr_fd = err,
     };
     g->proc = cgi_proc_spawn(loop_of(g), &s);
     if (!g->proc) {
@@ -391,6 +393,8 @@ static int spawn(struct cgi *g, int stdin_fd, int64_t content_length)
     rc = 0;
 done:
     free(envp);
+    if (err >= 0)
+        close(err);
     for (int i = 0; i < 2; i++) {
         if (in[i] >= 0)
             close(in[i]);
@@ -407,8 +411,8 @@ static struct cgi *cgi_new(struct request *r)
         return NULL;
     memset(g, 0, offsetof(struct cgi, buf));
     g->r = r;
-    g->loop = &r->conn->worker->loop;
-    g->in.io.fd = g->out.io.fd = -1;
+    g->loop = request_loop(r);
+    g->in.io.fd = g->out.io.fd = g->err.io.fd = -1;
     g->in.io.cb = in_ready;
     g->out.io.cb = out_ready;
     g->in.cgi = g->out.cgi = g;
@@ -424,7 +428,7 @@ static enum handler_result cgi_on_request(struct request *r)
     if (end == 0)
         return HANDLER_DECLINED;
     if (cgi_proc_running() >= CGI_MAX_RUNNING) {
-        request_add_header(r, "Retry-After: 1");
+        response_add_header(r, "Retry-After: 1");
         return request_error(r, 503);
     }
     struct cgi *g = cgi_new(r);
@@ -458,6 +462,6 @@ static enum handler_result cgi_on_request(struct request *r)
 const struct handler handler_cgi = {
     .name = "cgi",
     .on_request = cgi_on_request,
-    .on_event = cgi_on_event,
+    .on_drained = cgi_on_drained,
     .on_abort = cgi_on_abort,
 };

@@ -10,8 +10,9 @@
 #include <unistd.h>
 
 #include "handlers/cgi_env.h"
-#include "handlers/fs.h"
-#include "handlers/request.h"
+#include "http/http_status.h"
+#include "server/fs.h"
+#include "server/request.h"
 
 static const struct cfg_cgi *ext_of(const struct cfg_location *loc, const char *seg, size_t len)
 {
@@ -55,14 +56,15 @@ int cgi_script_resolve(const struct request *r, size_t end, struct cgi_script *s
     const struct cfg_location *loc = r->loc;
     const char *rel = request_rel_path(r);
     size_t rel_len = (size_t)(r->path + end - rel);
-    if (!c || rel > r->path + end || rel_len == 0)
-        return 404;
     char rel_script[PATH_MAX];
+    /* Longer than the file system allows: not there. */
+    if (!c || rel > r->path + end || rel_len == 0 || rel_len >= sizeof(rel_script))
+        return 404;
     memcpy(rel_script, rel, rel_len);
     rel_script[rel_len] = '\0';
     int fd = fs_open_beneath(loc->root, rel_script, O_RDONLY);
     if (fd < 0)
-        return errno == ENOENT || errno == ENOTDIR ? 404 : 403;
+        return http_status_for_errno(errno);
     struct stat st;
     int rc = fstat(fd, &st);
     close(fd);
@@ -74,7 +76,7 @@ int cgi_script_resolve(const struct request *r, size_t end, struct cgi_script *s
     if (snprintf(s->filename, sizeof(s->filename), "%s/%s", loc->root, rel_script) >=
             (int)sizeof(s->filename) ||
         snprintf(s->name, sizeof(s->name), "%.*s", (int)end, r->path) >= (int)sizeof(s->name))
-        return 414;
+        return 404; /* longer than the file system allows */
     memcpy(s->dir, s->filename, sizeof(s->dir));
     *strrchr(s->dir, '/') = '\0';
     s->path_info = r->path + end;

@@ -15,30 +15,10 @@
 #include <unistd.h>
 
 #include "handlers/file_cache.h"
-#include "handlers/fs.h"
+#include "server/fs.h"
 #include "handlers/handler.h"
-#include "handlers/request.h"
-
-/* The status for a failed open, stat or unlink. */
-static int status_of(int err)
-{
-    switch (err) {
-    case ENOENT:
-    case ENOTDIR:
-    case ENAMETOOLONG:
-        return 404;
-    case EACCES:
-    case EPERM:
-    case EXDEV: /* outside the root */
-    case ELOOP:
-    case EISDIR:
-    case EROFS:
-    case EBUSY:
-        return 403;
-    default:
-        return 500;
-    }
-}
+#include "http/http_status.h"
+#include "server/request.h"
 
 static enum handler_result delete_on_request(struct request *r)
 {
@@ -69,24 +49,24 @@ static enum handler_result delete_on_request(struct request *r)
 
     int dfd = fs_open_beneath(r->loc->root, parent, O_PATH | O_DIRECTORY);
     if (dfd < 0)
-        return request_error(r, status_of(errno));
+        return request_error(r, http_status_for_errno(errno));
     struct stat st;
     int status;
     if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
-        status = status_of(errno);
+        status = http_status_for_errno(errno);
     else if (S_ISDIR(st.st_mode))
         status = 403;
     else if (trailing_slash)
         status = 404; /* "file/" names a directory that is not there */
     else if (unlinkat(dfd, base, 0) < 0)
-        status = status_of(errno);
+        status = http_status_for_errno(errno);
     else
         status = 204;
     close(dfd);
     if (status != 204)
         return request_error(r, status);
     file_cache_files_changed();
-    request_set_body(r, 204, "", 0, NULL);
+    response_set_body(r, 204, "", 0, NULL);
     return HANDLER_DONE;
 }
 

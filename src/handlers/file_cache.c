@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "handlers/fs.h"
+#include "server/fs.h"
 
 #define SLOTS 1024 /* at most SLOTS * FILE_CACHE_MAX_FILE bytes: 16 MiB */
 

@@ -14,15 +14,16 @@ enum handler_result {
     HANDLER_DECLINED, /* not mine: ask the next handler */
     HANDLER_DONE,     /* the response is set (or an error status is) */
     HANDLER_ASYNC     /* work started through the loop; the handler will
-                         call request_respond() later */
+                         call response_send() later */
 };
 
 struct handler {
     const char *name;
     /* Looks at the request and the location's settings (r->loc). */
     enum handler_result (*on_request)(struct request *r);
-    /* An fd the handler registered through the loop is ready. */
-    void (*on_event)(struct request *r, int fd, uint32_t events);
+    /* A streamed response: the pieces queued so far are written; the
+     * handler may send the next (response_stream_write). */
+    void (*on_drained)(struct request *r);
     /* The request ends before the handler finished (client gone, timeout):
      * release what it started. */
     void (*on_abort)(struct request *r);

@@ -1,9 +1,8 @@
 /* The handler of each pipeline kind, and the kinds whose handlers have not
  * landed yet: they answer 501 when a request reaches them. */
 #include "handlers/file_cache.h"
-#include "handlers/fs.h"
 #include "handlers/handler.h"
-#include "handlers/request.h"
+#include "server/request.h"
 
 static enum handler_result not_implemented(struct request *r)
 {
@@ -30,5 +29,4 @@ void handlers_destroy(void)
         if (by_kind[k]->destroy)
             by_kind[k]->destroy();
     file_cache_clear();
-    fs_close_roots();
 }

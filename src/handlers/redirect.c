@@ -8,9 +8,8 @@
 
 #include "core/strbuf.h"
 #include "handlers/handler.h"
-#include "handlers/request.h"
+#include "server/request.h"
 #include "http/escape.h"
-#include "http/http_status.h"
 
 /* The decoded request path after the location prefix: "" or, when the
  * prefix has no trailing slash, "/..." ("/old" and "/old/x" -> "/x"). */
@@ -58,40 +57,6 @@ static char *keep_path_target(const struct request *r, const char *to)
     return strbuf_take(&b, &len);
 }
 
-/* True when the location configures a page for this status: request.c then
- * sends that page instead of ours. */
-static bool has_error_page(const struct request *r, int status)
-{
-    for (size_t i = 0; i < r->loc->n_error_pages; i++)
-        if (r->loc->error_pages[i].status == status)
-            return true;
-    return false;
-}
-
-/* A short HTML page naming the target as a link. Without memory the
- * built-in status page of request.c is sent instead. */
-static void set_page(struct request *r, int status, const char *target)
-{
-    if (has_error_page(r, status))
-        return;
-    const char *reason = http_status_reason(status);
-    size_t tlen = strlen(target);
-    struct strbuf b = STRBUF_INIT;
-    strbuf_printf(&b,
-                  "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
-                  "<title>%d %s</title></head>\n<body><h1>%d %s</h1>\n"
-                  "<p>The document is at <a href=\"",
-                  status, reason, status, reason);
-    escape_html(&b, target, tlen);
-    strbuf_puts(&b, "\">");
-    escape_html(&b, target, tlen);
-    strbuf_puts(&b, "</a>.</p>\n<hr><p>portico</p></body></html>\n");
-    size_t len;
-    char *body = strbuf_take(&b, &len);
-    if (body)
-        request_adopt_body(r, status, body, len, "text/html; charset=utf-8");
-}
-
 static enum handler_result redirect_on_request(struct request *r)
 {
     const struct cfg_redirect *rd = r->loc->redirect;
@@ -105,16 +70,9 @@ static enum handler_result redirect_on_request(struct request *r)
             return request_error(r, 500);
         target = built;
     }
-    /* The header block is bounded: a target that does not fit is the
-     * request's fault (a long path or query). */
-    if (request_add_header(r, "Location: %s", target) < 0) {
-        free(built);
-        return request_error(r, 414);
-    }
-    r->res.status = rd->status;
-    set_page(r, rd->status, target);
+    enum handler_result res = response_redirect(r, rd->status, target);
     free(built);
-    return HANDLER_DONE;
+    return res;
 }
 
 const struct handler handler_redirect = {

@@ -3,31 +3,35 @@
  * left to autoindex (403 when nobody lists it). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/worker.h"
-#include "handlers/handler.h"
 #include "handlers/file_cache.h"
-#include "handlers/fs.h"
-#include "handlers/request.h"
+#include "handlers/handler.h"
+#include "http/escape.h"
 #include "http/http_date.h"
 #include "http/http_range.h"
+#include "http/http_status.h"
 #include "http/mime.h"
-#include "http/uri.h"
+#include "core/strbuf.h"
+#include "server/fs.h"
+#include "server/request.h"
 
 static enum handler_result open_failed(struct request *r)
 {
-    if (errno == ENOENT || errno == ENOTDIR || errno == ENAMETOOLONG)
+    int status = http_status_for_errno(errno);
+    if (status == 404)
         return HANDLER_DECLINED; /* nothing takes it: 404 */
-    return request_error(r, 403);
+    return request_error(r, status);
 }
 
 static uint64_t wakeup_of(const struct request *r)
 {
-    return r->conn->worker->loop.wakeups;
+    return request_loop(r)->wakeups;
 }
 
 static const char *mime_of(const struct request *r, const char *name)
@@ -49,9 +53,9 @@ struct file_meta {
  * status without a body (304, 412, 416). */
 static int negotiate(struct request *r, const struct file_meta *m, off_t *off, off_t *len)
 {
-    request_add_header(r, "Last-Modified: %s", m->last_modified);
-    request_add_header(r, "ETag: %s", m->etag);
-    request_add_header(r, "Accept-Ranges: bytes");
+    response_add_header(r, "Last-Modified: %s", m->last_modified);
+    response_add_header(r, "ETag: %s", m->etag);
+    response_add_header(r, "Accept-Ranges: bytes");
     size_t etag_len = strlen(m->etag);
     switch (http_conditional(&r->head, m->etag, etag_len, m->mtime)) {
     case HTTP_COND_NOT_MODIFIED: return 304;
@@ -68,16 +72,21 @@ static int negotiate(struct request *r, const struct file_meta *m, off_t *off, o
     case HTTP_RANGE_NONE:
         return 200;
     case HTTP_RANGE_UNSATISFIABLE:
-        request_add_header(r, "Content-Range: bytes */%lld", (long long)m->size);
+        response_add_header(r, "Content-Range: bytes */%lld", (long long)m->size);
         return 416;
     case HTTP_RANGE_OK:
         break;
     }
-    request_add_header(r, "Content-Range: bytes %llu-%llu/%lld", (unsigned long long)first,
+    response_add_header(r, "Content-Range: bytes %llu-%llu/%lld", (unsigned long long)first,
                        (unsigned long long)last, (long long)m->size);
     *off = (off_t)first;
     *len = (off_t)(last - first + 1);
     return 206;
+}
+
+static void release_entry(void *e)
+{
+    file_cache_release(e);
 }
 
 static enum handler_result serve_cached(struct request *r, struct file_cache_entry *e)
@@ -89,8 +98,8 @@ static enum handler_result serve_cached(struct request *r, struct file_cache_ent
         file_cache_release(e);
         return request_error(r, status);
     }
-    r->res.cached = e;
-    request_set_body(r, status, e->data + off, (size_t)len, e->content_type);
+    response_set_body_ref(r, status, e->data + off, (size_t)len, e->content_type,
+                          release_entry, e);
     return HANDLER_DONE;
 }
 
@@ -114,25 +123,28 @@ static enum handler_result serve_file(struct request *r, int fd, const struct st
         close(fd);
         return request_error(r, status);
     }
-    request_set_file(r, status, fd, off, len, type);
+    response_set_file(r, status, fd, off, len, type);
     return HANDLER_DONE;
 }
 
 /* "/dir" names a directory: send the client to "/dir/" (query kept). */
 static enum handler_result redirect_to_slash(struct request *r)
 {
-    char loc[PATH_MAX * 3 + 2];
-    long n = uri_encode_path(r->path, r->path_len, loc, sizeof(loc) - 1);
-    if (n < 0)
-        return request_error(r, 414);
-    loc[n] = '/';
-    loc[n + 1] = '\0';
     const struct http_request_head *h = &r->head;
-    if (h->has_query)
-        request_add_header(r, "Location: %s?%.*s", loc, (int)h->query.len, h->query.p);
-    else
-        request_add_header(r, "Location: %s", loc);
-    return request_error(r, 301);
+    struct strbuf b = STRBUF_INIT;
+    escape_url_path(&b, r->path, r->path_len);
+    strbuf_puts(&b, "/");
+    if (h->has_query) {
+        strbuf_puts(&b, "?");
+        strbuf_append(&b, h->query.p, h->query.len);
+    }
+    size_t len;
+    char *target = strbuf_take(&b, &len);
+    if (!target)
+        return request_error(r, 500);
+    enum handler_result res = response_redirect(r, 301, target);
+    free(target);
+    return res;
 }
 
 static enum handler_result serve_index(struct request *r, const char *rel)
@@ -148,9 +160,9 @@ static enum handler_result serve_index(struct request *r, const char *rel)
             return serve_cached(r, e);
         int fd = fs_open_beneath(loc->root, path, O_RDONLY);
         if (fd < 0) {
-            if (errno == ENOENT || errno == ENOTDIR)
+            if (http_status_for_errno(errno) == 404)
                 continue;
-            return request_error(r, 403);
+            return request_error(r, http_status_for_errno(errno));
         }
         struct stat st;
         if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
@@ -178,7 +190,7 @@ static enum handler_result static_on_request(struct request *r)
     }
     int fd = fs_open_beneath(root, rel, O_RDONLY | O_NONBLOCK);
     if (fd < 0) {
-        if (errno == ENOENT || errno == ENOTDIR)
+        if (http_status_for_errno(errno) == 404)
             file_cache_note_missing(root, rel, wakeup_of(r), errno);
         return open_failed(r);
     }

@@ -4,77 +4,37 @@
  *  "requests":{"total":1234}}
  * requests.total counts finished requests, so not the one asking. */
 #include <inttypes.h>
-#include <sched.h>
 #include <stdio.h>
 #include <time.h>
 
-#include "core/stats_board.h"
-#include "core/worker.h"
 #include "handlers/handler.h"
-#include "handlers/request.h"
+#include "server/request.h"
 
 #ifndef PORTICO_VERSION
 #define PORTICO_VERSION "0"
 #endif
-
-struct status_counters {
-    time_t started;
-    uint64_t requests_total;
-    uint64_t active, reading, writing, idle;
-};
-
-/* Reads the counters: summed over every worker process from the shared
- * board, or this worker's own when it runs alone. */
-static void status_collect(const struct worker *w, struct status_counters *out)
-{
-    struct worker_stats sum;
-    const struct worker_stats *s = w->stats;
-    if (stats_board) {
-        stats_board_sum(stats_board, &sum);
-        s = &sum;
-    }
-    out->started = s->started;
-    out->requests_total = s->requests_total;
-    out->active = s->active;
-    out->reading = s->reading;
-    out->writing = s->writing;
-    out->idle = s->idle;
-}
-
-/* The configured worker count, or for `auto` the CPUs this process may
- * run on (what the master starts). */
-static long worker_count(const struct config *cfg)
-{
-    if (cfg->workers > 0)
-        return cfg->workers;
-    cpu_set_t set;
-    if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
-        return CPU_COUNT(&set);
-    return 1;
-}
 
 static enum handler_result status_on_request(struct request *r)
 {
     enum http_method m = r->head.method;
     if (m != HTTP_GET && m != HTTP_HEAD)
         return HANDLER_DECLINED;
-    const struct worker *w = r->conn->worker;
-    struct status_counters c;
-    status_collect(w, &c);
-    long long uptime = (long long)(w->loop.now_wall - c.started);
+    struct worker_stats c;
+    unsigned workers = request_stats(r, &c);
+    long long uptime = (long long)(request_loop(r)->now_wall - c.started);
     if (uptime < 0)
         uptime = 0; /* the wall clock was set back */
     int n = snprintf(r->body_buf, sizeof(r->body_buf),
-                     "{\"version\":\"%s\",\"uptime_s\":%lld,\"workers\":%ld,"
-                     "\"connections\":{\"active\":%" PRIu64 ",\"reading\":%" PRIu64
-                     ",\"writing\":%" PRIu64 ",\"idle\":%" PRIu64 "},"
+                     "{\"version\":\"%s\",\"uptime_s\":%lld,\"workers\":%u,"
+                     "\"connections\":{\"active\":%" PRIu32 ",\"reading\":%" PRIu32
+                     ",\"writing\":%" PRIu32 ",\"idle\":%" PRIu32 "},"
                      "\"requests\":{\"total\":%" PRIu64 "}}\n",
-                     PORTICO_VERSION, uptime, worker_count(r->cfg), c.active, c.reading,
+                     PORTICO_VERSION, uptime, workers, c.active, c.reading,
                      c.writing, c.idle, c.requests_total);
     if (n < 0 || (size_t)n >= sizeof(r->body_buf))
         return request_error(r, 500);
-    request_add_header(r, "Cache-Control: no-store");
-    request_set_body(r, 200, r->body_buf, (size_t)n, "application/json");
+    response_add_header(r, "Cache-Control: no-store");
+    response_set_body(r, 200, r->body_buf, (size_t)n, "application/json");
     return HANDLER_DONE;
 }
 

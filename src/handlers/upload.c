@@ -19,11 +19,12 @@
 #include <unistd.h>
 
 #include "handlers/file_cache.h"
-#include "handlers/fs.h"
+#include "server/fs.h"
 #include "handlers/handler.h"
-#include "handlers/request.h"
+#include "server/request.h"
 #include "handlers/upload_name.h"
 #include "handlers/upload_reply.h"
+#include "http/http_status.h"
 #include "http/multipart.h"
 
 /* Files one multipart request may store: each holds an fd until the end. */
@@ -91,7 +92,7 @@ static int write_all(struct upload_file *f, const char *p, size_t len)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
-            return errno == ENOSPC || errno == EDQUOT ? 507 : 500;
+            return http_status_for_errno(errno);
         p += n;
         len -= (size_t)n;
         f->size += (uint64_t)n;
@@ -159,7 +160,7 @@ static int mp_begin(void *ctx, const struct multipart_part *part)
         snprintf(f->name, sizeof(f->name), "upload-%lx-%lu", (unsigned long)time(NULL),
                  ++tmp_counter);
     if (open_temp(u, f) < 0) {
-        u->status = errno == ENOSPC ? 507 : 500;
+        u->status = http_status_for_errno(errno);
         return -1;
     }
     u->n_files++;
@@ -218,7 +219,7 @@ static void sink_finish(struct request *r)
         struct upload_file *f = &u->files[i];
         int rc = u->multipart ? link_unique(u, f) : link_into_place(u, f, u->is_put);
         if (rc < 0) {
-            request_fail(r, errno == EEXIST ? 409 : 500);
+            request_fail(r, http_status_for_errno(errno));
             return;
         }
     }
@@ -229,7 +230,7 @@ static void sink_finish(struct request *r)
     r->handler_data = NULL;
     r->async = NULL;
     upload_free(u);
-    request_respond(r);
+    response_send(r);
 }
 
 static const struct body_sink upload_sink = {sink_write, sink_finish};
@@ -256,12 +257,11 @@ static void split_rel(const char *rel, char *dir, size_t cap, const char **name)
     *name = slash ? slash + 1 : rel;
 }
 
+/* The folder's O_PATH fd, or minus the status of the failure. */
 static int open_dir(struct request *r, const char *dir)
 {
     int fd = fs_open_beneath(r->loc->root, dir, O_PATH | O_DIRECTORY);
-    if (fd < 0)
-        return errno == ENOENT || errno == ENOTDIR ? -404 : -403;
-    return fd;
+    return fd >= 0 ? fd : -http_status_for_errno(errno);
 }
 
 static enum handler_result accept_multipart(struct request *r, struct upload *u)
@@ -271,7 +271,7 @@ static enum handler_result accept_multipart(struct request *r, struct upload *u)
         return request_error(r, 400);
     int fd = open_dir(r, request_rel_path(r));
     if (fd < 0)
-        return request_error(r, -fd == 404 ? 404 : 403);
+        return request_error(r, -fd);
     u->dirfd = fd;
     u->multipart = true;
     return HANDLER_ASYNC;
@@ -290,7 +290,7 @@ static enum handler_result accept_file(struct request *r, struct upload *u)
         return request_error(r, 400);
     int fd = open_dir(r, dir);
     if (fd < 0)
-        return request_error(r, -fd == 404 ? 409 : 403); /* no parent folder */
+        return request_error(r, -fd == 404 ? 409 : -fd); /* no parent folder */
     u->dirfd = fd;
     struct stat st;
     if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
@@ -299,7 +299,7 @@ static enum handler_result accept_file(struct request *r, struct upload *u)
         u->existed = true;
     }
     if (open_temp(u, f) < 0)
-        return request_error(r, errno == ENOSPC ? 507 : 500);
+        return request_error(r, http_status_for_errno(errno));
     u->n_files = 1;
     return HANDLER_ASYNC;
 }

@@ -4,14 +4,8 @@
 #include <string.h>
 
 #include "core/strbuf.h"
-#include "handlers/request.h"
+#include "server/request.h"
 #include "http/escape.h"
-
-static bool wants_json(const struct request *r)
-{
-    const struct http_header *h = http_find_header(&r->head, "accept", 6);
-    return h && str_case_contains(h->value, "application/json", 16);
-}
 
 /* The URL of a stored file: the request path for a single-file upload,
  * else the folder's path with the name appended. */
@@ -68,14 +62,14 @@ void upload_reply(struct request *r, int status, const struct upload_file *files
         struct strbuf url = STRBUF_INIT;
         file_url(&url, r, &files[0]);
         if (url.p)
-            request_add_header(r, "Location: %s", url.p);
+            response_add_header(r, "Location: %s", url.p);
         strbuf_free(&url);
     }
     if (status == 204) {
-        r->res.status = 204;
+        response_set_status(r, 204);
         return;
     }
-    bool json = wants_json(r);
+    bool json = request_wants_json(r);
     struct strbuf b = STRBUF_INIT;
     if (json)
         json_body(&b, r, files, n);
@@ -87,5 +81,5 @@ void upload_reply(struct request *r, int status, const struct upload_file *files
         request_error(r, 500);
         return;
     }
-    request_adopt_body(r, status, body, len, json ? "application/json" : "text/html; charset=utf-8");
+    response_adopt_body(r, status, body, len, json ? "application/json" : "text/html; charset=utf-8");
 }

@@ -1,13 +1,13 @@
 /* Reading a request body: Content-Length or chunked framing decoded from
  * the connection's buffer and handed to the handler's sink as it arrives,
  * so memory stays at one read buffer whatever the size. Every gap between
- * reads is bounded by timeouts.body. */
+ * reads is bounded by timeouts.body. A body no handler read is drained the
+ * same way after the response, so that the connection can stay open. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/log.h"
-#include "core/worker.h"
-#include "handlers/request.h"
+#include "server/exchange.h"
 
 static const char continue_line[] = "HTTP/1.1 100 Continue\r\n\r\n";
 
@@ -21,7 +21,7 @@ static char *body_start(struct request *r)
 static size_t body_avail(struct request *r)
 {
     struct conn *c = r->conn;
-    return c->rlen - (c->rpos + r->head_len);
+    return c->rbuf ? c->rlen - (c->rpos + r->head_len) : 0;
 }
 
 /* Drops the decoded bytes; what followed the body (a pipelined request)
@@ -36,18 +36,20 @@ static void keep_after_body(struct request *r, const char *rest, size_t n)
 
 void request_fail(struct request *r, int status)
 {
+    if (r->discarding || r->res.streaming || r->head_bytes) {
+        /* The answer is out already: only closing can tell. */
+        conn_close(r->conn);
+        return;
+    }
     if (r->async && r->async->on_abort)
         r->async->on_abort(r);
     r->async = NULL;
     r->sink = NULL;
     r->handler_data = NULL;
+    response_reset(r); /* drop whatever a handler had prepared */
     r->res.close = true;
-    /* Drop whatever a handler had prepared. */
-    r->res.extra_len = 0;
-    r->res.body = NULL;
-    r->res.content_length = -1;
     request_error(r, status);
-    request_respond(r);
+    response_send(r);
 }
 
 /* Offers n bytes to the sink. Returns the count taken, or -status. */
@@ -55,7 +57,7 @@ static long deliver(struct request *r, const char *p, size_t n)
 {
     if (n == 0)
         return 0;
-    if (r->body_received + n > r->loc->limits.body_size)
+    if (r->body_received + n > request_limits(r, r->conn)->body_size)
         return -413;
     long taken = r->sink->write(r, p, n);
     if (taken > 0)
@@ -67,7 +69,7 @@ static void body_done(struct request *r)
 {
     struct conn *c = r->conn;
     conn_cancel_timer(c);
-    c->state = CONN_HANDLE;
+    conn_set_state(c, CONN_BUSY);
     r->has_body = false; /* the framing is known again: keep-alive is possible */
     const struct body_sink *sink = r->sink;
     r->sink = NULL;
@@ -97,7 +99,9 @@ static int consume_big(struct request *r)
 static ssize_t read_body(struct request *r)
 {
     struct conn *c = r->conn;
-    if (r->head.chunked || body_avail(r) > 0)
+    /* A drained body goes through the connection's buffer: it is thrown
+     * away, so a bigger buffer would only cost memory. */
+    if (r->head.chunked || body_avail(r) > 0 || r->discarding)
         return conn_read(c);
     if (!r->big && !(r->big = malloc(REQUEST_BIG_BODY_BUF)))
         return conn_read(c);
@@ -111,6 +115,24 @@ static ssize_t read_body(struct request *r)
     return n;
 }
 
+/* Decodes a chunked body. Returns as consume() does. */
+static int consume_chunked(struct request *r, char *p, size_t avail)
+{
+    size_t len = avail;
+    ssize_t rest = http_chunked_decode(&r->chunked, p, &len);
+    if (rest == HTTP_CHUNKED_ERROR) {
+        request_fail(r, 400);
+        return -1;
+    }
+    long taken = deliver(r, p, len);
+    if (taken < 0 || (size_t)taken < len) {
+        request_fail(r, taken < 0 ? (int)-taken : 500);
+        return -1;
+    }
+    keep_after_body(r, p + len, rest > 0 ? (size_t)rest : 0);
+    return rest >= 0;
+}
+
 /* Decodes what is buffered. Returns 1 when the body is complete, 0 when
  * more is needed, 2 when the sink is full (paused), -1 after the request
  * was failed. */
@@ -118,35 +140,21 @@ static int consume(struct request *r)
 {
     char *p = body_start(r);
     size_t avail = body_avail(r);
-    long taken;
-    if (!r->head.chunked) {
-        if (avail == 0 && r->big_pos < r->big_len)
-            return consume_big(r);
-        size_t n = avail < r->body_left ? avail : (size_t)r->body_left;
-        taken = deliver(r, p, n);
-        if (taken < 0) {
-            request_fail(r, (int)-taken);
-            return -1;
-        }
-        r->body_left -= (uint64_t)taken;
-        keep_after_body(r, p + taken, avail - (size_t)taken);
-        if ((size_t)taken < n)
-            return 2;
-        return r->body_left == 0;
-    }
-    size_t len = avail;
-    ssize_t rest = http_chunked_decode(&r->chunked, p, &len);
-    if (rest == HTTP_CHUNKED_ERROR) {
-        request_fail(r, 400);
+    if (r->head.chunked)
+        return consume_chunked(r, p, avail);
+    if (avail == 0 && r->big_pos < r->big_len)
+        return consume_big(r);
+    size_t n = avail < r->body_left ? avail : (size_t)r->body_left;
+    long taken = deliver(r, p, n);
+    if (taken < 0) {
+        request_fail(r, (int)-taken);
         return -1;
     }
-    taken = deliver(r, p, len);
-    if (taken < 0 || (size_t)taken < len) {
-        request_fail(r, taken < 0 ? (int)-taken : 500);
-        return -1;
-    }
-    keep_after_body(r, p + len, rest > 0 ? (size_t)rest : 0);
-    return rest >= 0;
+    r->body_left -= (uint64_t)taken;
+    keep_after_body(r, p + taken, avail - (size_t)taken);
+    if ((size_t)taken < n)
+        return 2;
+    return r->body_left == 0;
 }
 
 void request_body_on_data(struct request *r)
@@ -158,7 +166,7 @@ void request_body_on_data(struct request *r)
             return;
         if (done == 2) {
             /* The sink is full: stop reading until it asks again. */
-            c->state = CONN_HANDLE;
+            conn_set_state(c, CONN_BUSY);
             conn_cancel_timer(c);
             return;
         }
@@ -175,25 +183,33 @@ void request_body_on_data(struct request *r)
         if (n == 0)
             break;
     }
-    conn_set_timer(c, r->loc->timeouts.body_ms);
+    conn_set_timer(c, request_timeouts(r, c)->body_ms);
+}
+
+static void start_body(struct request *r, const struct body_sink *sink)
+{
+    r->sink = sink;
+    r->body_received = 0;
+    r->body_left = r->head.content_length > 0 ? (uint64_t)r->head.content_length : 0;
+    http_chunked_init(&r->chunked);
+    conn_set_state(r->conn, CONN_READING);
 }
 
 enum handler_result request_read_body(struct request *r, const struct body_sink *sink)
 {
     struct conn *c = r->conn;
-    r->sink = sink;
-    r->body_received = 0;
-    r->body_left = r->head.content_length > 0 ? (uint64_t)r->head.content_length : 0;
-    http_chunked_init(&r->chunked);
-    c->state = CONN_READ_BODY;
+    start_body(r, sink);
     if (!r->has_body) {
         body_done(r);
         return HANDLER_ASYNC;
     }
     if (r->head.expect_continue && body_avail(r) == 0) {
         r->continue_pending = true;
-        conn_queue_mem(c, continue_line, sizeof(continue_line) - 1);
-        conn_start_write(c, r->loc->timeouts.send_ms);
+        if (outq_mem(&c->out, continue_line, sizeof(continue_line) - 1) < 0) {
+            conn_close(c);
+            return HANDLER_ASYNC;
+        }
+        conn_write(c, request_timeouts(r, c)->send_ms);
         return HANDLER_ASYNC;
     }
     request_body_on_data(r);
@@ -202,13 +218,45 @@ enum handler_result request_read_body(struct request *r, const struct body_sink 
 
 void request_body_resume(struct request *r)
 {
-    r->conn->state = CONN_READ_BODY;
+    conn_set_state(r->conn, CONN_READING);
     request_body_on_data(r);
 }
 
 void request_continue_sent(struct request *r)
 {
     r->continue_pending = false;
-    r->conn->state = CONN_READ_BODY;
+    conn_set_state(r->conn, CONN_READING);
     request_body_on_data(r);
+}
+
+/* ---- draining a body nobody read ---- */
+
+static long discard_write(struct request *r, const char *data, size_t len)
+{
+    return (long)len;
+}
+
+static void discard_finish(struct request *r)
+{
+    exchange_finish(r->conn);
+}
+
+static const struct body_sink discard_sink = {discard_write, discard_finish};
+
+bool request_body_discardable(const struct request *r)
+{
+    /* A client waiting for 100 Continue may never send the body: closing
+     * is the only clear answer then. A known length was checked against
+     * body_size by route; a chunked one is checked as it comes. */
+    return !r->head.expect_continue;
+}
+
+bool request_discard_body(struct request *r)
+{
+    if (!r->has_body)
+        return false;
+    r->discarding = true;
+    start_body(r, &discard_sink);
+    request_body_on_data(r);
+    return true;
 }

@@ -11,7 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "handlers/fs.h"
+#include "server/fs.h"
 
 /* Root directory fds, opened once per worker: roots are few and fixed for
  * the life of a configuration. */

@@ -1,0 +1,16 @@
+/* The counters a worker publishes for /status: its connections by state
+ * (kept by conn_set_state, the one place that changes a connection's
+ * state) and the requests it finished (kept by the protocol). */
+#ifndef PORTICO_STATS_H
+#define PORTICO_STATS_H
+
+#include <stdint.h>
+#include <time.h>
+
+struct worker_stats {
+    time_t started; /* wall clock at start */
+    uint64_t requests_total;
+    uint32_t active, reading, writing, idle;
+};
+
+#endif

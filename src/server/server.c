@@ -1,0 +1,33 @@
+#include "server/server.h"
+
+#include "server/exchange.h"
+#include "server/fs.h"
+
+/* Idle request blocks kept for reuse. */
+#define REQUEST_KEEP 256
+/* Room in the read buffer past the largest head: the start of a body or
+ * of the next pipelined request. */
+#define RBUF_SLACK 4096
+
+void server_init(struct server *s, const struct config *cfg)
+{
+    s->cfg = cfg;
+    bufpool_init(&s->requests, sizeof(struct request), REQUEST_KEEP);
+    s->date[0] = '\0';
+    s->date_at = -1;
+}
+
+void server_free(struct server *s)
+{
+    bufpool_free(&s->requests);
+    fs_close_roots();
+}
+
+size_t server_read_buffer_size(const struct config *cfg)
+{
+    uint64_t max = 0;
+    for (size_t i = 0; i < cfg->n_listeners; i++)
+        if (cfg->listeners[i].max_header_size > max)
+            max = cfg->listeners[i].max_header_size;
+    return (size_t)max + RBUF_SLACK;
+}
