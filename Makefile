@@ -22,7 +22,8 @@ BIN     ?= portico
 # make Q= shows the full commands
 Q       ?= @
 
-.PHONY: all run test unit integration asan asan-test bench bench-workers bench-cgi deps clean valgrind fuzz
+.PHONY: all run test unit integration asan asan-test bench bench-workers bench-cgi deps clean valgrind fuzz \
+        check-layers
 all: $(BIN)
 
 $(BIN): $(LIB_OBJ) $(MAIN_OBJ)
@@ -61,6 +62,13 @@ integration: $(BIN)
 test: deps
 	$(MAKE) unit
 	$(MAKE) integration
+
+# The layering of the design's ARCHITECTURE.md ("Boundaries") and the file and
+# function sizes of STYLE.md, after the test of the two checkers themselves.
+# Not part of `make test` until the tree keeps the rules.
+check-layers:
+	tests/scripts/test_check_layers.sh
+	scripts/check-layers && scripts/check-sizes
 
 # The whole suite again with AddressSanitizer and UBSan.
 ASAN_VARS := BUILD=build/asan BIN=portico-asan OPT="-O1 -g -fno-omit-frame-pointer" \
