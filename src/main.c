@@ -16,7 +16,7 @@
 #include "core/master.h"
 #include "core/stats_board.h"
 #include "core/worker.h"
-#include "handlers/handler.h"
+#include "handlers/handlers.h"
 #include "server/server.h"
 
 #define DEFAULT_CONFIG "configs/default.yaml"
@@ -179,7 +179,7 @@ out:
 static const struct master_plan *reload_config(void *ctx)
 {
     char err[1024];
-    struct config *cfg = cfg_load(app.path, err, sizeof(err));
+    struct config *cfg = cfg_load(app.path, handler_table, err, sizeof(err));
     if (!cfg) {
         log_err("reload failed, keeping the running configuration: %s", err);
         return NULL;
@@ -268,7 +268,7 @@ int main(int argc, char **argv)
         return 2;
     }
     char err[1024];
-    struct config *cfg = cfg_load(path, err, sizeof(err));
+    struct config *cfg = cfg_load(path, handler_table, err, sizeof(err));
     if (!cfg) {
         fprintf(stderr, "%s\n", err);
         return 1;

@@ -1,45 +1,134 @@
 /* Compilation: each location's handler pipeline, and the listeners (one per
  * distinct listen address) with their servers and default server. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config/cfg_internal.h"
 #include "http/http_parse.h"
 
-static const char *const kind_names[HANDLER_KIND_COUNT] = {
-    [HANDLER_REDIRECT] = "redirect", [HANDLER_PROXY] = "proxy",
-    [HANDLER_STATUS] = "status",     [HANDLER_CGI] = "cgi",
-    [HANDLER_UPLOAD] = "upload",     [HANDLER_DELETE] = "delete",
-    [HANDLER_STATIC] = "static",     [HANDLER_AUTOINDEX] = "autoindex",
-};
+/* The keys every location has besides its handlers'. */
+static const char *const common_keys[] = {"methods",  "root",   "index", "error_pages",
+                                          "timeouts", "limits", NULL};
 
-const char *handler_kind_name(enum handler_kind k)
+static int by_order(const void *x, const void *y)
 {
-    return (unsigned)k < HANDLER_KIND_COUNT ? kind_names[k] : "unknown";
+    const struct cfg_handler *a = *(const struct cfg_handler *const *)x;
+    const struct cfg_handler *b = *(const struct cfg_handler *const *)y;
+    return (a->order > b->order) - (a->order < b->order);
 }
 
-/* The fixed order of CONFIG.md; redirect and proxy answer everything, so
- * either one is the whole pipeline. */
-void cfg_compile_pipeline(struct cfg_location *loc)
+int cfg_use_handlers(struct cfg_ctx *c, const struct cfg_handler *const *table)
+{
+    size_t n = 0, n_keys = sizeof(common_keys) / sizeof(common_keys[0]);
+    for (; table && table[n]; n++)
+        for (size_t k = 0; table[n]->keys && table[n]->keys[k]; k++)
+            n_keys++;
+    if (n > CFG_MAX_STAGES)
+        return cfg_error(c, NULL, "too many handlers (%zu, at most %d)", n, CFG_MAX_STAGES);
+    const struct cfg_handler **v = cfg_arena_calloc(c->a, n ? n : 1, sizeof(*v));
+    const char **keys = cfg_arena_calloc(c->a, n_keys, sizeof(*keys));
+    if (!v || !keys)
+        return cfg_error(c, NULL, "out of memory");
+    if (n) {
+        memcpy(v, table, n * sizeof(*v));
+        qsort(v, n, sizeof(*v), by_order);
+    }
+    size_t at = 0;
+    for (size_t i = 0; common_keys[i]; i++)
+        keys[at++] = common_keys[i];
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; v[i]->keys && v[i]->keys[k]; k++)
+            keys[at++] = v[i]->keys[k];
+    keys[at] = NULL;
+    c->handlers = v;
+    c->n_handlers = n;
+    c->location_keys = keys;
+    return 0;
+}
+
+const void *cfg_location_settings(const struct cfg_location *loc, const struct cfg_handler *h)
+{
+    for (size_t i = 0; i < loc->n_pipeline; i++)
+        if (loc->pipeline[i].handler == h)
+            return loc->pipeline[i].settings;
+    return NULL;
+}
+
+/* The first of h's keys that m sets, for a message at its place. */
+static const struct cfg_node *key_of(const struct cfg_node *m, const struct cfg_handler *h)
+{
+    const struct cfg_node *k = NULL;
+    for (size_t i = 0; h->keys && h->keys[i] && !k; i++)
+        cfg_map_get(m, h->keys[i], &k);
+    return k;
+}
+
+/* "POST or PUT": the names of the methods in bits. */
+static void method_names(unsigned bits, char *out, size_t cap)
 {
     size_t n = 0;
-    if (loc->redirect) {
-        loc->pipeline[n++] = HANDLER_REDIRECT;
-    } else if (loc->proxy) {
-        loc->pipeline[n++] = HANDLER_PROXY;
-    } else {
-        if (loc->status)
-            loc->pipeline[n++] = HANDLER_STATUS;
-        if (loc->n_cgi)
-            loc->pipeline[n++] = HANDLER_CGI;
-        if (loc->upload)
-            loc->pipeline[n++] = HANDLER_UPLOAD;
-        if (loc->methods & HTTP_METHOD_BIT(HTTP_DELETE))
-            loc->pipeline[n++] = HANDLER_DELETE;
-        loc->pipeline[n++] = HANDLER_STATIC;
-        if (loc->autoindex)
-            loc->pipeline[n++] = HANDLER_AUTOINDEX;
+    out[0] = '\0';
+    for (unsigned m = 1; m < HTTP_METHOD_COUNT; m++)
+        if (bits & HTTP_METHOD_BIT(m))
+            n += (size_t)snprintf(out + n, n < cap ? cap - n : 0, "%s%s", n ? " or " : "",
+                                  cfg_method_name(m));
+}
+
+/* Warnings for what the pipeline leaves out or cannot use. */
+static int pipeline_warnings(struct cfg_ctx *c, const struct cfg_node *m,
+                             const struct cfg_location *loc, const struct cfg_handler *only)
+{
+    for (size_t i = 0; i < c->n_handlers && m; i++) {
+        const struct cfg_handler *h = c->handlers[i];
+        if (only && h != only) {
+            /* Set but never asked: the exclusive handler answers everything. */
+            for (size_t k = 0; h->keys && h->keys[k]; k++) {
+                const struct cfg_node *key;
+                if (cfg_map_get(m, h->keys[k], &key) &&
+                    cfg_warn(c, key, "'%s' has no effect with '%s'", h->keys[k], only->name) < 0)
+                    return -1;
+            }
+        } else if (!only && h->warn_methods && cfg_location_settings(loc, h) &&
+                   !(loc->methods & h->warn_methods)) {
+            char names[64];
+            method_names(h->warn_methods, names, sizeof(names));
+            if (cfg_warn(c, key_of(m, h), "%s without %s in methods", h->name, names) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* Each handler reads its keys in the fixed order; an exclusive one (redirect,
+ * proxy) is then the whole pipeline, and two of them are an error. */
+int cfg_compile_pipeline(struct cfg_ctx *c, const struct cfg_node *m, struct cfg_location *loc)
+{
+    const struct cfg_handler *only = NULL;
+    const void *only_settings = NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < c->n_handlers; i++) {
+        const struct cfg_handler *h = c->handlers[i];
+        const void *settings = NULL;
+        if (h->parse(c, m, loc, &settings) < 0)
+            return -1;
+        if (!settings)
+            continue;
+        if (h->exclusive && only)
+            return cfg_error(c, key_of(m, h), "'%s' and '%s' cannot be combined in one location",
+                             h->name, only->name);
+        if (h->exclusive) {
+            only = h;
+            only_settings = settings;
+        }
+        loc->pipeline[n++] = (struct cfg_stage){h, settings};
     }
     loc->n_pipeline = n;
+    if (only) {
+        loc->pipeline[0] = (struct cfg_stage){only, only_settings};
+        loc->n_pipeline = 1;
+    }
+    return pipeline_warnings(c, m, loc, only);
 }
 
 static struct cfg_listener *find_listener(struct config *cfg, const struct cfg_listen *l)

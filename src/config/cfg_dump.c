@@ -70,17 +70,12 @@ static void dump_error_pages(FILE *out, const char *ind, const struct cfg_error_
 
 static void dump_handlers(FILE *out, const struct cfg_location *loc)
 {
-    if (loc->redirect)
-        fprintf(out, "    redirect: %d %s%s\n", loc->redirect->status, loc->redirect->to,
-                loc->redirect->keep_path ? " (keep_path)" : "");
-    if (loc->proxy)
-        fprintf(out, "    proxy: %s\n", loc->proxy);
-    for (size_t i = 0; i < loc->n_cgi; i++)
-        fprintf(out, "    cgi: %s %s\n", loc->cgi[i].ext,
-                loc->cgi[i].interpreter[0] ? loc->cgi[i].interpreter : "(the script itself)");
+    for (size_t i = 0; i < loc->n_pipeline; i++)
+        if (loc->pipeline[i].handler->dump)
+            loc->pipeline[i].handler->dump(loc->pipeline[i].settings, out);
     fprintf(out, "    pipeline:");
     for (size_t i = 0; i < loc->n_pipeline; i++)
-        fprintf(out, "%s%s", i ? " -> " : " ", handler_kind_name(loc->pipeline[i]));
+        fprintf(out, "%s%s", i ? " -> " : " ", loc->pipeline[i].handler->name);
     fputc('\n', out);
 }
 
@@ -95,8 +90,6 @@ static void dump_location(FILE *out, const struct cfg_location *loc)
             fprintf(out, " %s", cfg_method_name(m));
     fprintf(out, "\n    root: %s%s\n", loc->root, loc->own_root ? " (prefix maps here)" : "");
     dump_list(out, "    index", loc->index, loc->n_index);
-    fprintf(out, "    autoindex: %s, upload: %s, status: %s\n", loc->autoindex ? "on" : "off",
-            loc->upload ? "on" : "off", loc->status ? "on" : "off");
     fprintf(out, "    limits: body_size %s\n", fmt_size(b, sizeof(b), loc->limits.body_size));
     dump_timeouts(out, "    ", &loc->timeouts);
     dump_error_pages(out, "    ", loc->error_pages, loc->n_error_pages);

@@ -189,7 +189,8 @@ static int set_dir(struct cfg_ctx *c)
     return 0;
 }
 
-struct config *cfg_load(const char *path, char *err, size_t errlen)
+struct config *cfg_load(const char *path, const struct cfg_handler *const *handlers, char *err,
+                        size_t errlen)
 {
     char spare[1];
     if (!err || errlen == 0) {
@@ -209,7 +210,8 @@ struct config *cfg_load(const char *path, char *err, size_t errlen)
     char *buf = NULL;
     size_t len = 0;
     struct cfg_node *root = NULL;
-    if (read_file(&c, tmp, &buf, &len) < 0 || set_dir(&c) < 0 ||
+    if (cfg_use_handlers(&c, handlers) < 0 || read_file(&c, tmp, &buf, &len) < 0 ||
+        set_dir(&c) < 0 ||
         cfg_node_parse(a, cfg->path, buf, len, &root, err, errlen) < 0 || load_top(&c, root) < 0)
         goto fail;
     cfg_arena_free(tmp);

@@ -279,3 +279,20 @@ int cfg_get_listen(struct cfg_ctx *c, const struct cfg_node *n, struct cfg_liste
     listen_text(l, (unsigned)p);
     return 0;
 }
+
+int cfg_get_flag(struct cfg_ctx *c, const struct cfg_node *m, const char *key,
+                 const void **settings)
+{
+    static const bool on = true;
+    const struct cfg_node *v = cfg_map_get(m, key, NULL);
+    bool set = false;
+    if (v && cfg_get_bool(c, v, key, &set) < 0)
+        return -1;
+    *settings = set ? &on : NULL;
+    return 0;
+}
+
+struct cfg_arena *cfg_arena_of(struct cfg_ctx *c)
+{
+    return c->a;
+}

@@ -1,11 +1,13 @@
 /* The typed, immutable configuration compiled from one YAML file.
  *
  * cfg_load() reads the file with libyaml into a node tree that keeps
- * file:line:col, validates every key against CONFIG.md and compiles it into
- * struct config: servers with inherited settings, locations sorted for
- * longest-prefix matching, each with its handler pipeline, and the set of
- * distinct listen addresses with the servers that share each. Nothing here
- * opens sockets; the only I/O is reading the file and checking paths. */
+ * file:line:col, validates every key against the configuration contract
+ * (docs/config.md) and compiles it into struct config: servers with
+ * inherited settings, locations sorted for longest-prefix matching, each
+ * with its handler pipeline (built from the handler descriptors it is
+ * given, see cfg_handler.h), and the set of distinct listen addresses with
+ * the servers that share each. Nothing here opens sockets; the only I/O is
+ * reading the file and checking paths. */
 #ifndef PORTICO_CONFIG_H
 #define PORTICO_CONFIG_H
 
@@ -15,6 +17,7 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
+#include "config/cfg_handler.h"
 #include "http/mime.h"
 
 struct cfg_pos {
@@ -39,32 +42,6 @@ struct cfg_error_page {
     char *path; /* resolved absolute file path under the root */
 };
 
-struct cfg_redirect {
-    char *to;
-    int status; /* 301, 302, 303, 307, 308 */
-    bool keep_path;
-};
-
-struct cfg_cgi {
-    char *ext;         /* ".py" */
-    char *interpreter; /* absolute path, or "" to exec the script itself */
-};
-
-/* Handlers in their fixed pipeline order (CONFIG.md "The handler pipeline"). */
-enum handler_kind {
-    HANDLER_REDIRECT,
-    HANDLER_PROXY,
-    HANDLER_STATUS,
-    HANDLER_CGI,
-    HANDLER_UPLOAD,
-    HANDLER_DELETE,
-    HANDLER_STATIC,
-    HANDLER_AUTOINDEX,
-    HANDLER_KIND_COUNT
-};
-
-const char *handler_kind_name(enum handler_kind k); /* "redirect", ... */
-
 struct cfg_location {
     char *prefix; /* "/files/" */
     size_t prefix_len;
@@ -80,15 +57,9 @@ struct cfg_location {
     struct cfg_timeouts timeouts;
     struct cfg_limits limits;
 
-    bool autoindex;
-    bool upload;
-    bool status;
-    struct cfg_redirect *redirect; /* NULL if none */
-    struct cfg_cgi *cgi;
-    size_t n_cgi;
-    char *proxy; /* upstream URL, NULL if none */
-
-    enum handler_kind pipeline[HANDLER_KIND_COUNT];
+    /* The handlers that may answer, in order (the fixed order of the
+     * handler pipeline), each with its settings. */
+    struct cfg_stage pipeline[CFG_MAX_STAGES];
     size_t n_pipeline;
 };
 
@@ -151,11 +122,14 @@ struct config {
     void *priv; /* allocation arena, owned */
 };
 
-/* Loads and compiles the file. On success returns the config (free with
- * cfg_free). On failure returns NULL and writes one line into err:
- * "configs/x.yaml:12:5: unknown key 'lisen' in server (did you mean
- * 'listen'?)" -- always starting with the file path and a position. */
-struct config *cfg_load(const char *path, char *err, size_t errlen);
+/* Loads and compiles the file, with the handlers of the NULL-terminated
+ * table `handlers` (NULL: none, so no handler key is known). On success
+ * returns the config (free with cfg_free). On failure returns NULL and
+ * writes one line into err: "configs/x.yaml:12:5: unknown key 'lisen' in
+ * server (did you mean 'listen'?)" -- always starting with the file path
+ * and a position. */
+struct config *cfg_load(const char *path, const struct cfg_handler *const *handlers, char *err,
+                        size_t errlen);
 void cfg_free(struct config *cfg);
 
 /* Parses "512", "64k", "10m", "1g" (1024-based, case-insensitive). */
@@ -176,6 +150,9 @@ const struct cfg_server *cfg_match_server(const struct cfg_listener *l,
  * NULL when none matches. */
 const struct cfg_location *cfg_match_location(const struct cfg_server *s,
                                               const char *path, size_t len);
+
+/* The settings of handler h in loc's pipeline, or NULL when h is not in it. */
+const void *cfg_location_settings(const struct cfg_location *loc, const struct cfg_handler *h);
 
 /* Writes the -T dump: servers, their listen addresses and names, locations
  * with their settings and pipelines. */

@@ -18,7 +18,8 @@
 
 #include "core/strbuf.h"
 #include "server/fs.h"
-#include "handlers/handler.h"
+#include "config/cfg_parse.h"
+#include "handlers/handlers.h"
 #include "server/request.h"
 #include "http/escape.h"
 #include "http/http_date.h"
@@ -243,7 +244,21 @@ static enum handler_result autoindex_on_request(struct request *r)
     return HANDLER_DONE;
 }
 
+static const char *const autoindex_keys[] = {"autoindex", NULL};
+
+static int autoindex_parse(struct cfg_ctx *c, const struct cfg_node *m,
+                           const struct cfg_location *loc, const void **settings)
+{
+    return cfg_get_flag(c, m, "autoindex", settings);
+}
+
+static void autoindex_dump(const void *settings, FILE *out)
+{
+    fputs("    autoindex: on\n", out);
+}
+
 const struct handler handler_autoindex = {
-    .name = "autoindex",
+    .desc = {.name = "autoindex", .keys = autoindex_keys, .order = 8,
+             .parse = autoindex_parse, .dump = autoindex_dump},
     .on_request = autoindex_on_request,
 };

@@ -27,7 +27,7 @@
 #include "handlers/cgi_script.h"
 #include "handlers/cgi_stderr.h"
 #include "server/fs.h"
-#include "handlers/handler.h"
+#include "handlers/handlers.h"
 #include "server/request.h"
 #include "http/cgi_parse.h"
 
@@ -459,8 +459,12 @@ static enum handler_result cgi_on_request(struct request *r)
     return request_read_body(r, &cgi_sink);
 }
 
+static const char *const cgi_keys[] = {"cgi", NULL};
+
 const struct handler handler_cgi = {
-    .name = "cgi",
+    .desc = {.name = "cgi", .keys = cgi_keys, .order = 4,
+             .warn_methods = HTTP_METHOD_BIT(HTTP_GET) | HTTP_METHOD_BIT(HTTP_POST),
+             .parse = cgi_config_parse, .dump = cgi_config_dump},
     .on_request = cgi_on_request,
     .on_drained = cgi_on_drained,
     .on_abort = cgi_on_abort,

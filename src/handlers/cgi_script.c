@@ -14,17 +14,17 @@
 #include "server/fs.h"
 #include "server/request.h"
 
-static const struct cfg_cgi *ext_of(const struct cfg_location *loc, const char *seg, size_t len)
+static const struct cgi_ext *ext_of(const struct cgi_settings *cs, const char *seg, size_t len)
 {
-    for (size_t i = 0; i < loc->n_cgi; i++) {
-        size_t n = strlen(loc->cgi[i].ext);
-        if (len > n && memcmp(seg + len - n, loc->cgi[i].ext, n) == 0)
-            return &loc->cgi[i];
+    for (size_t i = 0; i < cs->n; i++) {
+        size_t n = strlen(cs->v[i].ext);
+        if (len > n && memcmp(seg + len - n, cs->v[i].ext, n) == 0)
+            return &cs->v[i];
     }
     return NULL;
 }
 
-static const struct cfg_cgi *match(const struct request *r, size_t *end)
+static const struct cgi_ext *match(const struct request *r, size_t *end)
 {
     const char *path = r->path;
     size_t start = r->loc->prefix_len <= r->path_len ? r->loc->prefix_len : r->path_len;
@@ -33,7 +33,7 @@ static const struct cfg_cgi *match(const struct request *r, size_t *end)
     for (size_t i = start; i < r->path_len;) {
         const char *slash = memchr(path + i, '/', r->path_len - i);
         size_t seg_end = slash ? (size_t)(slash - path) : r->path_len;
-        const struct cfg_cgi *c = ext_of(r->loc, path + i, seg_end - i);
+        const struct cgi_ext *c = ext_of(r->settings, path + i, seg_end - i);
         if (c) {
             *end = seg_end;
             return c;
@@ -52,7 +52,7 @@ size_t cgi_script_match(const struct request *r)
 int cgi_script_resolve(const struct request *r, size_t end, struct cgi_script *s)
 {
     size_t tmp;
-    const struct cfg_cgi *c = match(r, &tmp);
+    const struct cgi_ext *c = match(r, &tmp);
     const struct cfg_location *loc = r->loc;
     const char *rel = request_rel_path(r);
     size_t rel_len = (size_t)(r->path + end - rel);
@@ -80,7 +80,7 @@ int cgi_script_resolve(const struct request *r, size_t end, struct cgi_script *s
     memcpy(s->dir, s->filename, sizeof(s->dir));
     *strrchr(s->dir, '/') = '\0';
     s->path_info = r->path + end;
-    s->argv[0] = self ? s->filename : c->interpreter;
+    s->argv[0] = self ? s->filename : (char *)c->interpreter;
     s->argv[1] = self ? NULL : s->filename;
     s->argv[2] = NULL;
     return 200;

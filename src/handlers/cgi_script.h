@@ -5,8 +5,29 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
+struct cfg_ctx;
+struct cfg_location;
+struct cfg_node;
 struct request;
+
+/* A location's cgi settings: extension -> interpreter. */
+struct cgi_ext {
+    const char *ext;         /* ".py" */
+    const char *interpreter; /* absolute path, or "" to exec the script itself */
+};
+
+struct cgi_settings {
+    struct cgi_ext *v;
+    size_t n;
+};
+
+/* The cgi handler's descriptor parts (cgi_config.c): reads the `cgi`
+ * mapping into a struct cgi_settings, and prints it for -T. */
+int cgi_config_parse(struct cfg_ctx *c, const struct cfg_node *m, const struct cfg_location *loc,
+                     const void **settings);
+void cgi_config_dump(const void *settings, FILE *out);
 
 struct cgi_script {
     char filename[PATH_MAX]; /* absolute path of the script */
@@ -17,7 +38,8 @@ struct cgi_script {
 };
 
 /* The length of the request path up to the end of the first segment that
- * ends in one of the location's CGI extensions, or 0 when none does. */
+ * ends in one of the location's CGI extensions (r->settings), or 0 when
+ * none does. */
 size_t cgi_script_match(const struct request *r);
 
 /* Resolves the script named by the first `end` bytes of the path under the

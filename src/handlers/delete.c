@@ -16,7 +16,8 @@
 
 #include "handlers/file_cache.h"
 #include "server/fs.h"
-#include "handlers/handler.h"
+#include "config/cfg_parse.h"
+#include "handlers/handlers.h"
 #include "http/http_status.h"
 #include "server/request.h"
 
@@ -70,7 +71,16 @@ static enum handler_result delete_on_request(struct request *r)
     return HANDLER_DONE;
 }
 
+/* On wherever DELETE is an allowed method. */
+static int delete_parse(struct cfg_ctx *c, const struct cfg_node *m,
+                        const struct cfg_location *loc, const void **settings)
+{
+    static const bool on = true;
+    *settings = loc->methods & HTTP_METHOD_BIT(HTTP_DELETE) ? &on : NULL;
+    return 0;
+}
+
 const struct handler handler_delete = {
-    .name = "delete",
+    .desc = {.name = "delete", .order = 6, .parse = delete_parse},
     .on_request = delete_on_request,
 };

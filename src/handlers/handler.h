@@ -1,12 +1,11 @@
-/* The handler interface. Each location's pipeline is a list of handler
- * kinds (compiled by config); the request loop asks each handler in turn,
- * and the first one that does not decline answers the request. */
+/* The handler interface. A location's pipeline is a list of stages, each a
+ * handler with its settings (compiled by config/ from the handlers'
+ * descriptors); the exchange asks each handler in turn, and the first one
+ * that does not decline answers the request. */
 #ifndef PORTICO_HANDLER_H
 #define PORTICO_HANDLER_H
 
-#include <stdint.h>
-
-#include "config/config.h"
+#include "config/cfg_handler.h"
 
 struct request;
 
@@ -18,8 +17,11 @@ enum handler_result {
 };
 
 struct handler {
-    const char *name;
-    /* Looks at the request and the location's settings (r->loc). */
+    /* First: what config/ sees (name, keys, settings parser, dump, place
+     * in the pipeline); a stage's handler points here. */
+    struct cfg_handler desc;
+    /* Looks at the request, the location (r->loc) and its own settings
+     * (r->settings). */
     enum handler_result (*on_request)(struct request *r);
     /* A streamed response: the pieces queued so far are written; the
      * handler may send the next (response_stream_write). */
@@ -31,20 +33,10 @@ struct handler {
     void (*destroy)(void);
 };
 
-/* The handler of a kind. Never NULL. */
-const struct handler *handler_get(enum handler_kind kind);
-
-/* Calls every handler's destroy (worker exit). */
-void handlers_destroy(void);
-
-/* The handlers, one file each. */
-extern const struct handler handler_static;
-extern const struct handler handler_redirect;
-extern const struct handler handler_proxy;
-extern const struct handler handler_status;
-extern const struct handler handler_cgi;
-extern const struct handler handler_upload;
-extern const struct handler handler_delete;
-extern const struct handler handler_autoindex;
+/* The handler whose descriptor d is. */
+static inline const struct handler *handler_of(const struct cfg_handler *d)
+{
+    return (const struct handler *)d;
+}
 
 #endif

@@ -3,13 +3,17 @@
  * location prefix (percent-encoded again) and the query string go along:
  * prefix "/old/", to "/new/": "/old/x y?a=1" -> "/new/x%20y?a=1". */
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/cfg_parse.h"
 #include "core/strbuf.h"
-#include "handlers/handler.h"
-#include "server/request.h"
+#include "handlers/handlers.h"
+#include "handlers/redirect.h"
 #include "http/escape.h"
+#include "server/request.h"
 
 /* The decoded request path after the location prefix: "" or, when the
  * prefix has no trailing slash, "/..." ("/old" and "/old/x" -> "/x"). */
@@ -59,9 +63,7 @@ static char *keep_path_target(const struct request *r, const char *to)
 
 static enum handler_result redirect_on_request(struct request *r)
 {
-    const struct cfg_redirect *rd = r->loc->redirect;
-    if (!rd)
-        return HANDLER_DECLINED;
+    const struct redirect_settings *rd = r->settings;
     char *built = NULL;
     const char *target = rd->to;
     if (rd->keep_path) {
@@ -75,7 +77,66 @@ static enum handler_result redirect_on_request(struct request *r)
     return res;
 }
 
+/* ---- settings ---- */
+
+static const char *const redirect_keys[] = {"redirect", NULL};
+
+/* The long form: {to, status, keep_path}. Sets *to to the `to` node. */
+static int parse_map(struct cfg_ctx *c, const struct cfg_node *n, struct redirect_settings *rd,
+                     const struct cfg_node **to)
+{
+    static const char *const keys[] = {"to", "status", "keep_path", NULL};
+    if (cfg_check_keys(c, n, keys, "in redirect") < 0)
+        return -1;
+    if (!(*to = cfg_map_get(n, "to", NULL)))
+        return cfg_error(c, n, "redirect is missing 'to'");
+    const struct cfg_node *v;
+    uint64_t st;
+    if ((v = cfg_map_get(n, "status", NULL))) {
+        if (cfg_get_uint(c, v, "status", 0, 999, &st) < 0 ||
+            !(st == 301 || st == 302 || st == 303 || st == 307 || st == 308))
+            return cfg_error(c, v, "'status' must be 301, 302, 303, 307 or 308");
+        rd->status = (int)st;
+    }
+    if ((v = cfg_map_get(n, "keep_path", NULL)) && cfg_get_bool(c, v, "keep_path", &rd->keep_path) < 0)
+        return -1;
+    return 0;
+}
+
+/* A URL (status 301, keep_path false) or the long form. */
+static int redirect_parse(struct cfg_ctx *c, const struct cfg_node *m,
+                          const struct cfg_location *loc, const void **settings)
+{
+    const struct cfg_node *n = cfg_map_get(m, "redirect", NULL);
+    if (!n)
+        return 0;
+    struct redirect_settings *rd = cfg_arena_alloc(cfg_arena_of(c), sizeof(*rd));
+    if (!rd)
+        return cfg_error(c, n, "out of memory");
+    rd->status = 301;
+    const struct cfg_node *to = n;
+    if (n->kind == CFG_NODE_MAPPING && parse_map(c, n, rd, &to) < 0)
+        return -1;
+    const char *s;
+    if (to->kind != CFG_NODE_SCALAR || cfg_node_is_null(to) || cfg_get_string(c, to, "to", &s) < 0)
+        return cfg_error(c, to, "'redirect' must be a URL or a mapping with 'to'");
+    if (!*s || !cfg_header_safe(s))
+        return cfg_error(c, to, "redirect target must be a non-empty URL without spaces or "
+                         "control characters");
+    rd->to = s;
+    *settings = rd;
+    return 0;
+}
+
+static void redirect_dump(const void *settings, FILE *out)
+{
+    const struct redirect_settings *rd = settings;
+    fprintf(out, "    redirect: %d %s%s\n", rd->status, rd->to,
+            rd->keep_path ? " (keep_path)" : "");
+}
+
 const struct handler handler_redirect = {
-    .name = "redirect",
+    .desc = {.name = "redirect", .keys = redirect_keys, .order = 1, .exclusive = true,
+             .parse = redirect_parse, .dump = redirect_dump},
     .on_request = redirect_on_request,
 };

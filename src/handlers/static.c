@@ -11,7 +11,8 @@
 #include <unistd.h>
 
 #include "handlers/file_cache.h"
-#include "handlers/handler.h"
+#include "config/cfg_parse.h"
+#include "handlers/handlers.h"
 #include "http/escape.h"
 #include "http/http_date.h"
 #include "http/http_range.h"
@@ -209,7 +210,17 @@ static enum handler_result static_on_request(struct request *r)
     return serve_index(r, rel);
 }
 
+/* On in every location that is not a redirect or a proxy. */
+static int static_parse(struct cfg_ctx *c, const struct cfg_node *m,
+                        const struct cfg_location *loc, const void **settings)
+{
+    static const bool on = true;
+    *settings = &on;
+    return 0;
+}
+
 const struct handler handler_static = {
-    .name = "static",
+    .desc = {.name = "static", .order = 7, .parse = static_parse},
     .on_request = static_on_request,
+    .destroy = file_cache_clear,
 };

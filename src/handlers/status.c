@@ -7,7 +7,8 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "handlers/handler.h"
+#include "config/cfg_parse.h"
+#include "handlers/handlers.h"
 #include "server/request.h"
 
 #ifndef PORTICO_VERSION
@@ -38,7 +39,21 @@ static enum handler_result status_on_request(struct request *r)
     return HANDLER_DONE;
 }
 
+static const char *const status_keys[] = {"status", NULL};
+
+static int status_parse(struct cfg_ctx *c, const struct cfg_node *m,
+                        const struct cfg_location *loc, const void **settings)
+{
+    return cfg_get_flag(c, m, "status", settings);
+}
+
+static void status_dump(const void *settings, FILE *out)
+{
+    fputs("    status: on\n", out);
+}
+
 const struct handler handler_status = {
-    .name = "status",
+    .desc = {.name = "status", .keys = status_keys, .order = 3, .parse = status_parse,
+             .dump = status_dump},
     .on_request = status_on_request,
 };

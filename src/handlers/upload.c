@@ -20,7 +20,8 @@
 
 #include "handlers/file_cache.h"
 #include "server/fs.h"
-#include "handlers/handler.h"
+#include "config/cfg_parse.h"
+#include "handlers/handlers.h"
 #include "server/request.h"
 #include "handlers/upload_name.h"
 #include "handlers/upload_reply.h"
@@ -332,8 +333,41 @@ static void upload_on_abort(struct request *r)
     r->handler_data = NULL;
 }
 
+/* ---- settings ---- */
+
+static const char *const upload_keys[] = {"upload", NULL};
+
+/* `upload: true`; the folder uploads go to must exist: the root itself
+ * for a location with its own root, else the prefix under the server's
+ * root. */
+static int upload_parse(struct cfg_ctx *c, const struct cfg_node *m,
+                        const struct cfg_location *loc, const void **settings)
+{
+    const struct cfg_node *k;
+    if (cfg_get_flag(c, m, "upload", settings) < 0)
+        return -1;
+    if (!*settings)
+        return 0;
+    cfg_map_get(m, "upload", &k);
+    char path[PATH_MAX];
+    const char *sub = loc->own_root ? "" : loc->prefix;
+    if (snprintf(path, sizeof(path), "%s%s", loc->root, sub) >= (int)sizeof(path))
+        return cfg_error(c, k, "upload folder path is too long");
+    struct stat st;
+    if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+        return cfg_error(c, k, "upload folder '%s' does not exist or is not a directory", path);
+    return 0;
+}
+
+static void upload_dump(const void *settings, FILE *out)
+{
+    fputs("    upload: on\n", out);
+}
+
 const struct handler handler_upload = {
-    .name = "upload",
+    .desc = {.name = "upload", .keys = upload_keys, .order = 5,
+             .warn_methods = HTTP_METHOD_BIT(HTTP_POST) | HTTP_METHOD_BIT(HTTP_PUT),
+             .parse = upload_parse, .dump = upload_dump},
     .on_request = upload_on_request,
     .on_abort = upload_on_abort,
 };

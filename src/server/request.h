@@ -95,6 +95,7 @@ struct request {
     size_t big_pos, big_len;  /* its undelivered bytes */
 
     /* The handler at work. */
+    const void *settings;     /* its settings for this location */
     const struct handler *async; /* the handler that answered HANDLER_ASYNC */
     void *handler_data;       /* the async handler's own state */
     bool dir_no_index;        /* static found a directory without index */

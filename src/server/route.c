@@ -24,7 +24,8 @@ static void run_pipeline(struct request *r)
     const struct cfg_location *loc = r->loc;
     conn_set_state(r->conn, CONN_BUSY);
     for (size_t i = 0; i < loc->n_pipeline; i++) {
-        const struct handler *h = handler_get(loc->pipeline[i]);
+        const struct handler *h = handler_of(loc->pipeline[i].handler);
+        r->settings = loc->pipeline[i].settings;
         /* Set before the call: an async handler may finish (and the
          * request be gone) before on_request returns. */
         r->async = h;

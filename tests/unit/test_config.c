@@ -17,6 +17,9 @@
 #include <cmocka.h>
 
 #include "config/config.h"
+#include "handlers/cgi_script.h"
+#include "handlers/handlers.h"
+#include "handlers/redirect.h"
 #include "http/http_parse.h"
 
 #define DATA "tests/unit/data/config"
@@ -27,7 +30,7 @@ static char data_abs[PATH_MAX];
 static struct config *load_ok(const char *path)
 {
     char err[1024] = "";
-    struct config *cfg = cfg_load(path, err, sizeof(err));
+    struct config *cfg = cfg_load(path, handler_table, err, sizeof(err));
     if (!cfg)
         fail_msg("cfg_load(%s): %s", path, err);
     return cfg;
@@ -66,7 +69,7 @@ static struct config *load_text(const char *yaml)
 {
     char *path = write_temp(yaml);
     char err[1024] = "";
-    struct config *cfg = cfg_load(path, err, sizeof(err));
+    struct config *cfg = cfg_load(path, handler_table, err, sizeof(err));
     unlink(path);
     if (!cfg)
         fail_msg("%s", err);
@@ -88,7 +91,7 @@ static void assert_pipeline(const struct cfg_location *loc, const char *expect)
     for (size_t i = 0; i < loc->n_pipeline; i++) {
         if (i)
             strcat(got, " -> ");
-        strcat(got, handler_kind_name(loc->pipeline[i]));
+        strcat(got, loc->pipeline[i].handler->name);
     }
     assert_string_equal(got, expect);
 }
@@ -147,12 +150,28 @@ static void test_parse_duration(void **state)
 
 static void test_handler_kind_names(void **state)
 {
+    /* The table names every handler once, in the pipeline's order. */
     static const char *const names[] = {"redirect", "proxy",  "status", "cgi",
                                         "upload",   "delete", "static", "autoindex"};
-    for (int k = 0; k < HANDLER_KIND_COUNT; k++)
-        assert_string_equal(handler_kind_name((enum handler_kind)k), names[k]);
-    assert_string_equal(handler_kind_name(HANDLER_KIND_COUNT), "unknown");
+    size_t k = 0;
+    for (; handler_table[k]; k++) {
+        assert_true(k < sizeof(names) / sizeof(names[0]));
+        assert_string_equal(handler_table[k]->name, names[k]);
+        if (k)
+            assert_true(handler_table[k - 1]->order < handler_table[k]->order);
+    }
+    assert_int_equal(k, sizeof(names) / sizeof(names[0]));
 }
+
+/* A handler's settings in a location, NULL when it is not in the pipeline. */
+static const void *settings_of(const struct cfg_location *l, const struct handler *h)
+{
+    return cfg_location_settings(l, &h->desc);
+}
+
+#define AUTOINDEX(l) (settings_of((l), &handler_autoindex) != NULL)
+#define REDIRECT(l) ((const struct redirect_settings *)settings_of((l), &handler_redirect))
+#define CGI(l) ((const struct cgi_settings *)settings_of((l), &handler_cgi))
 
 /* ---- good files ------------------------------------------------------ */
 
@@ -201,7 +220,7 @@ static void test_full_example(void **state)
     assert_int_equal(l->pos.line, 30);
     assert_int_equal(l->pos.col, 7);
     assert_int_equal(l->methods, M(GET) | M(HEAD));
-    assert_true(l->autoindex);
+    assert_true(AUTOINDEX(l));
     assert_false(l->own_root);
     assert_string_equal(l->root, s->root);
     assert_int_equal(l->n_error_pages, 2);
@@ -216,28 +235,28 @@ static void test_full_example(void **state)
     assert_pipeline(l, "upload -> delete -> static -> autoindex");
 
     l = find_loc(s, "/old/");
-    assert_string_equal(l->redirect->to, "/new/");
-    assert_int_equal(l->redirect->status, 301);
-    assert_true(l->redirect->keep_path);
+    assert_string_equal(REDIRECT(l)->to, "/new/");
+    assert_int_equal(REDIRECT(l)->status, 301);
+    assert_true(REDIRECT(l)->keep_path);
     assert_pipeline(l, "redirect");
 
     l = find_loc(s, "/go");
-    assert_string_equal(l->redirect->to, "https://example.com/");
-    assert_int_equal(l->redirect->status, 301);
-    assert_false(l->redirect->keep_path);
+    assert_string_equal(REDIRECT(l)->to, "https://example.com/");
+    assert_int_equal(REDIRECT(l)->status, 301);
+    assert_false(REDIRECT(l)->keep_path);
     assert_pipeline(l, "redirect");
 
     l = find_loc(s, "/cgi-bin/");
-    assert_int_equal(l->n_cgi, 2);
-    assert_string_equal(l->cgi[0].ext, ".sh");
-    assert_string_equal(l->cgi[0].interpreter, "/bin/sh");
-    assert_string_equal(l->cgi[1].ext, ".cgi");
-    assert_string_equal(l->cgi[1].interpreter, "");
+    assert_int_equal(CGI(l)->n, 2);
+    assert_string_equal(CGI(l)->v[0].ext, ".sh");
+    assert_string_equal(CGI(l)->v[0].interpreter, "/bin/sh");
+    assert_string_equal(CGI(l)->v[1].ext, ".cgi");
+    assert_string_equal(CGI(l)->v[1].interpreter, "");
     assert_pipeline(l, "cgi -> static");
 
     assert_pipeline(find_loc(s, "/status"), "status -> static");
     l = find_loc(s, "/api/");
-    assert_string_equal(l->proxy, "http://127.0.0.1:9000");
+    assert_string_equal(settings_of(l, &handler_proxy), "http://127.0.0.1:9000");
     assert_pipeline(l, "proxy");
 
     assert_int_equal(cfg->n_listeners, 3);
@@ -280,10 +299,11 @@ static void test_defaults(void **state)
     assert_memory_equal(&s->limits, &cfg->limits, sizeof(cfg->limits));
     const struct cfg_location *l = &s->locations[0];
     assert_int_equal(l->methods, M(GET) | M(HEAD));
-    assert_false(l->autoindex || l->upload || l->status);
-    assert_null(l->redirect);
-    assert_null(l->proxy);
-    assert_int_equal(l->n_cgi, 0);
+    assert_false(AUTOINDEX(l) || settings_of(l, &handler_upload) ||
+                 settings_of(l, &handler_status));
+    assert_null(REDIRECT(l));
+    assert_null(settings_of(l, &handler_proxy));
+    assert_null(CGI(l));
     assert_pipeline(l, "static");
     assert_int_equal(cfg->n_listeners, 1);
     assert_string_equal(cfg->listeners[0].text, "0.0.0.0:80");
@@ -386,13 +406,13 @@ static void test_booleans(void **state)
                                    "      /g: {autoindex: \"On\"}\n");
     const struct cfg_server *s = &cfg->servers[0];
     assert_true(s->is_default);
-    assert_true(find_loc(s, "/a")->autoindex);
-    assert_false(find_loc(s, "/b")->autoindex);
-    assert_true(find_loc(s, "/c")->autoindex);
-    assert_false(find_loc(s, "/d")->autoindex);
-    assert_true(find_loc(s, "/e")->autoindex);
-    assert_false(find_loc(s, "/f")->autoindex);
-    assert_true(find_loc(s, "/g")->autoindex);
+    assert_true(AUTOINDEX(find_loc(s, "/a")));
+    assert_false(AUTOINDEX(find_loc(s, "/b")));
+    assert_true(AUTOINDEX(find_loc(s, "/c")));
+    assert_false(AUTOINDEX(find_loc(s, "/d")));
+    assert_true(AUTOINDEX(find_loc(s, "/e")));
+    assert_false(AUTOINDEX(find_loc(s, "/f")));
+    assert_true(AUTOINDEX(find_loc(s, "/g")));
     cfg_free(cfg);
 }
 
@@ -480,7 +500,7 @@ static void test_pipelines(void **state)
     assert_pipeline(find_loc(s, "/del/"), "delete -> static");
     assert_pipeline(find_loc(s, "/up/"), "upload -> static");
     assert_pipeline(find_loc(s, "/r/"), "redirect");
-    assert_int_equal(find_loc(s, "/r/")->redirect->status, 308);
+    assert_int_equal(REDIRECT(find_loc(s, "/r/"))->status, 308);
     assert_pipeline(find_loc(s, "/p/"), "proxy");
     assert_pipeline(find_loc(s, "/s/"), "status -> static -> autoindex");
     assert_int_equal(cfg->n_warnings, 0);
@@ -648,13 +668,13 @@ static void test_misc(void **state)
 {
     cfg_free(NULL);
     /* No error buffer: still no crash. */
-    assert_null(cfg_load(DATA "/bad_key.yaml", NULL, 0));
-    struct config *cfg = cfg_load(DATA "/full.yaml", NULL, 0);
+    assert_null(cfg_load(DATA "/bad_key.yaml", handler_table, NULL, 0));
+    struct config *cfg = cfg_load(DATA "/full.yaml", handler_table, NULL, 0);
     assert_non_null(cfg);
     cfg_free(cfg);
     /* A short buffer is truncated, still NUL-terminated. */
     char err[16];
-    assert_null(cfg_load(DATA "/bad_key.yaml", err, sizeof(err)));
+    assert_null(cfg_load(DATA "/bad_key.yaml", handler_table, err, sizeof(err)));
     assert_string_equal(err, "tests/unit/data");
     /* Loading twice gives two independent configs. */
     struct config *a = load_fixture("vhosts.yaml"), *b = load_fixture("vhosts.yaml");

@@ -15,6 +15,9 @@
 #include <cmocka.h>
 
 #include "config/config.h"
+#include "handlers/cgi_script.h"
+#include "handlers/handlers.h"
+#include "handlers/redirect.h"
 
 #define DATA "tests/unit/data/config"
 
@@ -258,7 +261,7 @@ static void run_case(void **state)
     expand(yaml, sizeof(yaml), c->yaml, path);
     assert_int_equal(write(fd, yaml, strlen(yaml)), (ssize_t)strlen(yaml));
     close(fd);
-    struct config *cfg = cfg_load(path, err, sizeof(err));
+    struct config *cfg = cfg_load(path, handler_table, err, sizeof(err));
     unlink(path);
     cfg_free(cfg);
     assert_null(cfg);
@@ -272,12 +275,12 @@ static void run_case(void **state)
 static void test_fixture_path(void **state)
 {
     char err[512];
-    assert_null(cfg_load(DATA "/bad_key.yaml", err, sizeof(err)));
+    assert_null(cfg_load(DATA "/bad_key.yaml", handler_table, err, sizeof(err)));
     assert_string_equal(err, DATA "/bad_key.yaml:2:5: unknown key 'lisen' in server (did you "
                                   "mean 'listen'?)");
-    assert_null(cfg_load(DATA "/no-such.yaml", err, sizeof(err)));
+    assert_null(cfg_load(DATA "/no-such.yaml", handler_table, err, sizeof(err)));
     assert_string_equal(err, DATA "/no-such.yaml:1:1: cannot open: No such file or directory");
-    assert_null(cfg_load(DATA "/sites", err, sizeof(err)));
+    assert_null(cfg_load(DATA "/sites", handler_table, err, sizeof(err)));
     assert_string_equal(err, DATA "/sites:1:1: cannot read: is a directory");
 }
 
