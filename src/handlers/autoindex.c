@@ -16,13 +16,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/strbuf.h"
 #include "handlers/fs.h"
 #include "handlers/handler.h"
 #include "handlers/request.h"
 #include "http/escape.h"
 #include "http/http_date.h"
 #include "http/http_parse.h"
+#include "lib/strbuf.h"
 
 enum entry_type { ENTRY_FILE, ENTRY_DIR, ENTRY_OTHER };
 

@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/strbuf.h"
 #include "handlers/handler.h"
 #include "handlers/request.h"
 #include "http/escape.h"
 #include "http/http_status.h"
+#include "lib/strbuf.h"
 
 /* The decoded request path after the location prefix: "" or, when the
  * prefix has no trailing slash, "/..." ("/old" and "/old/x" -> "/x"). */

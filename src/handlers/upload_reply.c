@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/strbuf.h"
 #include "handlers/request.h"
 #include "http/escape.h"
+#include "lib/strbuf.h"
 
 static bool wants_json(const struct request *r)
 {

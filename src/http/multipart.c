@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-#include "core/str.h"
+#include "lib/str.h"
 
 enum {
     MP_PREAMBLE,    /* before the first delimiter: discarded */
