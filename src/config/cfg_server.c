@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "config/cfg_internal.h"
+#include "lib/ascii.h"
 
 static const char *const server_keys[] = {"listen",   "names",       "default",
                                           "root",     "index",       "error_pages",
@@ -52,8 +53,7 @@ static bool normalise_name(char *name)
 {
     size_t len = strlen(name);
     for (size_t i = 0; i < len; i++)
-        if (name[i] >= 'A' && name[i] <= 'Z')
-            name[i] = (char)(name[i] + 32);
+        name[i] = (char)ascii_lower((unsigned char)name[i]);
     if (len > 1 && name[len - 1] == '.')
         name[--len] = '\0';
     if (len == 0 || name[0] == '.' || strstr(name, ".."))

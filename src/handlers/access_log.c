@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/worker.h"
 #include "handlers/request.h"
+#include "lib/ascii.h"
 
 /* "$time_local" of the current second, formatted once a second. */
 static const char *time_local(time_t now)
@@ -39,7 +40,6 @@ static void peer_text(const struct conn *c, char *out, size_t cap)
  * \xHH, so a line can always be split on its quotes. */
 static size_t put_escaped(char *out, size_t cap, struct str s)
 {
-    static const char hex[] = "0123456789ABCDEF";
     size_t n = 0;
     for (size_t i = 0; i < s.len; i++) {
         unsigned char ch = (unsigned char)s.p[i];
@@ -48,8 +48,8 @@ static size_t put_escaped(char *out, size_t cap, struct str s)
                 break;
             out[n++] = '\\';
             out[n++] = 'x';
-            out[n++] = hex[ch >> 4];
-            out[n++] = hex[ch & 15];
+            out[n++] = ascii_hex_upper(ch >> 4);
+            out[n++] = ascii_hex_upper(ch);
         } else {
             if (n + 1 >= cap)
                 break;

@@ -6,15 +6,11 @@
 #include <string.h>
 
 #include "http/http_date.h"
+#include "lib/ascii.h"
 
 static bool is_ows(char c)
 {
     return c == ' ' || c == '\t';
-}
-
-static bool is_digit(char c)
-{
-    return c >= '0' && c <= '9';
 }
 
 /* Reads decimal digits at s[*i..n) into *out. Returns -1 when there are
@@ -23,9 +19,9 @@ static int read_u64(const char *s, size_t n, size_t *i, uint64_t *out)
 {
     size_t k = *i;
     uint64_t v = 0;
-    if (k >= n || !is_digit(s[k]))
+    if (k >= n || !ascii_is_digit((unsigned char)s[k]))
         return -1;
-    for (; k < n && is_digit(s[k]); k++) {
+    for (; k < n && ascii_is_digit((unsigned char)s[k]); k++) {
         unsigned d = (unsigned)(s[k] - '0');
         if (v > (UINT64_MAX - d) / 10)
             return -1;
@@ -79,7 +75,7 @@ enum http_range_result http_range_parse(const char *value, size_t len, uint64_t 
         i++;
     static const char unit[] = "bytes";
     for (size_t k = 0; k < sizeof unit - 1; k++, i++) {
-        if (i >= n || (s[i] | 0x20) != unit[k])
+        if (i >= n || ascii_lower((unsigned char)s[i]) != unit[k])
             return HTTP_RANGE_NONE;
     }
     while (i < n && is_ows(s[i]))

@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "lib/ascii.h"
 #include "lib/str.h"
 
 enum {
@@ -27,11 +28,6 @@ enum {
 static bool is_ows(char c)
 {
     return c == ' ' || c == '\t';
-}
-
-static char lower(char c)
-{
-    return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
 }
 
 static struct str trim(const char *p, size_t n)
@@ -100,16 +96,6 @@ static int read_value(const char *s, size_t n, size_t *i, struct obuf *o)
     return 0;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = lower(c);
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 /* Decodes an RFC 5987 ext-value (charset'language'pct-encoded) into o as
  * UTF-8. Returns -1 for an unknown charset or a bad escape, so the caller
  * falls back to the plain filename parameter. */
@@ -133,9 +119,13 @@ static int decode_ext_value(const char *s, size_t n, struct obuf *o)
     for (const char *p = q2 + 1, *end = s + n; p < end; p++) {
         unsigned char c = (unsigned char)*p;
         if (c == '%') {
-            if (end - p < 3 || hexval(p[1]) < 0 || hexval(p[2]) < 0)
+            if (end - p < 3)
                 return -1;
-            c = (unsigned char)(hexval(p[1]) << 4 | hexval(p[2]));
+            int hi = ascii_hex_value((unsigned char)p[1]);
+            int lo = ascii_hex_value((unsigned char)p[2]);
+            if (hi < 0 || lo < 0)
+                return -1;
+            c = (unsigned char)(hi << 4 | lo);
             p += 2;
         }
         if (latin1 && c >= 0x80) {

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "lib/ascii.h"
+
 struct str {
     const char *p;
     size_t len;
@@ -30,10 +32,7 @@ static inline bool str_case_eq(struct str a, const char *lower, size_t lower_len
     if (a.len != lower_len)
         return false;
     for (size_t i = 0; i < a.len; i++) {
-        unsigned char c = (unsigned char)a.p[i];
-        if (c >= 'A' && c <= 'Z')
-            c = (unsigned char)(c + 32);
-        if (c != (unsigned char)lower[i])
+        if (ascii_lower((unsigned char)a.p[i]) != (unsigned char)lower[i])
             return false;
     }
     return true;
