@@ -1,4 +1,4 @@
-// link: src/config/*.c -lyaml
+// link: src/config/*.c src/lib/*.c -lyaml
 /* libFuzzer driver for cfg_load and cfg_free.
  *
  * Each input is written to one YAML file, made once per run in a fresh

@@ -1,6 +1,5 @@
 #include "handlers/access_log.h"
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include "core/worker.h"
 #include "handlers/request.h"
 #include "lib/ascii.h"
+#include "lib/sockaddr.h"
 
 /* "$time_local" of the current second, formatted once a second. */
 static const char *time_local(time_t now)
@@ -23,17 +23,6 @@ static const char *time_local(time_t now)
         cached = now;
     }
     return buf;
-}
-
-static void peer_text(const struct conn *c, char *out, size_t cap)
-{
-    const struct sockaddr_storage *ss = &c->peer;
-    if (ss->ss_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, out, (socklen_t)cap);
-    else if (ss->ss_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, out, (socklen_t)cap);
-    else
-        snprintf(out, cap, "-");
 }
 
 /* Copies s as nginx does: '"', '\' and bytes outside printable ASCII as
@@ -72,7 +61,7 @@ void access_log_write(const struct request *r)
     const struct conn *c = r->conn;
     char line[4096];
     char addr[INET6_ADDRSTRLEN];
-    peer_text(c, addr, sizeof(addr));
+    sockaddr_ip_text(&c->peer, addr, sizeof(addr));
     size_t n = (size_t)snprintf(line, sizeof(line), "%s - - [%s] \"", addr,
                                 time_local(c->worker->loop.now_wall));
     if (r->head.method_str.len) {

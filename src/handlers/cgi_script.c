@@ -1,9 +1,7 @@
 #include "handlers/cgi_script.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -12,6 +10,7 @@
 #include "handlers/cgi_env.h"
 #include "handlers/fs.h"
 #include "handlers/request.h"
+#include "lib/sockaddr.h"
 
 static const struct cfg_cgi *ext_of(const struct cfg_location *loc, const char *seg, size_t len)
 {
@@ -84,29 +83,13 @@ int cgi_script_resolve(const struct request *r, size_t end, struct cgi_script *s
     return 200;
 }
 
-static unsigned port_of(const struct sockaddr_storage *ss)
-{
-    if (ss->ss_family == AF_INET6)
-        return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
-    return ntohs(((const struct sockaddr_in *)ss)->sin_port);
-}
-
-static void addr_of(const struct sockaddr_storage *ss, char *out, size_t cap)
-{
-    const void *a = ss->ss_family == AF_INET6
-                        ? (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr
-                        : (const void *)&((const struct sockaddr_in *)ss)->sin_addr;
-    if (!inet_ntop(ss->ss_family, a, out, (socklen_t)cap))
-        snprintf(out, cap, "-");
-}
-
 /* Host without its port ("[v6]:80" keeps the brackets' content). */
 static void server_name(const struct request *r, const struct cfg_listener *l, char *out,
                         size_t cap)
 {
     struct str h = r->head.host;
     if (h.len == 0) {
-        addr_of(&l->addr, out, cap);
+        sockaddr_ip_text(&l->addr, out, cap);
         return;
     }
     size_t n = h.len;
@@ -127,7 +110,7 @@ char **cgi_script_env(const struct cgi_script *s, const struct request *r,
     const struct conn *c = r->conn;
     const struct cfg_listener *l = c->listener;
     char remote[64], name[256];
-    addr_of(&c->peer, remote, sizeof(remote));
+    sockaddr_ip_text(&c->peer, remote, sizeof(remote));
     server_name(r, l, name, sizeof(name));
     struct cgi_env_input in = {
         .head = &r->head,
@@ -136,9 +119,9 @@ char **cgi_script_env(const struct cgi_script *s, const struct request *r,
         .path_info = s->path_info,
         .document_root = r->loc->root,
         .server_name = name,
-        .server_port = port_of(&l->addr),
+        .server_port = sockaddr_port(&l->addr),
         .remote_addr = remote,
-        .remote_port = port_of(&c->peer),
+        .remote_port = sockaddr_port(&c->peer),
         .content_length = content_length,
     };
     return cgi_env_build(&in);
