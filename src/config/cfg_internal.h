@@ -71,6 +71,8 @@ const char *cfg_method_name(unsigned bit_index);
 
 /* dir + "/" + path unless path is absolute; in the arena. */
 char *cfg_join_path(struct cfg_ctx *c, const char *path);
+/* path_join(dir, name) in the arena (lib/path.h); NULL when out of memory. */
+char *cfg_path_join(struct cfg_ctx *c, const char *dir, const char *name);
 
 /* The `servers:` list, in file order (cfg_server.c). */
 int cfg_load_servers(struct cfg_ctx *c, const struct cfg_node *n);

@@ -10,6 +10,7 @@
 
 #include "config/cfg_internal.h"
 #include "http/http_parse.h"
+#include "lib/path.h"
 
 static const char *const location_keys[] = {
     "methods", "root",     "index",  "error_pages", "timeouts", "limits", "autoindex",
@@ -190,7 +191,7 @@ static int check_upload_dir(struct cfg_ctx *c, const struct cfg_node *k,
 {
     char path[PATH_MAX];
     const char *sub = loc->own_root ? "" : loc->prefix;
-    if (snprintf(path, sizeof(path), "%s%s", loc->root, sub) >= (int)sizeof(path))
+    if (path_join(path, sizeof(path), loc->root, sub) < 0)
         return cfg_error(c, k, "upload folder path is too long");
     struct stat st;
     if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))

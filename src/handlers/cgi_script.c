@@ -10,6 +10,7 @@
 #include "handlers/cgi_env.h"
 #include "handlers/fs.h"
 #include "handlers/request.h"
+#include "lib/path.h"
 #include "lib/sockaddr.h"
 
 static const struct cfg_cgi *ext_of(const struct cfg_location *loc, const char *seg, size_t len)
@@ -70,12 +71,14 @@ int cgi_script_resolve(const struct request *r, size_t end, struct cgi_script *s
     bool self = c->interpreter[0] == '\0';
     if (self && !(st.st_mode & 0111))
         return 403;
-    if (snprintf(s->filename, sizeof(s->filename), "%s/%s", loc->root, rel_script) >=
-            (int)sizeof(s->filename) ||
+    if (path_join(s->filename, sizeof(s->filename), loc->root, rel_script) < 0 ||
         snprintf(s->name, sizeof(s->name), "%.*s", (int)end, r->path) >= (int)sizeof(s->name))
         return 414;
     memcpy(s->dir, s->filename, sizeof(s->dir));
-    *strrchr(s->dir, '/') = '\0';
+    char *slash = strrchr(s->dir, '/');
+    if (slash == s->dir)
+        slash++; /* "/x.cgi" (root "/") runs in "/" */
+    *slash = '\0';
     s->path_info = r->path + end;
     s->argv[0] = self ? s->filename : c->interpreter;
     s->argv[1] = self ? NULL : s->filename;

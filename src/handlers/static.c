@@ -3,7 +3,6 @@
  * left to autoindex (403 when nobody lists it). */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,6 +16,7 @@
 #include "http/http_range.h"
 #include "http/mime.h"
 #include "http/uri.h"
+#include "lib/path.h"
 
 static enum handler_result open_failed(struct request *r)
 {
@@ -140,8 +140,7 @@ static enum handler_result serve_index(struct request *r, const char *rel)
     const struct cfg_location *loc = r->loc;
     char path[PATH_MAX];
     for (size_t i = 0; i < loc->n_index; i++) {
-        int n = snprintf(path, sizeof(path), "%s%s%s", rel, *rel ? "/" : "", loc->index[i]);
-        if (n < 0 || (size_t)n >= sizeof(path))
+        if (path_join(path, sizeof(path), rel, loc->index[i]) < 0)
             continue;
         struct file_cache_entry *e = file_cache_get(loc->root, path, wakeup_of(r));
         if (e)
