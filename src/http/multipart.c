@@ -25,16 +25,11 @@ enum {
     MP_FAILED
 };
 
-static bool is_ows(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
 static struct str trim(const char *p, size_t n)
 {
-    while (n > 0 && (is_ows(p[0]) || p[0] == '\r'))
+    while (n > 0 && (ascii_is_blank((unsigned char)p[0]) || p[0] == '\r'))
         p++, n--;
-    while (n > 0 && (is_ows(p[n - 1]) || p[n - 1] == '\r'))
+    while (n > 0 && (ascii_is_blank((unsigned char)p[n - 1]) || p[n - 1] == '\r'))
         n--;
     return str_make(p, n);
 }
@@ -90,7 +85,7 @@ static int read_value(const char *s, size_t n, size_t *i, struct obuf *o)
         }
         return -1;
     }
-    for (; k < n && s[k] != ';' && !is_ows(s[k]); k++)
+    for (; k < n && s[k] != ';' && !ascii_is_blank((unsigned char)s[k]); k++)
         ob_put(o, s[k]);
     *i = k;
     return 0;
@@ -145,7 +140,7 @@ static const char *parse_disposition(struct str v, struct multipart_part *part)
 {
     const char *s = v.p;
     size_t n = v.len, i = 0;
-    while (i < n && s[i] != ';' && !is_ows(s[i]))
+    while (i < n && s[i] != ';' && !ascii_is_blank((unsigned char)s[i]))
         i++;
     if (!str_case_eq(str_make(s, i), "form-data", 9))
         return "part is not form-data";
@@ -153,27 +148,27 @@ static const char *parse_disposition(struct str v, struct multipart_part *part)
     char ext[MULTIPART_MAX_NAME];
     bool has_ext = false;
     for (;;) {
-        while (i < n && is_ows(s[i]))
+        while (i < n && ascii_is_blank((unsigned char)s[i]))
             i++;
         if (i == n)
             break;
         if (s[i] != ';')
             return "bad Content-Disposition";
         i++;
-        while (i < n && is_ows(s[i]))
+        while (i < n && ascii_is_blank((unsigned char)s[i]))
             i++;
         if (i == n)
             break; /* a trailing ';' */
         size_t name_at = i;
-        while (i < n && s[i] != '=' && s[i] != ';' && !is_ows(s[i]))
+        while (i < n && s[i] != '=' && s[i] != ';' && !ascii_is_blank((unsigned char)s[i]))
             i++;
         struct str pname = str_make(s + name_at, i - name_at);
-        while (i < n && is_ows(s[i]))
+        while (i < n && ascii_is_blank((unsigned char)s[i]))
             i++;
         if (pname.len == 0 || i == n || s[i] != '=')
             return "bad Content-Disposition";
         i++;
-        while (i < n && is_ows(s[i]))
+        while (i < n && ascii_is_blank((unsigned char)s[i]))
             i++;
 
         char tmp[MULTIPART_MAX_NAME];
@@ -215,7 +210,7 @@ static const char *parse_part_headers(struct multipart *m)
     /* Unfold obsolete line folding: a line starting with SP/HT continues
      * the one before. */
     for (size_t i = 1; i + 1 < n; i++) {
-        if (h[i] == '\n' && is_ows(h[i + 1])) {
+        if (h[i] == '\n' && ascii_is_blank((unsigned char)h[i + 1])) {
             h[i] = ' ';
             if (h[i - 1] == '\r')
                 h[i - 1] = ' ';
@@ -277,10 +272,10 @@ int multipart_init(struct multipart *m, const char *content_type, size_t len)
 
     const char *s = content_type;
     size_t n = len, i = 0;
-    while (i < n && is_ows(s[i]))
+    while (i < n && ascii_is_blank((unsigned char)s[i]))
         i++;
     size_t type_at = i;
-    while (i < n && s[i] != ';' && !is_ows(s[i]))
+    while (i < n && s[i] != ';' && !ascii_is_blank((unsigned char)s[i]))
         i++;
     if (!STR_CASE_EQ(str_make(s + type_at, i - type_at), "multipart/form-data")) {
         m->error = "not multipart/form-data";
@@ -291,27 +286,27 @@ int multipart_init(struct multipart *m, const char *content_type, size_t len)
     size_t blen = 0;
     bool found = false;
     while (i < n) {
-        while (i < n && is_ows(s[i]))
+        while (i < n && ascii_is_blank((unsigned char)s[i]))
             i++;
         if (i == n)
             break;
         if (s[i] != ';')
             return -1;
         i++;
-        while (i < n && is_ows(s[i]))
+        while (i < n && ascii_is_blank((unsigned char)s[i]))
             i++;
         size_t name_at = i;
-        while (i < n && s[i] != '=' && s[i] != ';' && !is_ows(s[i]))
+        while (i < n && s[i] != '=' && s[i] != ';' && !ascii_is_blank((unsigned char)s[i]))
             i++;
         struct str pname = str_make(s + name_at, i - name_at);
-        while (i < n && is_ows(s[i]))
+        while (i < n && ascii_is_blank((unsigned char)s[i]))
             i++;
         if (pname.len == 0 && (i == n || s[i] == ';'))
             continue; /* an empty list element */
         if (i == n || s[i] != '=')
             return -1;
         i++;
-        while (i < n && is_ows(s[i]))
+        while (i < n && ascii_is_blank((unsigned char)s[i]))
             i++;
         char tmp[MULTIPART_MAX_BOUNDARY + 1];
         struct obuf o;
@@ -496,7 +491,7 @@ int multipart_feed(struct multipart *m, const char *data, size_t len,
                 return fail(m, "garbage after multipart delimiter");
             } else if (c == '\r') {
                 m->state = MP_DELIM_CR;
-            } else if (is_ows(c)) {
+            } else if (ascii_is_blank((unsigned char)c)) {
                 m->state = MP_PADDING;
             } else if (c == '-' && m->state == MP_AFTER_DELIM) {
                 m->state = MP_AFTER_DASH;

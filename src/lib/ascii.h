@@ -18,6 +18,12 @@ static inline unsigned char ascii_upper(unsigned char c)
     return c >= 'a' && c <= 'z' ? (unsigned char)(c - ('a' - 'A')) : c;
 }
 
+/* SP or HTAB: C's isblank, HTTP's OWS bytes. */
+static inline bool ascii_is_blank(unsigned char c)
+{
+    return c == ' ' || c == '\t';
+}
+
 /* '0'..'9'. */
 static inline bool ascii_is_digit(unsigned char c)
 {
