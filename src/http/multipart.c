@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "lib/ascii.h"
+#include "lib/cbuf.h"
 #include "lib/str.h"
 
 enum {
@@ -36,40 +37,11 @@ static struct str trim(const char *p, size_t n)
 
 /* ---- header parameters ------------------------------------------------ */
 
-/* A bounded output string. */
-struct obuf {
-    char *p;
-    size_t cap; /* including the NUL */
-    size_t len;
-    bool overflow;
-};
-
-static void ob_put(struct obuf *o, char c)
-{
-    if (c == '\0')
-        return; /* names are C strings: a NUL would cut them short */
-    if (o->len + 1 >= o->cap) {
-        o->overflow = true;
-        return;
-    }
-    o->p[o->len++] = c;
-    o->p[o->len] = '\0';
-}
-
-static void ob_init(struct obuf *o, char *p, size_t cap)
-{
-    o->p = p;
-    o->cap = cap;
-    o->len = 0;
-    o->overflow = false;
-    p[0] = '\0';
-}
-
 /* Reads one parameter value at s[*i..n): a quoted-string (a backslash
  * escapes only '"' and '\\', so a Windows path sent unescaped survives) or
  * a token running to ';' or whitespace. Returns -1 on an unterminated
  * quoted-string. */
-static int read_value(const char *s, size_t n, size_t *i, struct obuf *o)
+static int read_value(const char *s, size_t n, size_t *i, struct cbuf *o)
 {
     size_t k = *i;
     if (k < n && s[k] == '"') {
@@ -81,12 +53,12 @@ static int read_value(const char *s, size_t n, size_t *i, struct obuf *o)
             }
             if (c == '\\' && k + 1 < n && (s[k + 1] == '"' || s[k + 1] == '\\'))
                 c = s[++k];
-            ob_put(o, c);
+            cbuf_put(o, c);
         }
         return -1;
     }
     for (; k < n && s[k] != ';' && !ascii_is_blank((unsigned char)s[k]); k++)
-        ob_put(o, s[k]);
+        cbuf_put(o, s[k]);
     *i = k;
     return 0;
 }
@@ -94,7 +66,7 @@ static int read_value(const char *s, size_t n, size_t *i, struct obuf *o)
 /* Decodes an RFC 5987 ext-value (charset'language'pct-encoded) into o as
  * UTF-8. Returns -1 for an unknown charset or a bad escape, so the caller
  * falls back to the plain filename parameter. */
-static int decode_ext_value(const char *s, size_t n, struct obuf *o)
+static int decode_ext_value(const char *s, size_t n, struct cbuf *o)
 {
     const char *q1 = memchr(s, '\'', n);
     if (q1 == NULL)
@@ -124,10 +96,10 @@ static int decode_ext_value(const char *s, size_t n, struct obuf *o)
             p += 2;
         }
         if (latin1 && c >= 0x80) {
-            ob_put(o, (char)(0xc0 | c >> 6));
-            ob_put(o, (char)(0x80 | (c & 0x3f)));
+            cbuf_put(o, (char)(0xc0 | c >> 6));
+            cbuf_put(o, (char)(0x80 | (c & 0x3f)));
         } else {
-            ob_put(o, (char)c);
+            cbuf_put(o, (char)c);
         }
     }
     return 0;
@@ -172,8 +144,8 @@ static const char *parse_disposition(struct str v, struct multipart_part *part)
             i++;
 
         char tmp[MULTIPART_MAX_NAME];
-        struct obuf o;
-        ob_init(&o, tmp, sizeof tmp);
+        struct cbuf o;
+        cbuf_init(&o, tmp, sizeof tmp);
         if (read_value(s, n, &i, &o) < 0)
             return "bad Content-Disposition";
         if (o.overflow)
@@ -185,8 +157,8 @@ static const char *parse_disposition(struct str v, struct multipart_part *part)
             memcpy(part->filename, tmp, o.len + 1);
             part->has_filename = true;
         } else if (STR_CASE_EQ(pname, "filename*")) {
-            struct obuf e;
-            ob_init(&e, ext, sizeof ext);
+            struct cbuf e;
+            cbuf_init(&e, ext, sizeof ext);
             if (decode_ext_value(tmp, o.len, &e) == 0) {
                 if (e.overflow)
                     return "part name too long";
@@ -244,10 +216,10 @@ static const char *parse_part_headers(struct multipart *m)
             if (err)
                 return err;
         } else if (STR_CASE_EQ(name, "content-type")) {
-            struct obuf o;
-            ob_init(&o, m->part.content_type, sizeof m->part.content_type);
+            struct cbuf o;
+            cbuf_init(&o, m->part.content_type, sizeof m->part.content_type);
             for (size_t k = 0; k < value.len; k++)
-                ob_put(&o, value.p[k]); /* an overlong type is cut */
+                cbuf_put(&o, value.p[k]); /* an overlong type is cut */
         }
     }
     if (!has_disposition)
@@ -309,8 +281,8 @@ int multipart_init(struct multipart *m, const char *content_type, size_t len)
         while (i < n && ascii_is_blank((unsigned char)s[i]))
             i++;
         char tmp[MULTIPART_MAX_BOUNDARY + 1];
-        struct obuf o;
-        ob_init(&o, tmp, sizeof tmp);
+        struct cbuf o;
+        cbuf_init(&o, tmp, sizeof tmp);
         if (read_value(s, n, &i, &o) < 0)
             return -1;
         if (!found && STR_CASE_EQ(pname, "boundary")) {
