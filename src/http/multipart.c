@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "http/http_param.h"
 #include "lib/ascii.h"
 #include "lib/cbuf.h"
 #include "lib/str.h"
@@ -36,32 +37,6 @@ static struct str trim(const char *p, size_t n)
 }
 
 /* ---- header parameters ------------------------------------------------ */
-
-/* Reads one parameter value at s[*i..n): a quoted-string (a backslash
- * escapes only '"' and '\\', so a Windows path sent unescaped survives) or
- * a token running to ';' or whitespace. Returns -1 on an unterminated
- * quoted-string. */
-static int read_value(const char *s, size_t n, size_t *i, struct cbuf *o)
-{
-    size_t k = *i;
-    if (k < n && s[k] == '"') {
-        for (k++; k < n; k++) {
-            char c = s[k];
-            if (c == '"') {
-                *i = k + 1;
-                return 0;
-            }
-            if (c == '\\' && k + 1 < n && (s[k + 1] == '"' || s[k + 1] == '\\'))
-                c = s[++k];
-            cbuf_put(o, c);
-        }
-        return -1;
-    }
-    for (; k < n && s[k] != ';' && !ascii_is_blank((unsigned char)s[k]); k++)
-        cbuf_put(o, s[k]);
-    *i = k;
-    return 0;
-}
 
 /* Decodes an RFC 5987 ext-value (charset'language'pct-encoded) into o as
  * UTF-8. Returns -1 for an unknown charset or a bad escape, so the caller
@@ -110,62 +85,36 @@ static int decode_ext_value(const char *s, size_t n, struct cbuf *o)
  * Returns NULL, or the reason it is refused. */
 static const char *parse_disposition(struct str v, struct multipart_part *part)
 {
-    const char *s = v.p;
-    size_t n = v.len, i = 0;
-    while (i < n && s[i] != ';' && !ascii_is_blank((unsigned char)s[i]))
-        i++;
-    if (!str_case_eq(str_make(s, i), "form-data", 9))
+    struct http_param_iter it;
+    if (!STR_CASE_EQ(http_param_begin(&it, v.p, v.len), "form-data"))
         return "part is not form-data";
 
-    char ext[MULTIPART_MAX_NAME];
+    char ext[MULTIPART_MAX_NAME], tmp[MULTIPART_MAX_NAME];
     bool has_ext = false;
-    for (;;) {
-        while (i < n && ascii_is_blank((unsigned char)s[i]))
-            i++;
-        if (i == n)
-            break;
-        if (s[i] != ';')
+    struct http_param p;
+    enum http_param_result rc;
+    while ((rc = http_param_next(&it, &p, tmp, sizeof tmp)) == HTTP_PARAM_OK) {
+        if (p.name.len == 0)
             return "bad Content-Disposition";
-        i++;
-        while (i < n && ascii_is_blank((unsigned char)s[i]))
-            i++;
-        if (i == n)
-            break; /* a trailing ';' */
-        size_t name_at = i;
-        while (i < n && s[i] != '=' && s[i] != ';' && !ascii_is_blank((unsigned char)s[i]))
-            i++;
-        struct str pname = str_make(s + name_at, i - name_at);
-        while (i < n && ascii_is_blank((unsigned char)s[i]))
-            i++;
-        if (pname.len == 0 || i == n || s[i] != '=')
-            return "bad Content-Disposition";
-        i++;
-        while (i < n && ascii_is_blank((unsigned char)s[i]))
-            i++;
-
-        char tmp[MULTIPART_MAX_NAME];
-        struct cbuf o;
-        cbuf_init(&o, tmp, sizeof tmp);
-        if (read_value(s, n, &i, &o) < 0)
-            return "bad Content-Disposition";
-        if (o.overflow)
+        if (p.value.overflow)
             return "part name too long";
-
-        if (STR_CASE_EQ(pname, "name")) {
-            memcpy(part->name, tmp, o.len + 1);
-        } else if (STR_CASE_EQ(pname, "filename")) {
-            memcpy(part->filename, tmp, o.len + 1);
+        if (STR_CASE_EQ(p.name, "name")) {
+            memcpy(part->name, tmp, p.value.len + 1);
+        } else if (STR_CASE_EQ(p.name, "filename")) {
+            memcpy(part->filename, tmp, p.value.len + 1);
             part->has_filename = true;
-        } else if (STR_CASE_EQ(pname, "filename*")) {
+        } else if (STR_CASE_EQ(p.name, "filename*")) {
             struct cbuf e;
             cbuf_init(&e, ext, sizeof ext);
-            if (decode_ext_value(tmp, o.len, &e) == 0) {
+            if (decode_ext_value(tmp, p.value.len, &e) == 0) {
                 if (e.overflow)
                     return "part name too long";
                 has_ext = true;
             }
         }
     }
+    if (rc != HTTP_PARAM_END)
+        return "bad Content-Disposition"; /* empty elements are refused too */
     if (has_ext) {
         memcpy(part->filename, ext, strlen(ext) + 1);
         part->has_filename = true;
@@ -242,59 +191,29 @@ int multipart_init(struct multipart *m, const char *content_type, size_t len)
     if (content_type == NULL)
         return -1;
 
-    const char *s = content_type;
-    size_t n = len, i = 0;
-    while (i < n && ascii_is_blank((unsigned char)s[i]))
-        i++;
-    size_t type_at = i;
-    while (i < n && s[i] != ';' && !ascii_is_blank((unsigned char)s[i]))
-        i++;
-    if (!STR_CASE_EQ(str_make(s + type_at, i - type_at), "multipart/form-data")) {
+    struct http_param_iter it;
+    if (!STR_CASE_EQ(http_param_begin(&it, content_type, len), "multipart/form-data")) {
         m->error = "not multipart/form-data";
         return -1;
     }
 
-    char b[MULTIPART_MAX_BOUNDARY + 1];
+    char b[MULTIPART_MAX_BOUNDARY + 1], tmp[MULTIPART_MAX_BOUNDARY + 1];
     size_t blen = 0;
     bool found = false;
-    while (i < n) {
-        while (i < n && ascii_is_blank((unsigned char)s[i]))
-            i++;
-        if (i == n)
-            break;
-        if (s[i] != ';')
+    struct http_param p;
+    enum http_param_result rc;
+    while ((rc = http_param_next(&it, &p, tmp, sizeof tmp)) != HTTP_PARAM_END) {
+        if (rc == HTTP_PARAM_ERROR)
             return -1;
-        i++;
-        while (i < n && ascii_is_blank((unsigned char)s[i]))
-            i++;
-        size_t name_at = i;
-        while (i < n && s[i] != '=' && s[i] != ';' && !ascii_is_blank((unsigned char)s[i]))
-            i++;
-        struct str pname = str_make(s + name_at, i - name_at);
-        while (i < n && ascii_is_blank((unsigned char)s[i]))
-            i++;
-        if (pname.len == 0 && (i == n || s[i] == ';'))
-            continue; /* an empty list element */
-        if (i == n || s[i] != '=')
+        if (rc == HTTP_PARAM_EMPTY || found || !STR_CASE_EQ(p.name, "boundary"))
+            continue; /* the first boundary parameter counts */
+        found = true;
+        if (p.value.overflow || p.value.len == 0) {
+            m->error = "missing or bad multipart boundary";
             return -1;
-        i++;
-        while (i < n && ascii_is_blank((unsigned char)s[i]))
-            i++;
-        char tmp[MULTIPART_MAX_BOUNDARY + 1];
-        struct cbuf o;
-        cbuf_init(&o, tmp, sizeof tmp);
-        if (read_value(s, n, &i, &o) < 0)
-            return -1;
-        if (!found && STR_CASE_EQ(pname, "boundary")) {
-            /* The first boundary parameter counts. */
-            found = true;
-            if (o.overflow || o.len == 0) {
-                m->error = "missing or bad multipart boundary";
-                return -1;
-            }
-            memcpy(b, tmp, o.len);
-            blen = o.len;
         }
+        memcpy(b, tmp, p.value.len);
+        blen = p.value.len;
     }
     if (!found) {
         m->error = "missing or bad multipart boundary";
