@@ -16,11 +16,13 @@ struct str {
 #define STR_LIT(s) ((struct str){(s), sizeof(s) - 1})
 #define STR_NULL ((struct str){NULL, 0})
 
+/* A slice of p[0..len); nothing is copied. */
 static inline struct str str_make(const char *p, size_t len)
 {
     return (struct str){p, len};
 }
 
+/* True when a holds exactly lit[0..lit_len). */
 static inline bool str_eq(struct str a, const char *lit, size_t lit_len)
 {
     return a.len == lit_len && memcmp(a.p, lit, lit_len) == 0;
