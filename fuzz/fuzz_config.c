@@ -1,4 +1,4 @@
-// link: src/config/*.c -lyaml
+// link: src/config/*.c src/lib/*.c -lyaml
 /* libFuzzer driver for cfg_load and cfg_free.
  *
  * The handlers are not linked: cfg_load gets no handler table, so only

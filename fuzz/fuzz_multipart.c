@@ -1,4 +1,4 @@
-// link: src/http/multipart.c
+// link: src/http/multipart.c src/http/http_param.c
 /* libFuzzer driver for the multipart/form-data parser.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \

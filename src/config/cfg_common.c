@@ -131,7 +131,7 @@ static int load_error_page(struct cfg_ctx *c, const struct cfg_node *k, const st
                          "(no '.' or '..' segments)", uri);
     ep->status = (int)status;
     ep->uri = (char *)uri;
-    ep->path = cfg_arena_printf(c->a, "%s%s", strcmp(root, "/") == 0 ? "" : root, uri);
+    ep->path = cfg_path_join(c, root, uri);
     if (!ep->path)
         return cfg_error(c, v, "out of memory");
     struct stat st;

@@ -6,6 +6,7 @@
 
 #include "config/cfg_internal.h"
 #include "http/http_parse.h"
+#include "lib/sockaddr.h"
 
 /* The keys every location has besides its handlers'. */
 static const char *const common_keys[] = {"methods",  "root",   "index", "error_pages",
@@ -135,7 +136,7 @@ static struct cfg_listener *find_listener(struct config *cfg, const struct cfg_l
 {
     for (size_t i = 0; i < cfg->n_listeners; i++) {
         struct cfg_listener *x = &cfg->listeners[i];
-        if (x->addrlen == l->addrlen && memcmp(&x->addr, &l->addr, l->addrlen) == 0)
+        if (sockaddr_equal(&x->addr, x->addrlen, &l->addr, l->addrlen))
             return x;
     }
     return NULL;

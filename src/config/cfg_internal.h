@@ -45,6 +45,9 @@ int cfg_get_listen(struct cfg_ctx *c, const struct cfg_node *n, struct cfg_liste
 /* Method helpers for the dump and the warnings. */
 const char *cfg_method_name(unsigned bit_index);
 
+/* path_join(dir, name) in the arena (lib/path.h); NULL when out of memory. */
+char *cfg_path_join(struct cfg_ctx *c, const char *dir, const char *name);
+
 /* The `servers:` list, in file order (cfg_server.c). */
 int cfg_load_servers(struct cfg_ctx *c, const struct cfg_node *n);
 /* Parse locations of server s from mapping m (cfg_location.c). */

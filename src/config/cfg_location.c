@@ -10,6 +10,7 @@
 
 #include "config/cfg_internal.h"
 #include "http/http_parse.h"
+#include "lib/path.h"
 
 bool cfg_header_safe(const char *s)
 {

@@ -3,17 +3,13 @@
 #include <string.h>
 
 #include "config/config.h"
-
-static inline unsigned char lower(unsigned char ch)
-{
-    return ch >= 'A' && ch <= 'Z' ? (unsigned char)(ch + 32) : ch;
-}
+#include "lib/ascii.h"
 
 /* host[0..len) equals the lower-case name, ASCII case-insensitively. */
 static bool host_eq(const char *host, const char *name, size_t len)
 {
     for (size_t i = 0; i < len; i++)
-        if (lower((unsigned char)host[i]) != (unsigned char)name[i])
+        if (ascii_lower((unsigned char)host[i]) != (unsigned char)name[i])
             return false;
     return true;
 }

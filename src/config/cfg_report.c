@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config/cfg_internal.h"
+#include "lib/path.h"
 
 struct cfg_pos cfg_pos_of(const struct cfg_ctx *c, const struct cfg_node *n)
 {
@@ -128,13 +129,18 @@ int cfg_check_keys(struct cfg_ctx *c, const struct cfg_node *m, const char *cons
     return 0;
 }
 
+char *cfg_path_join(struct cfg_ctx *c, const char *dir, const char *name)
+{
+    size_t cap = strlen(dir) + strlen(name) + 2; /* room for the '/' and the NUL */
+    char *p = cfg_arena_alloc(c->a, cap);
+    if (p)
+        path_join(p, cap, dir, name);
+    return p;
+}
+
 char *cfg_join_path(struct cfg_ctx *c, const char *path)
 {
     if (path[0] == '/')
         return cfg_arena_strdup(c->a, path);
-    const char *dir = c->cfg->dir;
-    size_t dl = strlen(dir);
-    if (dl && dir[dl - 1] == '/')
-        dl--;
-    return cfg_arena_printf(c->a, "%.*s/%s", (int)dl, dir, path);
+    return cfg_path_join(c, c->cfg->dir, path);
 }

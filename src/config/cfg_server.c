@@ -3,15 +3,12 @@
 #include <string.h>
 
 #include "config/cfg_internal.h"
+#include "lib/ascii.h"
+#include "lib/sockaddr.h"
 
 static const char *const server_keys[] = {"listen",   "names",       "default",
                                           "root",     "index",       "error_pages",
                                           "timeouts", "limits",      "locations", NULL};
-
-static bool addr_equal(const struct cfg_listen *a, const struct cfg_listen *b)
-{
-    return a->addrlen == b->addrlen && memcmp(&a->addr, &b->addr, a->addrlen) == 0;
-}
 
 static int load_listens(struct cfg_ctx *c, const struct cfg_node *n, struct cfg_server *s)
 {
@@ -31,7 +28,7 @@ static int load_listens(struct cfg_ctx *c, const struct cfg_node *n, struct cfg_
         if (cfg_get_listen(c, items[i], l) < 0)
             return -1;
         for (size_t j = 0; j < i; j++)
-            if (addr_equal(&s->listens[j], l))
+            if (sockaddr_equal(&s->listens[j].addr, s->listens[j].addrlen, &l->addr, l->addrlen))
                 return cfg_error(c, items[i], "duplicate listen address %s (first at %s:%d:%d)",
                                  l->text, c->file, s->listens[j].pos.line,
                                  s->listens[j].pos.col);
@@ -52,8 +49,7 @@ static bool normalise_name(char *name)
 {
     size_t len = strlen(name);
     for (size_t i = 0; i < len; i++)
-        if (name[i] >= 'A' && name[i] <= 'Z')
-            name[i] = (char)(name[i] + 32);
+        name[i] = (char)ascii_lower((unsigned char)name[i]);
     if (len > 1 && name[len - 1] == '.')
         name[--len] = '\0';
     if (len == 0 || name[0] == '.' || strstr(name, ".."))

@@ -8,6 +8,7 @@
 
 #include "config/cfg_internal.h"
 #include "http/http_parse.h"
+#include "lib/sockaddr.h"
 
 /* Leading decimal digits of s into *v; returns the count, 0 for none or
  * when the value exceeds max. */
@@ -243,22 +244,6 @@ static int listen_addr(const char *s, struct cfg_listen *l, const char **port_ou
     return 0;
 }
 
-static void listen_text(struct cfg_listen *l, unsigned port)
-{
-    char ip[INET6_ADDRSTRLEN];
-    if (l->addr.ss_family == AF_INET6) {
-        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&l->addr;
-        a6->sin6_port = htons((uint16_t)port);
-        inet_ntop(AF_INET6, &a6->sin6_addr, ip, sizeof(ip));
-        snprintf(l->text, sizeof(l->text), "[%s]:%u", ip, port);
-    } else {
-        struct sockaddr_in *a4 = (struct sockaddr_in *)&l->addr;
-        a4->sin_port = htons((uint16_t)port);
-        inet_ntop(AF_INET, &a4->sin_addr, ip, sizeof(ip));
-        snprintf(l->text, sizeof(l->text), "%s:%u", ip, port);
-    }
-}
-
 int cfg_get_listen(struct cfg_ctx *c, const struct cfg_node *n, struct cfg_listen *l)
 {
     memset(l, 0, sizeof(*l));
@@ -276,7 +261,8 @@ int cfg_get_listen(struct cfg_ctx *c, const struct cfg_node *n, struct cfg_liste
                          "(host: an IPv4 address, localhost or *)");
     if (p == 0)
         return cfg_error(c, n, "port must be between 1 and 65535 in 'listen'");
-    listen_text(l, (unsigned)p);
+    sockaddr_set_port(&l->addr, (unsigned)p);
+    sockaddr_text(&l->addr, l->text, sizeof(l->text));
     return 0;
 }
 

@@ -1,7 +1,6 @@
 #include "core/master.h"
 
 #include <errno.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -18,6 +17,7 @@
 #include "core/listener.h"
 #include "core/log.h"
 #include "core/stats_board.h"
+#include "lib/sockaddr.h"
 
 /* Workers get this long to finish in-flight requests after SIGTERM (theirs
  * is 10 s); then the master kills what is left. */
@@ -77,7 +77,7 @@ unsigned master_cpu_count(void)
 static struct msock *sock_for(const struct master_listen *l)
 {
     for (size_t i = 0; i < M.n_socks; i++)
-        if (M.socks[i].len == l->len && memcmp(&M.socks[i].addr, &l->addr, l->len) == 0)
+        if (sockaddr_equal(&M.socks[i].addr, M.socks[i].len, &l->addr, l->len))
             return &M.socks[i];
     struct msock *grown = realloc(M.socks, (M.n_socks + 1) * sizeof(*grown));
     if (!grown)
@@ -102,12 +102,6 @@ static int listen_failed(const struct msock *s)
     return -1;
 }
 
-static unsigned port_of(const struct sockaddr_storage *a)
-{
-    return a->ss_family == AF_INET6 ? ((const struct sockaddr_in6 *)a)->sin6_port
-                                    : ((const struct sockaddr_in *)a)->sin_port;
-}
-
 /* Before any socket of ours is bound on a port, makes sure no other
  * process listens there (SO_REUSEPORT would share it silently). A port we
  * already hold is ours: a specific address beside our wildcard one is
@@ -118,7 +112,7 @@ static int probe_new_ports(const struct master_plan *plan)
         const struct master_listen *l = &plan->listens[i];
         bool held = false;
         for (size_t j = 0; j < M.n_socks && !held; j++)
-            held = M.socks[j].n > 0 && port_of(&M.socks[j].addr) == port_of(&l->addr);
+            held = M.socks[j].n > 0 && sockaddr_port(&M.socks[j].addr) == sockaddr_port(&l->addr);
         if (!held && listener_probe((const struct sockaddr *)&l->addr, l->len) < 0) {
             struct msock probe = {.len = l->len};
             memcpy(probe.text, l->text, sizeof(probe.text));
@@ -157,8 +151,7 @@ static int prepare_sockets(const struct master_plan *plan)
 static bool listens_on(const struct master_plan *plan, const struct msock *s)
 {
     for (size_t j = 0; j < plan->n_listens; j++)
-        if (plan->listens[j].len == s->len &&
-            memcmp(&plan->listens[j].addr, &s->addr, s->len) == 0)
+        if (sockaddr_equal(&plan->listens[j].addr, plan->listens[j].len, &s->addr, s->len))
             return true;
     return false;
 }

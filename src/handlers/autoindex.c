@@ -10,21 +10,21 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/strbuf.h"
-#include "server/fs.h"
 #include "config/cfg_parse.h"
 #include "handlers/handlers.h"
-#include "server/request.h"
 #include "http/escape.h"
 #include "http/http_date.h"
 #include "http/http_parse.h"
 #include "http/http_status.h"
+#include "lib/path.h"
+#include "lib/strbuf.h"
+#include "server/fs.h"
+#include "server/request.h"
 
 enum entry_type { ENTRY_FILE, ENTRY_DIR, ENTRY_OTHER };
 
@@ -55,8 +55,7 @@ static int stat_link_target(const struct request *r, const char *dir_rel, const 
                             struct stat *st)
 {
     char rel[PATH_MAX];
-    int n = snprintf(rel, sizeof(rel), "%s%s%s", dir_rel, *dir_rel ? "/" : "", name);
-    if (n < 0 || (size_t)n >= sizeof(rel))
+    if (path_join(rel, sizeof(rel), dir_rel, name) < 0)
         return -1;
     int fd = fs_open_beneath(r->loc->root, rel, O_PATH);
     if (fd < 0)

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/ascii.h"
+
 #ifndef PORTICO_VERSION
 #define PORTICO_VERSION "0"
 #endif
@@ -87,9 +89,7 @@ static bool skip_header(struct str name)
         return true;
     for (size_t i = 0; i < name.len; i++) {
         unsigned char c = (unsigned char)name.p[i];
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                  (c >= '0' && c <= '9') || c == '-';
-        if (!ok)
+        if (!ascii_is_alnum(c) && c != '-')
             return true;
     }
     return name.len == 0;
@@ -97,18 +97,7 @@ static bool skip_header(struct str name)
 
 static bool same_name(struct str a, struct str b)
 {
-    if (a.len != b.len)
-        return false;
-    for (size_t i = 0; i < a.len; i++) {
-        unsigned char x = (unsigned char)a.p[i], y = (unsigned char)b.p[i];
-        if (x >= 'A' && x <= 'Z')
-            x = (unsigned char)(x + 32);
-        if (y >= 'A' && y <= 'Z')
-            y = (unsigned char)(y + 32);
-        if (x != y)
-            return false;
-    }
-    return true;
+    return a.len == b.len && ascii_case_eq(a.p, b.p, a.len);
 }
 
 /* HTTP_<NAME>: one variable per distinct header name (compared without
@@ -131,12 +120,8 @@ static void ew_headers(struct env_writer *w, const struct http_request_head *h)
         ew_bytes(w, "HTTP_", 5);
         if (w->vec) {
             for (size_t k = 0; k < name.len; k++) {
-                char c = name.p[k];
-                if (c >= 'a' && c <= 'z')
-                    c = (char)(c - 32);
-                else if (c == '-')
-                    c = '_';
-                w->pos[k] = c;
+                unsigned char c = (unsigned char)name.p[k];
+                w->pos[k] = c == '-' ? '_' : (char)ascii_upper(c);
             }
             w->pos += name.len;
         }

@@ -1,9 +1,7 @@
 #include "handlers/cgi_script.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -11,6 +9,8 @@
 
 #include "handlers/cgi_env.h"
 #include "http/http_status.h"
+#include "lib/path.h"
+#include "lib/sockaddr.h"
 #include "server/fs.h"
 #include "server/request.h"
 
@@ -73,33 +73,19 @@ int cgi_script_resolve(const struct request *r, size_t end, struct cgi_script *s
     bool self = c->interpreter[0] == '\0';
     if (self && !(st.st_mode & 0111))
         return 403;
-    if (snprintf(s->filename, sizeof(s->filename), "%s/%s", loc->root, rel_script) >=
-            (int)sizeof(s->filename) ||
+    if (path_join(s->filename, sizeof(s->filename), loc->root, rel_script) < 0 ||
         snprintf(s->name, sizeof(s->name), "%.*s", (int)end, r->path) >= (int)sizeof(s->name))
         return 404; /* longer than the file system allows */
     memcpy(s->dir, s->filename, sizeof(s->dir));
-    *strrchr(s->dir, '/') = '\0';
+    char *slash = strrchr(s->dir, '/');
+    if (slash == s->dir)
+        slash++; /* "/x.cgi" (root "/") runs in "/" */
+    *slash = '\0';
     s->path_info = r->path + end;
     s->argv[0] = self ? s->filename : (char *)c->interpreter;
     s->argv[1] = self ? NULL : s->filename;
     s->argv[2] = NULL;
     return 200;
-}
-
-static unsigned port_of(const struct sockaddr_storage *ss)
-{
-    if (ss->ss_family == AF_INET6)
-        return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
-    return ntohs(((const struct sockaddr_in *)ss)->sin_port);
-}
-
-static void addr_of(const struct sockaddr_storage *ss, char *out, size_t cap)
-{
-    const void *a = ss->ss_family == AF_INET6
-                        ? (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr
-                        : (const void *)&((const struct sockaddr_in *)ss)->sin_addr;
-    if (!inet_ntop(ss->ss_family, a, out, (socklen_t)cap))
-        snprintf(out, cap, "-");
 }
 
 /* Host without its port ("[v6]:80" keeps the brackets' content). */
@@ -108,7 +94,7 @@ static void server_name(const struct request *r, const struct cfg_listener *l, c
 {
     struct str h = r->head.host;
     if (h.len == 0) {
-        addr_of(&l->addr, out, cap);
+        sockaddr_ip_text(&l->addr, out, cap);
         return;
     }
     size_t n = h.len;
@@ -129,7 +115,7 @@ char **cgi_script_env(const struct cgi_script *s, const struct request *r,
     const struct conn *c = r->conn;
     const struct cfg_listener *l = c->listener;
     char remote[64], name[256];
-    addr_of(&c->peer, remote, sizeof(remote));
+    sockaddr_ip_text(&c->peer, remote, sizeof(remote));
     server_name(r, l, name, sizeof(name));
     struct cgi_env_input in = {
         .head = &r->head,
@@ -138,9 +124,9 @@ char **cgi_script_env(const struct cgi_script *s, const struct request *r,
         .path_info = s->path_info,
         .document_root = r->loc->root,
         .server_name = name,
-        .server_port = port_of(&l->addr),
+        .server_port = sockaddr_port(&l->addr),
         .remote_addr = remote,
-        .remote_port = port_of(&c->peer),
+        .remote_port = sockaddr_port(&c->peer),
         .content_length = content_length,
     };
     return cgi_env_build(&in);

@@ -9,10 +9,10 @@
 #include <string.h>
 
 #include "config/cfg_parse.h"
-#include "core/strbuf.h"
 #include "handlers/handlers.h"
 #include "handlers/redirect.h"
 #include "http/escape.h"
+#include "lib/strbuf.h"
 #include "server/request.h"
 
 /* The decoded request path after the location prefix: "" or, when the

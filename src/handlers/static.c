@@ -18,7 +18,8 @@
 #include "http/http_range.h"
 #include "http/http_status.h"
 #include "http/mime.h"
-#include "core/strbuf.h"
+#include "lib/path.h"
+#include "lib/strbuf.h"
 #include "server/fs.h"
 #include "server/request.h"
 
@@ -153,8 +154,7 @@ static enum handler_result serve_index(struct request *r, const char *rel)
     const struct cfg_location *loc = r->loc;
     char path[PATH_MAX];
     for (size_t i = 0; i < loc->n_index; i++) {
-        int n = snprintf(path, sizeof(path), "%s%s%s", rel, *rel ? "/" : "", loc->index[i]);
-        if (n < 0 || (size_t)n >= sizeof(path))
+        if (path_join(path, sizeof(path), rel, loc->index[i]) < 0)
             continue;
         struct file_cache_entry *e = file_cache_get(loc->root, path, wakeup_of(r));
         if (e)

@@ -27,6 +27,7 @@
 #include "handlers/upload_reply.h"
 #include "http/http_status.h"
 #include "http/multipart.h"
+#include "lib/path.h"
 
 /* Files one multipart request may store: each holds an fd until the end. */
 #define UPLOAD_MAX_FILES 64
@@ -351,7 +352,7 @@ static int upload_parse(struct cfg_ctx *c, const struct cfg_node *m,
     cfg_map_get(m, "upload", &k);
     char path[PATH_MAX];
     const char *sub = loc->own_root ? "" : loc->prefix;
-    if (snprintf(path, sizeof(path), "%s%s", loc->root, sub) >= (int)sizeof(path))
+    if (path_join(path, sizeof(path), loc->root, sub) < 0)
         return cfg_error(c, k, "upload folder path is too long");
     struct stat st;
     if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))

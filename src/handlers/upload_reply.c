@@ -3,9 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/strbuf.h"
+#include "lib/strbuf.h"
 #include "server/request.h"
 #include "http/escape.h"
+#include "lib/strbuf.h"
 
 /* The URL of a stored file: the request path for a single-file upload,
  * else the folder's path with the name appended. */

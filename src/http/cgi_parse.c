@@ -9,26 +9,24 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "lib/ascii.h"
+
 /* Content-Length values above this are refused, as in requests. */
 #define CP_MAX_CONTENT_LENGTH ((uint64_t)1 << 62)
 
 /* tchar (RFC 9110 5.6.2). */
 static bool cp_is_tchar(unsigned char c)
 {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+    if (ascii_is_alnum(c))
         return true;
     return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
-static bool cp_is_digit(char c)
-{
-    return c >= '0' && c <= '9';
 }
 
 /* "Status: 3DIGIT [SP reason]", the value already trimmed of OWS. */
 static long cp_status(struct str v, struct cgi_response *out)
 {
-    if (v.len < 3 || !cp_is_digit(v.p[0]) || !cp_is_digit(v.p[1]) || !cp_is_digit(v.p[2]))
+    if (v.len < 3 || !ascii_is_digit((unsigned char)v.p[0]) ||
+        !ascii_is_digit((unsigned char)v.p[1]) || !ascii_is_digit((unsigned char)v.p[2]))
         return CGI_PARSE_ERROR;
     int code = (v.p[0] - '0') * 100 + (v.p[1] - '0') * 10 + (v.p[2] - '0');
     if (code < 100 || code > 599)

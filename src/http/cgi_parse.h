@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/str.h"
+#include "lib/str.h"
 
 #define CGI_MAX_HEADERS 64
 

@@ -3,11 +3,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-static const char hex[] = "0123456789ABCDEF";
+#include "lib/ascii.h"
 
 void escape_json(struct strbuf *b, const char *s, size_t len)
 {
-    static const char lower_hex[] = "0123456789abcdef";
     size_t run = 0; /* bytes copied in one go */
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -19,7 +18,7 @@ void escape_json(struct strbuf *b, const char *s, size_t len)
             char esc[2] = {'\\', (char)c};
             strbuf_append(b, esc, 2);
         } else {
-            char esc[7] = {'\\', 'u', '0', '0', lower_hex[c >> 4], lower_hex[c & 15], 0};
+            char esc[7] = {'\\', 'u', '0', '0', ascii_hex_lower(c >> 4), ascii_hex_lower(c), 0};
             strbuf_append(b, esc, 6);
         }
     }
@@ -48,8 +47,7 @@ void escape_html(struct strbuf *b, const char *s, size_t len)
 
 static bool keep_in_path(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.' || c == '_' || c == '~' || c == '/';
+    return ascii_is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/';
 }
 
 void escape_url_path(struct strbuf *b, const char *s, size_t len)
@@ -60,7 +58,7 @@ void escape_url_path(struct strbuf *b, const char *s, size_t len)
         if (keep_in_path(c))
             continue;
         strbuf_append(b, s + run, i - run);
-        char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
+        char esc[3] = {'%', ascii_hex_upper(c >> 4), ascii_hex_upper(c)};
         strbuf_append(b, esc, 3);
         run = i + 1;
     }

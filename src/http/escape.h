@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "core/strbuf.h"
+#include "lib/strbuf.h"
 
 /* Appends s as the inside of a JSON string: '"', '\\', control bytes and
  * DEL escaped (\u001f, lower-case hex as nginx's autoindex writes it);

@@ -12,6 +12,8 @@
 
 #include <string.h>
 
+#include "lib/ascii.h"
+
 enum {
     CH_SIZE0,      /* first hex digit of a chunk size */
     CH_SIZE,       /* more hex digits */
@@ -33,16 +35,6 @@ enum {
 #define CH_MAX_DIGITS 16
 #define CH_MAX_EXT 4096      /* bytes of extension per size line */
 #define CH_MAX_TRAILER 16384 /* bytes of trailer lines, without the final empty line */
-
-static int ch_hex(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c |= 0x20;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
 
 /* A byte that may not appear in an extension or trailer line. */
 static int ch_is_ctl(unsigned char c)
@@ -90,14 +82,14 @@ ssize_t http_chunked_decode(struct http_chunked *d, char *buf, size_t *len)
         c = (unsigned char)*in++;
         switch (st) {
         case CH_SIZE0:
-            if ((h = ch_hex(c)) < 0)
+            if ((h = ascii_hex_value(c)) < 0)
                 goto fail;
             d->remaining = (uint64_t)h;
             d->digits = 1;
             st = CH_SIZE;
             break;
         case CH_SIZE:
-            if ((h = ch_hex(c)) >= 0) {
+            if ((h = ascii_hex_value(c)) >= 0) {
                 if (++d->digits > CH_MAX_DIGITS ||
                     d->remaining > (CH_MAX_SIZE - (uint64_t)h) / 16)
                     goto fail;

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/str.h"
+#include "lib/str.h"
 
 enum http_method {
     HTTP_METHOD_UNKNOWN = 0,

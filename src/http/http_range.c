@@ -6,16 +6,7 @@
 #include <string.h>
 
 #include "http/http_date.h"
-
-static bool is_ows(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
-static bool is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
+#include "lib/ascii.h"
 
 /* Reads decimal digits at s[*i..n) into *out. Returns -1 when there are
  * none or the number does not fit in 64 bits. */
@@ -23,9 +14,9 @@ static int read_u64(const char *s, size_t n, size_t *i, uint64_t *out)
 {
     size_t k = *i;
     uint64_t v = 0;
-    if (k >= n || !is_digit(s[k]))
+    if (k >= n || !ascii_is_digit((unsigned char)s[k]))
         return -1;
-    for (; k < n && is_digit(s[k]); k++) {
+    for (; k < n && ascii_is_digit((unsigned char)s[k]); k++) {
         unsigned d = (unsigned)(s[k] - '0');
         if (v > (UINT64_MAX - d) / 10)
             return -1;
@@ -75,14 +66,14 @@ enum http_range_result http_range_parse(const char *value, size_t len, uint64_t 
     size_t n = len, i = 0;
     if (s == NULL)
         return HTTP_RANGE_NONE;
-    while (i < n && is_ows(s[i]))
+    while (i < n && ascii_is_blank((unsigned char)s[i]))
         i++;
     static const char unit[] = "bytes";
     for (size_t k = 0; k < sizeof unit - 1; k++, i++) {
-        if (i >= n || (s[i] | 0x20) != unit[k])
+        if (i >= n || ascii_lower((unsigned char)s[i]) != unit[k])
             return HTTP_RANGE_NONE;
     }
-    while (i < n && is_ows(s[i]))
+    while (i < n && ascii_is_blank((unsigned char)s[i]))
         i++;
     if (i >= n || s[i] != '=')
         return HTTP_RANGE_NONE;
@@ -93,13 +84,13 @@ enum http_range_result http_range_parse(const char *value, size_t len, uint64_t 
     const char *spec = NULL;
     size_t spec_len = 0;
     while (i < n) {
-        while (i < n && is_ows(s[i]))
+        while (i < n && ascii_is_blank((unsigned char)s[i]))
             i++;
         size_t at = i;
         while (i < n && s[i] != ',')
             i++;
         size_t end = i;
-        while (end > at && is_ows(s[end - 1]))
+        while (end > at && ascii_is_blank((unsigned char)s[end - 1]))
             end--;
         if (end > at) {
             if (spec != NULL)
@@ -169,13 +160,13 @@ static bool list_matches(const char *s, size_t n, const struct etag *ours, bool 
 {
     size_t i = 0;
     while (i < n) {
-        while (i < n && (is_ows(s[i]) || s[i] == ','))
+        while (i < n && (ascii_is_blank((unsigned char)s[i]) || s[i] == ','))
             i++;
         if (i == n)
             break;
         if (s[i] == '*') {
             size_t k = i + 1;
-            while (k < n && is_ows(s[k]))
+            while (k < n && ascii_is_blank((unsigned char)s[k]))
                 k++;
             if (k == n || s[k] == ',')
                 return true;

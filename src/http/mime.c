@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "lib/ascii.h"
+
 #define OCTET_STREAM "application/octet-stream"
 #define UTF8 "; charset=utf-8"
 #define EXT_MAX 11 /* longest extension in the table ("webmanifest") */
@@ -80,20 +82,9 @@ static const struct mime_entry mime_table[] = {
     {"zip", "application/zip"},
 };
 
-static unsigned char lower(unsigned char c)
-{
-    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
-}
-
 static bool ext_case_eq(const char *a, size_t alen, const char *b)
 {
-    size_t blen = strlen(b);
-    if (alen != blen)
-        return false;
-    for (size_t i = 0; i < alen; i++)
-        if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
-            return false;
-    return true;
+    return alen == strlen(b) && ascii_case_eq(a, b, alen);
 }
 
 /* Finds the extension of name[0..len): the bytes after the last '.' of the
@@ -137,7 +128,7 @@ const char *mime_type_for(const char *name, size_t len,
         return OCTET_STREAM;
     char key[EXT_MAX + 1];
     for (size_t i = 0; i < ext_len; i++)
-        key[i] = (char)lower((unsigned char)ext[i]);
+        key[i] = (char)ascii_lower((unsigned char)ext[i]);
     key[ext_len] = '\0';
 
     size_t lo = 0, hi = sizeof mime_table / sizeof mime_table[0];

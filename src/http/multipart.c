@@ -10,7 +10,10 @@
 
 #include <string.h>
 
-#include "core/str.h"
+#include "http/http_param.h"
+#include "lib/ascii.h"
+#include "lib/cbuf.h"
+#include "lib/str.h"
 
 enum {
     MP_PREAMBLE,    /* before the first delimiter: discarded */
@@ -24,96 +27,21 @@ enum {
     MP_FAILED
 };
 
-static bool is_ows(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
-static char lower(char c)
-{
-    return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
-}
-
 static struct str trim(const char *p, size_t n)
 {
-    while (n > 0 && (is_ows(p[0]) || p[0] == '\r'))
+    while (n > 0 && (ascii_is_blank((unsigned char)p[0]) || p[0] == '\r'))
         p++, n--;
-    while (n > 0 && (is_ows(p[n - 1]) || p[n - 1] == '\r'))
+    while (n > 0 && (ascii_is_blank((unsigned char)p[n - 1]) || p[n - 1] == '\r'))
         n--;
     return str_make(p, n);
 }
 
 /* ---- header parameters ------------------------------------------------ */
 
-/* A bounded output string. */
-struct obuf {
-    char *p;
-    size_t cap; /* including the NUL */
-    size_t len;
-    bool overflow;
-};
-
-static void ob_put(struct obuf *o, char c)
-{
-    if (c == '\0')
-        return; /* names are C strings: a NUL would cut them short */
-    if (o->len + 1 >= o->cap) {
-        o->overflow = true;
-        return;
-    }
-    o->p[o->len++] = c;
-    o->p[o->len] = '\0';
-}
-
-static void ob_init(struct obuf *o, char *p, size_t cap)
-{
-    o->p = p;
-    o->cap = cap;
-    o->len = 0;
-    o->overflow = false;
-    p[0] = '\0';
-}
-
-/* Reads one parameter value at s[*i..n): a quoted-string (a backslash
- * escapes only '"' and '\\', so a Windows path sent unescaped survives) or
- * a token running to ';' or whitespace. Returns -1 on an unterminated
- * quoted-string. */
-static int read_value(const char *s, size_t n, size_t *i, struct obuf *o)
-{
-    size_t k = *i;
-    if (k < n && s[k] == '"') {
-        for (k++; k < n; k++) {
-            char c = s[k];
-            if (c == '"') {
-                *i = k + 1;
-                return 0;
-            }
-            if (c == '\\' && k + 1 < n && (s[k + 1] == '"' || s[k + 1] == '\\'))
-                c = s[++k];
-            ob_put(o, c);
-        }
-        return -1;
-    }
-    for (; k < n && s[k] != ';' && !is_ows(s[k]); k++)
-        ob_put(o, s[k]);
-    *i = k;
-    return 0;
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = lower(c);
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 /* Decodes an RFC 5987 ext-value (charset'language'pct-encoded) into o as
  * UTF-8. Returns -1 for an unknown charset or a bad escape, so the caller
  * falls back to the plain filename parameter. */
-static int decode_ext_value(const char *s, size_t n, struct obuf *o)
+static int decode_ext_value(const char *s, size_t n, struct cbuf *o)
 {
     const char *q1 = memchr(s, '\'', n);
     if (q1 == NULL)
@@ -133,16 +61,20 @@ static int decode_ext_value(const char *s, size_t n, struct obuf *o)
     for (const char *p = q2 + 1, *end = s + n; p < end; p++) {
         unsigned char c = (unsigned char)*p;
         if (c == '%') {
-            if (end - p < 3 || hexval(p[1]) < 0 || hexval(p[2]) < 0)
+            if (end - p < 3)
                 return -1;
-            c = (unsigned char)(hexval(p[1]) << 4 | hexval(p[2]));
+            int hi = ascii_hex_value((unsigned char)p[1]);
+            int lo = ascii_hex_value((unsigned char)p[2]);
+            if (hi < 0 || lo < 0)
+                return -1;
+            c = (unsigned char)(hi << 4 | lo);
             p += 2;
         }
         if (latin1 && c >= 0x80) {
-            ob_put(o, (char)(0xc0 | c >> 6));
-            ob_put(o, (char)(0x80 | (c & 0x3f)));
+            cbuf_put(o, (char)(0xc0 | c >> 6));
+            cbuf_put(o, (char)(0x80 | (c & 0x3f)));
         } else {
-            ob_put(o, (char)c);
+            cbuf_put(o, (char)c);
         }
     }
     return 0;
@@ -153,62 +85,36 @@ static int decode_ext_value(const char *s, size_t n, struct obuf *o)
  * Returns NULL, or the reason it is refused. */
 static const char *parse_disposition(struct str v, struct multipart_part *part)
 {
-    const char *s = v.p;
-    size_t n = v.len, i = 0;
-    while (i < n && s[i] != ';' && !is_ows(s[i]))
-        i++;
-    if (!str_case_eq(str_make(s, i), "form-data", 9))
+    struct http_param_iter it;
+    if (!STR_CASE_EQ(http_param_begin(&it, v.p, v.len), "form-data"))
         return "part is not form-data";
 
-    char ext[MULTIPART_MAX_NAME];
+    char ext[MULTIPART_MAX_NAME], tmp[MULTIPART_MAX_NAME];
     bool has_ext = false;
-    for (;;) {
-        while (i < n && is_ows(s[i]))
-            i++;
-        if (i == n)
-            break;
-        if (s[i] != ';')
+    struct http_param p;
+    enum http_param_result rc;
+    while ((rc = http_param_next(&it, &p, tmp, sizeof tmp)) == HTTP_PARAM_OK) {
+        if (p.name.len == 0)
             return "bad Content-Disposition";
-        i++;
-        while (i < n && is_ows(s[i]))
-            i++;
-        if (i == n)
-            break; /* a trailing ';' */
-        size_t name_at = i;
-        while (i < n && s[i] != '=' && s[i] != ';' && !is_ows(s[i]))
-            i++;
-        struct str pname = str_make(s + name_at, i - name_at);
-        while (i < n && is_ows(s[i]))
-            i++;
-        if (pname.len == 0 || i == n || s[i] != '=')
-            return "bad Content-Disposition";
-        i++;
-        while (i < n && is_ows(s[i]))
-            i++;
-
-        char tmp[MULTIPART_MAX_NAME];
-        struct obuf o;
-        ob_init(&o, tmp, sizeof tmp);
-        if (read_value(s, n, &i, &o) < 0)
-            return "bad Content-Disposition";
-        if (o.overflow)
+        if (p.value.overflow)
             return "part name too long";
-
-        if (STR_CASE_EQ(pname, "name")) {
-            memcpy(part->name, tmp, o.len + 1);
-        } else if (STR_CASE_EQ(pname, "filename")) {
-            memcpy(part->filename, tmp, o.len + 1);
+        if (STR_CASE_EQ(p.name, "name")) {
+            memcpy(part->name, tmp, p.value.len + 1);
+        } else if (STR_CASE_EQ(p.name, "filename")) {
+            memcpy(part->filename, tmp, p.value.len + 1);
             part->has_filename = true;
-        } else if (STR_CASE_EQ(pname, "filename*")) {
-            struct obuf e;
-            ob_init(&e, ext, sizeof ext);
-            if (decode_ext_value(tmp, o.len, &e) == 0) {
+        } else if (STR_CASE_EQ(p.name, "filename*")) {
+            struct cbuf e;
+            cbuf_init(&e, ext, sizeof ext);
+            if (decode_ext_value(tmp, p.value.len, &e) == 0) {
                 if (e.overflow)
                     return "part name too long";
                 has_ext = true;
             }
         }
     }
+    if (rc != HTTP_PARAM_END)
+        return "bad Content-Disposition"; /* empty elements are refused too */
     if (has_ext) {
         memcpy(part->filename, ext, strlen(ext) + 1);
         part->has_filename = true;
@@ -225,7 +131,7 @@ static const char *parse_part_headers(struct multipart *m)
     /* Unfold obsolete line folding: a line starting with SP/HT continues
      * the one before. */
     for (size_t i = 1; i + 1 < n; i++) {
-        if (h[i] == '\n' && is_ows(h[i + 1])) {
+        if (h[i] == '\n' && ascii_is_blank((unsigned char)h[i + 1])) {
             h[i] = ' ';
             if (h[i - 1] == '\r')
                 h[i - 1] = ' ';
@@ -259,10 +165,10 @@ static const char *parse_part_headers(struct multipart *m)
             if (err)
                 return err;
         } else if (STR_CASE_EQ(name, "content-type")) {
-            struct obuf o;
-            ob_init(&o, m->part.content_type, sizeof m->part.content_type);
+            struct cbuf o;
+            cbuf_init(&o, m->part.content_type, sizeof m->part.content_type);
             for (size_t k = 0; k < value.len; k++)
-                ob_put(&o, value.p[k]); /* an overlong type is cut */
+                cbuf_put(&o, value.p[k]); /* an overlong type is cut */
         }
     }
     if (!has_disposition)
@@ -285,59 +191,29 @@ int multipart_init(struct multipart *m, const char *content_type, size_t len)
     if (content_type == NULL)
         return -1;
 
-    const char *s = content_type;
-    size_t n = len, i = 0;
-    while (i < n && is_ows(s[i]))
-        i++;
-    size_t type_at = i;
-    while (i < n && s[i] != ';' && !is_ows(s[i]))
-        i++;
-    if (!STR_CASE_EQ(str_make(s + type_at, i - type_at), "multipart/form-data")) {
+    struct http_param_iter it;
+    if (!STR_CASE_EQ(http_param_begin(&it, content_type, len), "multipart/form-data")) {
         m->error = "not multipart/form-data";
         return -1;
     }
 
-    char b[MULTIPART_MAX_BOUNDARY + 1];
+    char b[MULTIPART_MAX_BOUNDARY + 1], tmp[MULTIPART_MAX_BOUNDARY + 1];
     size_t blen = 0;
     bool found = false;
-    while (i < n) {
-        while (i < n && is_ows(s[i]))
-            i++;
-        if (i == n)
-            break;
-        if (s[i] != ';')
+    struct http_param p;
+    enum http_param_result rc;
+    while ((rc = http_param_next(&it, &p, tmp, sizeof tmp)) != HTTP_PARAM_END) {
+        if (rc == HTTP_PARAM_ERROR)
             return -1;
-        i++;
-        while (i < n && is_ows(s[i]))
-            i++;
-        size_t name_at = i;
-        while (i < n && s[i] != '=' && s[i] != ';' && !is_ows(s[i]))
-            i++;
-        struct str pname = str_make(s + name_at, i - name_at);
-        while (i < n && is_ows(s[i]))
-            i++;
-        if (pname.len == 0 && (i == n || s[i] == ';'))
-            continue; /* an empty list element */
-        if (i == n || s[i] != '=')
+        if (rc == HTTP_PARAM_EMPTY || found || !STR_CASE_EQ(p.name, "boundary"))
+            continue; /* the first boundary parameter counts */
+        found = true;
+        if (p.value.overflow || p.value.len == 0) {
+            m->error = "missing or bad multipart boundary";
             return -1;
-        i++;
-        while (i < n && is_ows(s[i]))
-            i++;
-        char tmp[MULTIPART_MAX_BOUNDARY + 1];
-        struct obuf o;
-        ob_init(&o, tmp, sizeof tmp);
-        if (read_value(s, n, &i, &o) < 0)
-            return -1;
-        if (!found && STR_CASE_EQ(pname, "boundary")) {
-            /* The first boundary parameter counts. */
-            found = true;
-            if (o.overflow || o.len == 0) {
-                m->error = "missing or bad multipart boundary";
-                return -1;
-            }
-            memcpy(b, tmp, o.len);
-            blen = o.len;
         }
+        memcpy(b, tmp, p.value.len);
+        blen = p.value.len;
     }
     if (!found) {
         m->error = "missing or bad multipart boundary";
@@ -506,7 +382,7 @@ int multipart_feed(struct multipart *m, const char *data, size_t len,
                 return fail(m, "garbage after multipart delimiter");
             } else if (c == '\r') {
                 m->state = MP_DELIM_CR;
-            } else if (is_ows(c)) {
+            } else if (ascii_is_blank((unsigned char)c)) {
                 m->state = MP_PADDING;
             } else if (c == '-' && m->state == MP_AFTER_DELIM) {
                 m->state = MP_AFTER_DASH;

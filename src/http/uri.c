@@ -3,16 +3,7 @@
 
 #include <stdbool.h>
 
-static int hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
+#include "lib/ascii.h"
 
 /* Decoding and normalising happen in one pass. Each segment is decoded
  * straight into dst after the last '/' written; when it ends, "." is
@@ -34,8 +25,8 @@ long uri_normalize_path(const char *src, size_t len, char *dst)
             if (c == '%') {
                 if (len - i < 2)
                     return -1;
-                int hi = hex_value((unsigned char)src[i]);
-                int lo = hex_value((unsigned char)src[i + 1]);
+                int hi = ascii_hex_value((unsigned char)src[i]);
+                int lo = ascii_hex_value((unsigned char)src[i + 1]);
                 if (hi < 0 || lo < 0)
                     return -1;
                 i += 2;
@@ -71,14 +62,11 @@ long uri_normalize_path(const char *src, size_t len, char *dst)
 
 static bool path_char_kept(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-           c == '~' || c == '/';
+    return ascii_is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/';
 }
 
 long uri_encode_path(const char *s, size_t len, char *dst, size_t cap)
 {
-    static const char hex[] = "0123456789ABCDEF";
     size_t o = 0;
 
     for (size_t i = 0; i < len; i++) {
@@ -91,8 +79,8 @@ long uri_encode_path(const char *s, size_t len, char *dst, size_t cap)
             if (cap - o < 4)
                 return -1;
             dst[o++] = '%';
-            dst[o++] = hex[c >> 4];
-            dst[o++] = hex[c & 15];
+            dst[o++] = ascii_hex_upper(c >> 4);
+            dst[o++] = ascii_hex_upper(c);
         }
     }
     if (cap - o < 1)

@@ -10,6 +10,8 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "lib/ascii.h"
+#include "lib/sockaddr.h"
 #include "server/exchange.h"
 
 /* "$time_local" of the current second, formatted once a second. */
@@ -26,22 +28,10 @@ static const char *time_local(time_t now)
     return buf;
 }
 
-static void peer_text(const struct conn *c, char *out, size_t cap)
-{
-    const struct sockaddr_storage *ss = &c->peer;
-    if (ss->ss_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, out, (socklen_t)cap);
-    else if (ss->ss_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, out, (socklen_t)cap);
-    else
-        snprintf(out, cap, "-");
-}
-
 /* Copies s as nginx does: '"', '\' and bytes outside printable ASCII as
  * \xHH, so a line can always be split on its quotes. */
 static size_t put_escaped(char *out, size_t cap, struct str s)
 {
-    static const char hex[] = "0123456789ABCDEF";
     size_t n = 0;
     for (size_t i = 0; i < s.len; i++) {
         unsigned char ch = (unsigned char)s.p[i];
@@ -50,8 +40,8 @@ static size_t put_escaped(char *out, size_t cap, struct str s)
                 break;
             out[n++] = '\\';
             out[n++] = 'x';
-            out[n++] = hex[ch >> 4];
-            out[n++] = hex[ch & 15];
+            out[n++] = ascii_hex_upper(ch >> 4);
+            out[n++] = ascii_hex_upper(ch);
         } else {
             if (n + 1 >= cap)
                 break;
@@ -74,7 +64,7 @@ void access_log_write(const struct request *r)
     const struct conn *c = r->conn;
     char line[4096];
     char addr[INET6_ADDRSTRLEN];
-    peer_text(c, addr, sizeof(addr));
+    sockaddr_ip_text(&c->peer, addr, sizeof(addr));
     size_t n = (size_t)snprintf(line, sizeof(line), "%s - - [%s] \"", addr,
                                 time_local(c->set->loop->now_wall));
     if (r->head.method_str.len) {

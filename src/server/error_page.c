@@ -11,7 +11,7 @@
 #include "core/log.h"
 #include "http/escape.h"
 #include "http/http_status.h"
-#include "core/strbuf.h"
+#include "lib/strbuf.h"
 #include "server/exchange.h"
 
 #define HTML_TYPE "text/html; charset=utf-8"

@@ -5,12 +5,12 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "lib/path.h"
 #include "server/fs.h"
 
 /* Root directory fds, opened once per worker: roots are few and fixed for
@@ -55,8 +55,8 @@ void fs_close_roots(void)
 static int open_checked(const char *root, const char *rel, int flags)
 {
     char full[PATH_MAX], real[PATH_MAX], real_root[PATH_MAX];
-    if (snprintf(full, sizeof(full), "%s/%s", root, rel) >= (int)sizeof(full))
-        return errno = ENAMETOOLONG, -1;
+    if (path_join(full, sizeof(full), root, rel) < 0)
+        return -1;
     if (!realpath(full, real) || !realpath(root, real_root))
         return -1;
     size_t n = strlen(real_root);

@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "core/strbuf.h"
 #include "http/escape.h"
+#include "lib/strbuf.h"
 
 typedef void (*escaper)(struct strbuf *b, const char *s, size_t len);
 

@@ -15,11 +15,15 @@ struct strbuf {
 
 #define STRBUF_INIT {NULL, 0, 0, false}
 
+/* Appends s[0..len); the bytes stay NUL-terminated. */
 void strbuf_append(struct strbuf *b, const char *s, size_t len);
+/* Appends the C string s. */
 void strbuf_puts(struct strbuf *b, const char *s);
+/* Appends printf-formatted text. */
 void strbuf_printf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Hands the bytes over (caller frees) and resets b; NULL if it failed. */
 char *strbuf_take(struct strbuf *b, size_t *len);
+/* Frees what b holds and resets it for reuse. */
 void strbuf_free(struct strbuf *b);
 
 #endif

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "lib/ascii.h"
+
 struct str {
     const char *p;
     size_t len;
@@ -14,11 +16,13 @@ struct str {
 #define STR_LIT(s) ((struct str){(s), sizeof(s) - 1})
 #define STR_NULL ((struct str){NULL, 0})
 
+/* A slice of p[0..len); nothing is copied. */
 static inline struct str str_make(const char *p, size_t len)
 {
     return (struct str){p, len};
 }
 
+/* True when a holds exactly lit[0..lit_len). */
 static inline bool str_eq(struct str a, const char *lit, size_t lit_len)
 {
     return a.len == lit_len && memcmp(a.p, lit, lit_len) == 0;
@@ -30,10 +34,7 @@ static inline bool str_case_eq(struct str a, const char *lower, size_t lower_len
     if (a.len != lower_len)
         return false;
     for (size_t i = 0; i < a.len; i++) {
-        unsigned char c = (unsigned char)a.p[i];
-        if (c >= 'A' && c <= 'Z')
-            c = (unsigned char)(c + 32);
-        if (c != (unsigned char)lower[i])
+        if (ascii_lower((unsigned char)a.p[i]) != (unsigned char)lower[i])
             return false;
     }
     return true;
