@@ -59,32 +59,3 @@ long uri_normalize_path(const char *src, size_t len, char *dst)
     dst[o] = '\0';
     return (long)o;
 }
-
-static bool path_char_kept(unsigned char c)
-{
-    return ascii_is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/';
-}
-
-long uri_encode_path(const char *s, size_t len, char *dst, size_t cap)
-{
-    size_t o = 0;
-
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (path_char_kept(c)) {
-            if (cap - o < 2)
-                return -1;
-            dst[o++] = (char)c;
-        } else {
-            if (cap - o < 4)
-                return -1;
-            dst[o++] = '%';
-            dst[o++] = ascii_hex_upper(c >> 4);
-            dst[o++] = ascii_hex_upper(c);
-        }
-    }
-    if (cap - o < 1)
-        return -1;
-    dst[o] = '\0';
-    return (long)o;
-}

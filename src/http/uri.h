@@ -16,9 +16,4 @@
  * '/'. */
 long uri_normalize_path(const char *src, size_t len, char *dst);
 
-/* Percent-encodes s[0..len) for use inside a URL path (unreserved
- * characters and '/' kept). Writes at most cap bytes including a NUL;
- * returns the length written, or -1 if cap is too small. */
-long uri_encode_path(const char *s, size_t len, char *dst, size_t cap);
-
 #endif

@@ -105,6 +105,8 @@ static void test_url_path_encoded(void **state)
     CHECK(escape_url_path, "\xff\x80\x7f", "%FF%80%7F");
     CHECK(escape_url_path, "a\0b", "a%00b");
     CHECK(escape_url_path, "&<>\"'+;=", "%26%3C%3E%22%27%2B%3B%3D");
+    CHECK(escape_url_path, "%?#&+", "%25%3F%23%26%2B");
+    CHECK(escape_url_path, "/a b", "/a%20b");
 }
 
 /* Escapers append: what is in the buffer stays, and a long input grows it. */
