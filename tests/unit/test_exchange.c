@@ -1,0 +1,374 @@
+/* Tests for src/server: the HTTP/1 exchange driven over a socketpair, with
+ * no listening socket and no process of its own. A worker's loop and
+ * connection set run in the test; the test holds the other end of the pair
+ * and speaks raw HTTP. The configuration is a small YAML file written by
+ * the test, loaded with the real handlers plus one of the test's own (a
+ * streaming one, which also shows that a handler is a descriptor in the
+ * table and nothing more). */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <cmocka.h>
+
+#include "config/cfg_parse.h"
+#include "config/config.h"
+#include "core/worker.h"
+#include "handlers/handlers.h"
+#include "server/request.h"
+#include "server/server.h"
+
+/* ---- a streaming handler of the test's own ---- */
+
+static const char *const pieces[] = {"part1", "part-two", "3"};
+
+/* Upper-cases what passes: a response filter. */
+static int upper_write(struct response_filter *f, struct request *r, const char *p, size_t len,
+                       bool last)
+{
+    static char buf[64];
+    for (size_t i = 0; i < len && i < sizeof(buf); i++)
+        buf[i] = (char)(p[i] >= 'a' && p[i] <= 'z' ? p[i] - 32 : p[i]);
+    return response_filter_next(f, r, buf, len, last);
+}
+
+static struct response_filter upper = {.write = upper_write};
+
+/* Sends the next piece; the last one ends the body. */
+static void stream_next(struct request *r)
+{
+    size_t i = (size_t)(uintptr_t)r->handler_data;
+    size_t n = sizeof(pieces) / sizeof(pieces[0]);
+    r->handler_data = (void *)(uintptr_t)(i + 1);
+    response_stream_write(r, pieces[i], strlen(pieces[i]), i + 1 == n);
+}
+
+static enum handler_result stream_on_request(struct request *r)
+{
+    response_set_status(r, 200);
+    response_add_header(r, "Content-Type: text/plain");
+    if (r->head.has_query)
+        response_add_filter(r, &upper);
+    response_stream_begin(r);
+    r->handler_data = (void *)(uintptr_t)0;
+    stream_next(r);
+    return HANDLER_ASYNC;
+}
+
+static void stream_on_drained(struct request *r)
+{
+    stream_next(r);
+}
+
+static void stream_on_abort(struct request *r)
+{
+    r->handler_data = NULL;
+}
+
+static const char *const stream_keys[] = {"stream", NULL};
+
+static int stream_parse(struct cfg_ctx *c, const struct cfg_node *m,
+                        const struct cfg_location *loc, const void **settings)
+{
+    return cfg_get_flag(c, m, "stream", settings);
+}
+
+static const struct handler handler_stream = {
+    .desc = {.name = "stream", .keys = stream_keys, .order = 0, .exclusive = true,
+             .parse = stream_parse},
+    .on_request = stream_on_request,
+    .on_drained = stream_on_drained,
+    .on_abort = stream_on_abort,
+};
+
+/* ---- the fixture ---- */
+
+static struct {
+    char dir[64];
+    char yaml[PATH_MAX];
+    struct config *cfg;
+    struct server srv;
+    struct worker w;
+    int client; /* the test's end */
+} F;
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static int setup(void **state)
+{
+    strcpy(F.dir, "/tmp/portico_exchange_XXXXXX");
+    if (!mkdtemp(F.dir))
+        return -1;
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/index.html", F.dir);
+    write_file(path, "hello\n");
+    snprintf(F.yaml, sizeof(F.yaml), "%s/t.yaml", F.dir);
+    char yaml[1024];
+    snprintf(yaml, sizeof(yaml),
+             "servers:\n"
+             "  - listen: 18999\n"
+             "    root: %s\n"
+             "    limits: {body_size: 64}\n"
+             "    locations:\n"
+             "      /: {}\n"
+             "      /stream/: {stream: true}\n",
+             F.dir);
+    write_file(F.yaml, yaml);
+    static const struct cfg_handler *table[16];
+    size_t n = 0;
+    for (; handler_table[n]; n++)
+        table[n] = handler_table[n];
+    table[n++] = &handler_stream.desc;
+    table[n] = NULL;
+    char err[512];
+    F.cfg = cfg_load(F.yaml, table, err, sizeof(err));
+    if (!F.cfg) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/index.html", F.dir);
+    unlink(path);
+    unlink(F.yaml);
+    rmdir(F.dir);
+    cfg_free(F.cfg);
+    return 0;
+}
+
+/* A worker with one connection: the server's end of a socketpair. */
+static int conn_up(void **state)
+{
+    server_init(&F.srv, F.cfg);
+    if (worker_init(&F.w, server_read_buffer_size(F.cfg), 10, &server_proto, &F.srv, NULL) < 0)
+        return -1;
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0)
+        return -1;
+    struct sockaddr_in peer = {.sin_family = AF_INET, .sin_port = htons(40000)};
+    peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    struct sockaddr_storage ss;
+    memcpy(&ss, &peer, sizeof(peer));
+    F.client = sv[1];
+    return conn_new(&F.w.conns, sv[0], &ss, sizeof(peer), &F.cfg->listeners[0]) ? 0 : -1;
+}
+
+static int conn_down(void **state)
+{
+    close(F.client);
+    worker_free(&F.w);
+    handlers_destroy();
+    server_free(&F.srv);
+    return 0;
+}
+
+/* Runs the worker's loop until it has nothing more to do for a moment. */
+static void pump(void)
+{
+    for (int i = 0; i < 20; i++)
+        loop_run_once(&F.w.loop, 2);
+}
+
+static void send_str(const char *s, size_t len)
+{
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = write(F.client, s + done, len - done);
+        if (n < 0 && errno == EAGAIN) {
+            pump();
+            continue;
+        }
+        assert_true(n > 0);
+        done += (size_t)n;
+    }
+    pump();
+}
+
+#define SEND(lit) send_str((lit), sizeof(lit) - 1)
+
+/* What the server sent so far (NUL-terminated in a static buffer); *eof
+ * when it closed its end. */
+static const char *received(bool *eof)
+{
+    static char buf[65536];
+    size_t len = 0;
+    *eof = false;
+    for (;;) {
+        ssize_t n = read(F.client, buf + len, sizeof(buf) - 1 - len);
+        if (n > 0) {
+            len += (size_t)n;
+            continue;
+        }
+        if (n == 0)
+            *eof = true;
+        break;
+    }
+    buf[len] = '\0';
+    return buf;
+}
+
+static unsigned count(const char *hay, const char *needle)
+{
+    unsigned n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+/* The /status counters of the worker add up: one open connection, idle. */
+static void assert_idle_counts(void)
+{
+    const struct worker_stats *s = F.w.stats;
+    assert_int_equal(s->active, 1);
+    assert_int_equal(s->idle, 1);
+    assert_int_equal(s->reading, 0);
+    assert_int_equal(s->writing, 0);
+}
+
+/* ---- tests ---- */
+
+static void test_keep_alive(void **state)
+{
+    bool eof;
+    SEND("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+    const char *got = received(&eof);
+    assert_non_null(strstr(got, "HTTP/1.1 200 OK\r\n"));
+    assert_non_null(strstr(got, "Connection: keep-alive\r\n"));
+    assert_non_null(strstr(got, "\r\n\r\nhello\n"));
+    assert_false(eof);
+    assert_idle_counts();
+    SEND("GET /index.html HTTP/1.1\r\nHost: a\r\n\r\n");
+    got = received(&eof);
+    assert_non_null(strstr(got, "HTTP/1.1 200 OK\r\n"));
+    assert_false(eof);
+    assert_int_equal(F.w.stats->requests_total, 2);
+    assert_idle_counts();
+}
+
+static void test_pipelining(void **state)
+{
+    bool eof;
+    SEND("GET / HTTP/1.1\r\nHost: a\r\n\r\n"
+         "GET /missing HTTP/1.1\r\nHost: a\r\n\r\n"
+         "HEAD / HTTP/1.1\r\nHost: a\r\n\r\n");
+    const char *got = received(&eof);
+    const char *a = strstr(got, "HTTP/1.1 200");
+    const char *b = strstr(got, "HTTP/1.1 404");
+    const char *c = a ? strstr(a + 1, "HTTP/1.1 200") : NULL;
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_non_null(c);
+    assert_true(a < b && b < c); /* in order */
+    assert_int_equal(count(got, "hello\n"), 1); /* HEAD has no body */
+    assert_false(eof);
+    assert_idle_counts();
+}
+
+static void test_parse_error(void **state)
+{
+    bool eof;
+    SEND("GARBAGE\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n");
+    const char *got = received(&eof);
+    assert_non_null(strstr(got, "HTTP/1.1 400 Bad Request\r\n"));
+    assert_non_null(strstr(got, "Connection: close\r\n"));
+    assert_int_equal(count(got, "HTTP/1.1"), 1); /* nothing after the error */
+    assert_true(eof); /* half-closed: the client sees the end */
+    assert_int_equal(F.w.stats->reading + F.w.stats->writing + F.w.stats->idle, 0);
+}
+
+static void test_body_discarded(void **state)
+{
+    bool eof;
+    /* A GET with a body nobody reads, and a request right behind it. */
+    SEND("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\nhello world"
+         "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+    const char *got = received(&eof);
+    assert_int_equal(count(got, "HTTP/1.1 200 OK\r\n"), 2);
+    assert_int_equal(count(got, "Connection: close"), 0);
+    assert_false(eof);
+    /* The same with a chunked body, fed a byte at a time. */
+    static const char req[] = "GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                              "5\r\nhello\r\n0\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n";
+    for (size_t i = 0; i < sizeof(req) - 1; i++)
+        send_str(req + i, 1);
+    got = received(&eof);
+    assert_int_equal(count(got, "HTTP/1.1 200 OK\r\n"), 2);
+    assert_int_equal(count(got, "Connection: close"), 0);
+    assert_false(eof);
+    assert_idle_counts();
+}
+
+static void test_body_too_large(void **state)
+{
+    bool eof;
+    /* Over body_size (64) by Content-Length: 413 before reading, close. */
+    SEND("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 65\r\n\r\n");
+    const char *got = received(&eof);
+    assert_non_null(strstr(got, "HTTP/1.1 413 "));
+    assert_non_null(strstr(got, "Connection: close\r\n"));
+}
+
+static void test_streaming_handler(void **state)
+{
+    bool eof;
+    SEND("GET /stream/ HTTP/1.1\r\nHost: a\r\n\r\n");
+    const char *got = received(&eof);
+    assert_non_null(strstr(got, "Transfer-Encoding: chunked\r\n"));
+    assert_non_null(strstr(got, "\r\n\r\n5\r\npart1\r\n8\r\npart-two\r\n1\r\n3\r\n0\r\n\r\n"));
+    assert_false(eof);
+    assert_idle_counts();
+    /* Through a filter; HTTP/1.0 gets the body framed by the close. */
+    SEND("GET /stream/?up HTTP/1.0\r\n\r\n");
+    got = received(&eof);
+    assert_null(strstr(got, "chunked"));
+    assert_non_null(strstr(got, "\r\n\r\nPART1PART-TWO3"));
+    assert_true(eof);
+}
+
+static void test_client_leaves_mid_head(void **state)
+{
+    bool eof;
+    SEND("GET / HTTP/1.1\r\nHo");
+    assert_int_equal(F.w.stats->reading, 1);
+    shutdown(F.client, SHUT_WR);
+    pump();
+    received(&eof);
+    assert_true(eof);
+    assert_int_equal(F.w.stats->active, 0);
+    assert_int_equal(F.w.stats->reading, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_keep_alive, conn_up, conn_down),
+        cmocka_unit_test_setup_teardown(test_pipelining, conn_up, conn_down),
+        cmocka_unit_test_setup_teardown(test_parse_error, conn_up, conn_down),
+        cmocka_unit_test_setup_teardown(test_body_discarded, conn_up, conn_down),
+        cmocka_unit_test_setup_teardown(test_body_too_large, conn_up, conn_down),
+        cmocka_unit_test_setup_teardown(test_streaming_handler, conn_up, conn_down),
+        cmocka_unit_test_setup_teardown(test_client_leaves_mid_head, conn_up, conn_down),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
