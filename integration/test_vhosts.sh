@@ -184,6 +184,17 @@ if [ "$HAVE_LO2" = 1 ]; then
 else
     echo "  (127.0.0.2 not bindable: the 0.0.0.0 side of P3 is skipped)"
 fi
+# As nginx does, only the wildcard is bound (CONFIG.md, "Details"): the
+# 127.0.0.1 connections above came through the 0.0.0.0 socket and were told
+# apart by their local address. No listening socket of 127.0.0.1:P3.
+lo_listen=$(awk -v p="$(printf '0100007F:%04X' "$P3")" '$2 == p && $4 == "0A"' /proc/net/tcp | wc -l)
+any_listen=$(awk -v p="$(printf '00000000:%04X' "$P3")" '$2 == p && $4 == "0A"' /proc/net/tcp | wc -l)
+check_eq "P3: no socket listens on 127.0.0.1:$P3 (it rides on the wildcard's)" 0 "$lo_listen"
+check "P3: the wildcard 0.0.0.0:$P3 listens (one socket per worker)" "[ $any_listen -ge 1 ]"
+# ... and -t says what the specific address means for Host matching.
+check_match "-t warns that 127.0.0.1:P3 hides the 0.0.0.0:P3 servers" \
+    "warning: connections to 127.0.0.1:$P3 are served only by the servers listening on 127.0.0.1:$P3, not by those on 0.0.0.0:$P3" \
+    "$OUT"
 # a non-loopback address of this machine reaches the 0.0.0.0 socket too
 ext=$(python3 -c 'import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

@@ -93,6 +93,7 @@ static int write_pid_file(const char *path)
 struct loaded {
     struct config *cfg;
     struct master_listen *listens;
+    const struct cfg_listener **bound; /* the listener of each of listens */
     struct master_plan plan;
 };
 
@@ -109,6 +110,7 @@ static void loaded_free(struct loaded *l)
     if (!l)
         return;
     free(l->listens);
+    free(l->bound);
     cfg_free(l->cfg);
     free(l);
 }
@@ -118,23 +120,35 @@ static void loaded_free(struct loaded *l)
 static struct loaded *loaded_new(struct config *cfg)
 {
     struct loaded *l = calloc(1, sizeof(*l));
+    size_t cap = cfg->n_listeners ? cfg->n_listeners : 1;
     if (l) {
         l->cfg = cfg;
-        l->listens = calloc(cfg->n_listeners ? cfg->n_listeners : 1, sizeof(*l->listens));
+        l->listens = calloc(cap, sizeof(*l->listens));
+        l->bound = calloc(cap, sizeof(*l->bound));
     }
-    if (!l || !l->listens) {
+    if (!l || !l->listens || !l->bound) {
+        if (l) {
+            free(l->listens);
+            free(l->bound);
+        }
         free(l);
         cfg_free(cfg);
         return NULL;
     }
+    /* Only listeners with a socket of their own: the others ride on a
+     * wildcard's (cfg_listener.via). */
+    size_t n = 0;
     for (size_t i = 0; i < cfg->n_listeners; i++) {
         const struct cfg_listener *x = &cfg->listeners[i];
-        memcpy(&l->listens[i].addr, &x->addr, x->addrlen);
-        l->listens[i].len = x->addrlen;
-        memcpy(l->listens[i].text, x->text, sizeof(l->listens[i].text));
+        if (x->via)
+            continue;
+        memcpy(&l->listens[n].addr, &x->addr, x->addrlen);
+        l->listens[n].len = x->addrlen;
+        memcpy(l->listens[n].text, x->text, sizeof(l->listens[n].text));
+        l->bound[n++] = x;
     }
     l->plan.listens = l->listens;
-    l->plan.n_listens = cfg->n_listeners;
+    l->plan.n_listens = n;
     l->plan.workers = cfg->workers > 0 ? (unsigned)cfg->workers : master_cpu_count();
     return l;
 }
@@ -142,7 +156,8 @@ static struct loaded *loaded_new(struct config *cfg)
 /* One worker process: its own loop on the sockets the master made. */
 static int run_worker(void *ctx, const int *fds, int slot)
 {
-    const struct config *cfg = app.cur->cfg;
+    const struct loaded *cur = app.cur;
+    const struct config *cfg = cur->cfg;
     /* Orphans of CGI scripts are reparented to us and reaped like our own. */
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     struct server srv;
@@ -159,8 +174,8 @@ static int run_worker(void *ctx, const int *fds, int slot)
     }
     struct signals sig;
     int status = 1;
-    for (size_t i = 0; i < cfg->n_listeners; i++)
-        if (worker_add_listener(&w, fds[i], &cfg->listeners[i]) < 0)
+    for (size_t i = 0; i < cur->plan.n_listens; i++)
+        if (worker_add_listener(&w, fds[i], cur->bound[i]) < 0)
             goto out;
     if (setup_signals(&sig, &w) < 0)
         goto out;

@@ -7,6 +7,7 @@
 #include "config/cfg_internal.h"
 #include "http/http_parse.h"
 #include "lib/sockaddr.h"
+#include "lib/sockaddr.h"
 
 /* The keys every location has besides its handlers'. */
 static const char *const common_keys[] = {"methods",  "root",   "index", "error_pages",
@@ -101,9 +102,24 @@ static int pipeline_warnings(struct cfg_ctx *c, const struct cfg_node *m,
     return 0;
 }
 
+/* Two handlers that may not share a location (upload and cgi). */
+static int check_excludes(struct cfg_ctx *c, const struct cfg_node *k,
+                          const struct cfg_location *loc)
+{
+    for (size_t i = 0; i < loc->n_pipeline; i++) {
+        const struct cfg_handler *h = loc->pipeline[i].handler;
+        for (size_t j = 0; h->excludes && j < loc->n_pipeline; j++)
+            if (strcmp(loc->pipeline[j].handler->name, h->excludes) == 0)
+                return cfg_error(c, k, "location '%s' has both '%s' and '%s': %s", loc->prefix,
+                                 h->name, h->excludes, h->excludes_why);
+    }
+    return 0;
+}
+
 /* Each handler reads its keys in the fixed order; an exclusive one (redirect,
  * proxy) is then the whole pipeline, and two of them are an error. */
-int cfg_compile_pipeline(struct cfg_ctx *c, const struct cfg_node *m, struct cfg_location *loc)
+int cfg_compile_pipeline(struct cfg_ctx *c, const struct cfg_node *k, const struct cfg_node *m,
+                         struct cfg_location *loc)
 {
     const struct cfg_handler *only = NULL;
     const void *only_settings = NULL;
@@ -125,6 +141,8 @@ int cfg_compile_pipeline(struct cfg_ctx *c, const struct cfg_node *m, struct cfg
         loc->pipeline[n++] = (struct cfg_stage){h, settings};
     }
     loc->n_pipeline = n;
+    if (check_excludes(c, k, loc) < 0)
+        return -1;
     if (only) {
         loc->pipeline[0] = (struct cfg_stage){only, only_settings};
         loc->n_pipeline = 1;
@@ -236,6 +254,56 @@ static uint64_t max_header_size(const struct cfg_listener *x)
     return max;
 }
 
+/* The wildcard listener of x's family and port, or NULL. */
+static struct cfg_listener *wildcard_of(struct config *cfg, const struct cfg_listener *x)
+{
+    for (size_t i = 0; i < cfg->n_listeners; i++) {
+        struct cfg_listener *w = &cfg->listeners[i];
+        if (w != x && sockaddr_is_any(&w->addr) && w->addr.ss_family == x->addr.ss_family &&
+            sockaddr_port(&w->addr) == sockaddr_port(&x->addr))
+            return w;
+    }
+    return NULL;
+}
+
+/* Where the first listen item naming x is, for a message. */
+static struct cfg_node listen_place(const struct cfg_listener *x)
+{
+    const struct cfg_server *s = x->servers[0];
+    for (size_t i = 0; i < s->n_listens; i++)
+        if (sockaddr_same(&s->listens[i].addr, &x->addr))
+            return (struct cfg_node){.line = s->listens[i].pos.line, .col = s->listens[i].pos.col};
+    return (struct cfg_node){.line = s->pos.line, .col = s->pos.col};
+}
+
+/* Specific addresses beside a wildcard on their port ride on its socket;
+ * -t says what that means for Host matching (the nginx trap). */
+static int carry_specific(struct cfg_ctx *c)
+{
+    struct config *cfg = c->cfg;
+    for (size_t i = 0; i < cfg->n_listeners; i++) {
+        struct cfg_listener *x = &cfg->listeners[i], *w = wildcard_of(cfg, x);
+        if (sockaddr_is_any(&x->addr) || !w)
+            continue;
+        const struct cfg_listener **v =
+            cfg_arena_calloc(c->a, w->n_covered + 1, sizeof(*v));
+        if (!v)
+            return cfg_error(c, NULL, "out of memory");
+        if (w->n_covered)
+            memcpy(v, w->covered, w->n_covered * sizeof(*v));
+        v[w->n_covered++] = x;
+        w->covered = v;
+        x->via = w;
+        struct cfg_node at = listen_place(x);
+        if (cfg_warn(c, &at,
+                     "connections to %s are served only by the servers listening on %s, "
+                     "not by those on %s (name them there too to reach them)",
+                     x->text, x->text, w->text) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 int cfg_build_listeners(struct cfg_ctx *c)
 {
     if (collect_listeners(c) < 0)
@@ -246,5 +314,5 @@ int cfg_build_listeners(struct cfg_ctx *c)
             return -1;
         x->max_header_size = max_header_size(x);
     }
-    return 0;
+    return carry_specific(c);
 }

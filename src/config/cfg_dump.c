@@ -140,8 +140,9 @@ void cfg_dump(const struct config *cfg, FILE *out)
     for (size_t i = 0; i < cfg->n_listeners; i++) {
         const struct cfg_listener *l = &cfg->listeners[i];
         char b[24];
-        fprintf(out, "listener %s: max header %s, servers:", l->text,
-                fmt_size(b, sizeof(b), l->max_header_size));
+        fprintf(out, "listener %s%s%s%s: max header %s, servers:", l->text,
+                l->via ? " (on the socket of " : "", l->via ? l->via->text : "",
+                l->via ? ")" : "", fmt_size(b, sizeof(b), l->max_header_size));
         for (size_t j = 0; j < l->n_servers; j++)
             fprintf(out, " %s:%d:%d%s", l->servers[j]->pos.file, l->servers[j]->pos.line,
                     l->servers[j]->pos.col, l->servers[j] == l->default_server ? " (default)" : "");

@@ -19,6 +19,8 @@ struct cfg_handler {
     int order;                /* its place in the pipeline: lower runs first */
     bool exclusive;           /* answers every request: its pipeline is it alone */
     unsigned warn_methods;    /* enabled with none of these methods allowed: -t warns */
+    const char *excludes;     /* a handler that may not share its location ... */
+    const char *excludes_why; /* ... and why, for the error at the location */
     /* Reads the location's mapping m (NULL for an empty location) into
      * *settings, allocated in the configuration's arena; leaves it NULL
      * when the handler is off for this location. loc has its methods,

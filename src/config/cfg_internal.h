@@ -64,9 +64,10 @@ int cfg_load_error_pages(struct cfg_ctx *c, const struct cfg_node *n, const char
 /* Takes the handler table (NULL-terminated; NULL: none) in pipeline order
  * and the location keys it brings (cfg_compile.c). */
 int cfg_use_handlers(struct cfg_ctx *c, const struct cfg_handler *const *table);
-/* Pipelines and listeners (cfg_compile.c). m is the location's mapping
- * (NULL when empty). */
-int cfg_compile_pipeline(struct cfg_ctx *c, const struct cfg_node *m, struct cfg_location *loc);
+/* Pipelines and listeners (cfg_compile.c). k is the location's key, m its
+ * mapping (NULL when empty). */
+int cfg_compile_pipeline(struct cfg_ctx *c, const struct cfg_node *k, const struct cfg_node *m,
+                         struct cfg_location *loc);
 int cfg_build_listeners(struct cfg_ctx *c);
 
 #endif

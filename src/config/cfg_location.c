@@ -67,6 +67,23 @@ static int load_inherited(struct cfg_ctx *c, const struct cfg_server *s,
     return 0;
 }
 
+/* A root that holds the configuration's own folder (or is "/") and lets
+ * clients write or delete: the configuration itself, or anything, could
+ * be replaced. Allowed, but -t says so. */
+static int root_warning(struct cfg_ctx *c, const struct cfg_node *k,
+                        const struct cfg_location *loc)
+{
+    unsigned writes = HTTP_METHOD_BIT(HTTP_PUT) | HTTP_METHOD_BIT(HTTP_DELETE);
+    const char *dir = c->cfg->dir;
+    size_t n = strlen(loc->root);
+    bool holds = strcmp(loc->root, "/") == 0 ||
+                 (strncmp(dir, loc->root, n) == 0 && (dir[n] == '/' || dir[n] == '\0'));
+    if (!(loc->methods & writes) || !holds)
+        return 0;
+    return cfg_warn(c, k, "location '%s' allows PUT or DELETE under root '%s', which holds the "
+                    "configuration's own folder", loc->prefix, loc->root);
+}
+
 static int load_location(struct cfg_ctx *c, const struct cfg_server *s,
                          const struct cfg_node *srv, const struct cfg_node *k,
                          const struct cfg_node *m, struct cfg_location *loc)
@@ -87,9 +104,9 @@ static int load_location(struct cfg_ctx *c, const struct cfg_server *s,
     const struct cfg_node *v;
     if ((v = cfg_map_get(m, "methods", NULL)) && cfg_get_methods(c, v, &loc->methods) < 0)
         return -1;
-    if (load_inherited(c, s, srv, m, loc) < 0)
+    if (load_inherited(c, s, srv, m, loc) < 0 || root_warning(c, k, loc) < 0)
         return -1;
-    return cfg_compile_pipeline(c, m, loc);
+    return cfg_compile_pipeline(c, k, m, loc);
 }
 
 /* Longest prefix first, so that the first match is the best one. */

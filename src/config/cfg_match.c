@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "config/config.h"
+#include "lib/sockaddr.h"
 #include "lib/ascii.h"
 
 /* host[0..len) equals the lower-case name, ASCII case-insensitively. */
@@ -77,4 +78,13 @@ const struct cfg_location *cfg_match_location(const struct cfg_server *s, const 
             slash = loc;
     }
     return slash;
+}
+
+const struct cfg_listener *cfg_match_listener(const struct cfg_listener *l,
+                                              const struct sockaddr_storage *local)
+{
+    for (size_t i = 0; i < l->n_covered; i++)
+        if (sockaddr_same(&l->covered[i]->addr, local))
+            return l->covered[i];
+    return l;
 }

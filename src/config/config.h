@@ -97,6 +97,12 @@ struct cfg_listener {
     size_t n_servers;
     struct cfg_server *default_server; /* `default: true`, else the first */
     uint64_t max_header_size; /* the largest limits.header_size of its servers */
+    /* A specific address whose port also has a wildcard listener of its
+     * family is not bound: its connections arrive on the wildcard's socket
+     * and are told apart by their local address, as nginx does. */
+    const struct cfg_listener *via;        /* that wildcard listener, else NULL */
+    const struct cfg_listener **covered;   /* a wildcard's: the ones it carries */
+    size_t n_covered;
 };
 
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
@@ -136,6 +142,11 @@ void cfg_free(struct config *cfg);
 int cfg_parse_size(const char *s, uint64_t *out);
 /* Parses "30", "500ms", "10s", "2m", "1h" into milliseconds. */
 int cfg_parse_duration(const char *s, uint32_t *out_ms);
+
+/* The listener a connection accepted on bound listener l belongs to, by
+ * the connection's local address: one l carries, else l itself. */
+const struct cfg_listener *cfg_match_listener(const struct cfg_listener *l,
+                                              const struct sockaddr_storage *local);
 
 /* Host matching on one listen address: exact name (case-insensitive, port
  * and trailing dot ignored), then the longest "*.suffix" wildcard, then the

@@ -38,6 +38,13 @@ void conn_set_state(struct conn *c, enum conn_state state)
     c->state = state;
 }
 
+int conn_local_addr(const struct conn *c, struct sockaddr_storage *out)
+{
+    socklen_t len = sizeof(*out);
+    memset(out, 0, sizeof(*out));
+    return getsockname(c->io.fd, (struct sockaddr *)out, &len);
+}
+
 /* ---- reading ---- */
 
 ssize_t conn_read(struct conn *c)

@@ -112,6 +112,10 @@ void conn_set_stop(struct conn_set *s);
 struct conn *conn_new(struct conn_set *s, int fd, const struct sockaddr_storage *peer,
                       socklen_t peer_len, const void *listener);
 
+/* The local address the connection arrived on (getsockname). Returns 0
+ * or -1. */
+int conn_local_addr(const struct conn *c, struct sockaddr_storage *out);
+
 /* The one place a connection's state changes; keeps the set's counters. */
 void conn_set_state(struct conn *c, enum conn_state state);
 

@@ -368,6 +368,8 @@ static void upload_dump(const void *settings, FILE *out)
 const struct handler handler_upload = {
     .desc = {.name = "upload", .keys = upload_keys, .order = 5,
              .warn_methods = HTTP_METHOD_BIT(HTTP_POST) | HTTP_METHOD_BIT(HTTP_PUT),
+             .excludes = "cgi",
+             .excludes_why = "a client could upload a script and run it",
              .parse = upload_parse, .dump = upload_dump},
     .on_request = upload_on_request,
     .on_abort = upload_on_abort,

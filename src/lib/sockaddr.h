@@ -30,4 +30,11 @@ int sockaddr_text(const struct sockaddr_storage *ss, char *out, size_t cap);
 bool sockaddr_equal(const struct sockaddr_storage *a, socklen_t alen,
                     const struct sockaddr_storage *b, socklen_t blen);
 
+/* True for the wildcard address of its family (0.0.0.0 or ::). */
+bool sockaddr_is_any(const struct sockaddr_storage *ss);
+
+/* True when a and b have the same family, IP address and port, whatever
+ * else the kernel filled in (getsockname's IPv6 flow label or scope). */
+bool sockaddr_same(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
+
 #endif

@@ -143,6 +143,11 @@ void exchange_finish(struct conn *c)
 
 static void proto_on_accept(struct conn *c)
 {
+    /* A wildcard socket carries specific addresses too: which one? */
+    const struct cfg_listener *l = c->listener;
+    struct sockaddr_storage local;
+    if (l->n_covered && conn_local_addr(c, &local) == 0)
+        c->listener = cfg_match_listener(l, &local);
     conn_set_timer(c, request_timeouts(NULL, c)->header_ms);
     dispatch(c);
 }

@@ -486,17 +486,19 @@ static void test_pipelines(void **state)
         "      /all/:\n"
         "        methods: [GET, HEAD, POST, PUT, DELETE]\n"
         "        status: true\n"
-        "        cgi: {.sh: /bin/sh}\n"
         "        upload: true\n"
         "        autoindex: true\n"
+        "      /cgi/: {status: true, cgi: {.sh: /bin/sh}, methods: [GET, DELETE]}\n"
         "      /del/: {methods: [GET, DELETE]}\n"
         "      /up/: {methods: [PUT], upload: true}\n"
         "      /r/: {redirect: {to: \"http://x.test/\", status: 308}, methods: [DELETE]}\n"
         "      /p/: {proxy: \"http://[::1]:9000/base\", methods: [GET, POST, DELETE]}\n"
         "      /s/: {status: on, autoindex: on}\n");
     const struct cfg_server *s = &cfg->servers[0];
-    assert_pipeline(find_loc(s, "/all/"),
-                    "status -> cgi -> upload -> delete -> static -> autoindex");
+    /* upload and cgi may not share a location (an uploaded script would
+     * run): the order of the others, then cgi's place among them. */
+    assert_pipeline(find_loc(s, "/all/"), "status -> upload -> delete -> static -> autoindex");
+    assert_pipeline(find_loc(s, "/cgi/"), "status -> cgi -> delete -> static");
     assert_pipeline(find_loc(s, "/del/"), "delete -> static");
     assert_pipeline(find_loc(s, "/up/"), "upload -> static");
     assert_pipeline(find_loc(s, "/r/"), "redirect");
@@ -518,6 +520,27 @@ static void test_warnings(void **state)
     assert_string_equal(cfg->warnings[2], DATA "/warnings.yaml:12:9: warning: 'autoindex' has "
                                           "no effect with 'redirect'");
     assert_pipeline(find_loc(&cfg->servers[0], "/up/"), "upload -> static");
+    cfg_free(cfg);
+}
+
+/* A root of "/" or one holding the config's folder that takes PUT or DELETE. */
+static void test_root_warning(void **state)
+{
+    struct config *cfg = load_text("servers:\n"
+                                   "  - listen: 80\n"
+                                   "    root: @DATA@/sites/default\n"
+                                   "    locations:\n"
+                                   "      /a/: {root: /, methods: [GET, DELETE]}\n"
+                                   "      /b/: {root: /tmp, methods: [GET, PUT]}\n"
+                                   "      /c/: {root: /, methods: [GET, POST]}\n"
+                                   "      /d/: {methods: [DELETE]}\n");
+    /* The file is written under /tmp: /tmp holds it, and "/" holds all. */
+    assert_int_equal(cfg->n_warnings, 2);
+    assert_non_null(strstr(cfg->warnings[0], ":5:7: warning: location '/a/' allows PUT or DELETE "
+                                             "under root '/', which holds the configuration's "
+                                             "own folder"));
+    assert_non_null(strstr(cfg->warnings[1], ":6:7: warning: location '/b/' allows PUT or DELETE "
+                                             "under root '/tmp'"));
     cfg_free(cfg);
 }
 
@@ -696,6 +719,7 @@ int main(void)
         cmocka_unit_test(test_log_paths),      cmocka_unit_test(test_booleans),
         cmocka_unit_test(test_listen_forms),   cmocka_unit_test(test_listeners),
         cmocka_unit_test(test_pipelines),      cmocka_unit_test(test_warnings),
+        cmocka_unit_test(test_root_warning),
         cmocka_unit_test(test_match_server),   cmocka_unit_test(test_match_location),
         cmocka_unit_test(test_dump),           cmocka_unit_test(test_misc),
     };

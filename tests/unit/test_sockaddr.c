@@ -155,6 +155,40 @@ static void test_equal(void **state)
     assert_int_equal(sockaddr_port(&a), sockaddr_port(&b));
 }
 
+static void test_any_and_same(void **state)
+{
+    struct sockaddr_storage a, b;
+    inet_addr_of(&a, "0.0.0.0", 80);
+    assert_true(sockaddr_is_any(&a));
+    inet_addr_of(&a, "::", 80);
+    assert_true(sockaddr_is_any(&a));
+    inet_addr_of(&a, "127.0.0.1", 80);
+    assert_false(sockaddr_is_any(&a));
+    inet_addr_of(&a, "::1", 80);
+    assert_false(sockaddr_is_any(&a));
+    unix_addr(&a);
+    assert_false(sockaddr_is_any(&a));
+
+    /* Family, address and port; not the flow label or scope. */
+    inet_addr_of(&a, "::1", 80);
+    inet_addr_of(&b, "::1", 80);
+    ((struct sockaddr_in6 *)&b)->sin6_flowinfo = 7;
+    ((struct sockaddr_in6 *)&b)->sin6_scope_id = 2;
+    assert_true(sockaddr_same(&a, &b));
+    inet_addr_of(&b, "::1", 81);
+    assert_false(sockaddr_same(&a, &b));
+    inet_addr_of(&a, "127.0.0.1", 80);
+    inet_addr_of(&b, "127.0.0.1", 80);
+    assert_true(sockaddr_same(&a, &b));
+    inet_addr_of(&b, "127.0.0.2", 80);
+    assert_false(sockaddr_same(&a, &b));
+    inet_addr_of(&b, "::ffff:127.0.0.1", 80);
+    assert_false(sockaddr_same(&a, &b));
+    unix_addr(&a);
+    unix_addr(&b);
+    assert_false(sockaddr_same(&a, &b));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -162,6 +196,7 @@ int main(void)
         cmocka_unit_test(test_text),
         cmocka_unit_test(test_text_capacity),
         cmocka_unit_test(test_equal),
+        cmocka_unit_test(test_any_and_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
