@@ -246,4 +246,39 @@ check_eq "... and the connection closes" eof "$(raw_field reason)"
 http "$U/"
 expect_status "GET / still 200 after the long paths" 200
 stop_server
+# ---- error pages follow the containment rules of requests ----
+# An error page is opened below its root like a requested file: a symlink
+# that leads out of the root is a config error at its entry (-t), and a
+# page swapped for such a link after the start is not served (the built-in
+# page goes out instead, with the status kept).
+ER=$T/errroot
+mkdir -p "$ER/errors"
+echo 'page-inside-ok' >"$ER/errors/404.html"
+echo 'SECRET-OUTSIDE-3f9a' >"$T/outside.html"
+ln -s "$T/outside.html" "$ER/errors/link.html"
+cat >"$T/errlink.yaml" <<YAML
+error_log: "-"
+access_log: off
+servers:
+  - listen: "127.0.0.1:$PORT"
+    root: $ER
+    error_pages: {404: /errors/link.html}
+    locations: {/: {}}
+YAML
+OUT=$("$PORTICO_BIN" -t -c "$T/errlink.yaml" 2>&1)
+check_eq "-t: an error page linking out of the root is refused (exit 1)" 1 "$?"
+check_match "... at its entry, naming the root" \
+    "errlink.yaml:6:[0-9]+: error page '/errors/link.html' leads outside the root" "$OUT"
+sed -i 's|/errors/link.html|/errors/404.html|' "$T/errlink.yaml"
+start_server "$T/errlink.yaml" || exit 0
+http "$U/missing"
+expect_status "a valid error page: 404" 404
+expect_body "... with the page" page-inside-ok
+rm "$ER/errors/404.html"
+ln -s "$T/outside.html" "$ER/errors/404.html"
+http "$U/missing"
+expect_status "the page swapped for a link out of the root: still 404" 404
+expect_no_body "... without the outside file" SECRET-OUTSIDE-3f9a
+expect_body "... the built-in page instead" "404 Not Found"
+stop_server
 exit 0

@@ -1,12 +1,15 @@
 /* Settings shared by servers and locations: timeouts, limits, root, index
  * and error pages. Each overrides only the keys it sets. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config/cfg_internal.h"
+#include "lib/beneath.h"
 
 #define HEADER_SIZE_MIN 64
 #define HEADER_SIZE_MAX (64u << 20)
@@ -116,6 +119,29 @@ static bool is_clean_path(const char *p)
     }
 }
 
+/* The page must be a regular file that the same containment rules as a
+ * request reach: below the root, symlinks included. */
+static int check_error_page(struct cfg_ctx *c, const struct cfg_node *v,
+                            const struct cfg_error_page *ep)
+{
+    int dir = open(ep->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int fd = dir < 0 ? -1 : open_beneath(dir, ep->root, ep->uri + 1, O_RDONLY | O_NONBLOCK);
+    int err = errno;
+    struct stat st;
+    bool regular = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    if (fd >= 0)
+        close(fd);
+    if (dir >= 0)
+        close(dir);
+    if (fd < 0 && err == EXDEV)
+        return cfg_error(c, v, "error page '%s' leads outside the root '%s'", ep->uri, ep->root);
+    if (fd < 0)
+        return cfg_error(c, v, "error page file '%s' does not exist", ep->path);
+    if (!regular)
+        return cfg_error(c, v, "error page file '%s' is not a regular file", ep->path);
+    return 0;
+}
+
 static int load_error_page(struct cfg_ctx *c, const struct cfg_node *k, const struct cfg_node *v,
                            const char *root, struct cfg_error_page *ep)
 {
@@ -131,15 +157,11 @@ static int load_error_page(struct cfg_ctx *c, const struct cfg_node *k, const st
                          "(no '.' or '..' segments)", uri);
     ep->status = (int)status;
     ep->uri = (char *)uri;
+    ep->root = root;
     ep->path = cfg_path_join(c, root, uri);
     if (!ep->path)
         return cfg_error(c, v, "out of memory");
-    struct stat st;
-    if (stat(ep->path, &st) < 0)
-        return cfg_error(c, v, "error page file '%s' does not exist", ep->path);
-    if (!S_ISREG(st.st_mode))
-        return cfg_error(c, v, "error page file '%s' is not a regular file", ep->path);
-    return 0;
+    return check_error_page(c, v, ep);
 }
 
 int cfg_load_error_pages(struct cfg_ctx *c, const struct cfg_node *n, const char *root,

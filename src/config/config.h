@@ -39,7 +39,8 @@ struct cfg_limits {
 struct cfg_error_page {
     int status;
     char *uri;  /* as written, e.g. "/errors/404.html" */
-    char *path; /* resolved absolute file path under the root */
+    const char *root; /* the root it lies below (opened beneath it) */
+    char *path; /* root + uri, for messages */
 };
 
 struct cfg_location {

@@ -13,6 +13,7 @@
 #include "http/http_status.h"
 #include "lib/strbuf.h"
 #include "server/exchange.h"
+#include "server/fs.h"
 
 #define HTML_TYPE "text/html; charset=utf-8"
 
@@ -74,7 +75,9 @@ static const struct cfg_error_page *error_page_find(const struct request *r, int
 /* The configured page as the body, with the original status. */
 static bool configured_page(struct request *r, const struct cfg_error_page *page)
 {
-    int fd = open(page->path, O_RDONLY | O_CLOEXEC);
+    /* The same containment rules as a request: a page swapped for a link
+     * out of the root since the start is not served. */
+    int fd = fs_open_beneath(page->root, page->uri + 1, O_RDONLY | O_NONBLOCK);
     struct stat st;
     if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
         response_set_file(r, r->res.status, fd, 0, st.st_size, HTML_TYPE);
