@@ -982,5 +982,40 @@ big_upload "200 MiB multipart POST (curl -F)" "$UP/big/mp.bin" -F "file=@$BIG;fi
 check_eq "no temp file left in the folder after the big uploads" "" "$(ls -A "$UP/big")"
 rm -f "$BIG"
 
+# ---- what was uploaded is not served as the site's own page ----
+# CONFIG.md ("Details"): in a location with upload, files of an active type
+# (HTML, SVG, XML, JavaScript) go out as attachments, every file with
+# nosniff, and an upload never creates the location's index file (409).
+printf '<script>alert(1)</script>\n' >"$T/xss.html"
+printf '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>\n' >"$T/xss.svg"
+printf 'plain\n' >"$T/plain.txt"
+http -T "$T/xss.html" "$U/up/xss.html"
+expect_status "PUT xss.html -> 201" 201
+http "$U/up/xss.html"
+expect_status "GET the uploaded xss.html -> 200" 200
+expect_header_re "... as an attachment, not the site's page" Content-Disposition '^attachment'
+expect_header "... with nosniff" X-Content-Type-Options nosniff
+http -I "$U/up/xss.html"
+expect_header_re "HEAD of it: the same" Content-Disposition '^attachment'
+http -F "f=@$T/xss.svg;filename=xss.svg" "$U/up/"
+expect_status "multipart xss.svg -> 201" 201
+http "$U/up/xss.svg"
+expect_header_re "the uploaded SVG is an attachment too" Content-Disposition '^attachment'
+http -T "$T/plain.txt" "$U/up/plain.txt"
+http "$U/up/plain.txt"
+expect_status "an uploaded text file -> 200" 200
+expect_no_header "... inline (not an active type)" Content-Disposition
+expect_header "... with nosniff" X-Content-Type-Options nosniff
+http -T "$T/xss.html" "$U/up/index.html"
+expect_status "PUT of the location's index file -> 409" 409
+check "... nothing stored" "[ ! -e '$UP/index.html' ]"
+http -F "f=@$T/xss.html;filename=index.html" "$U/up/sub/"
+expect_status "multipart with a part named index.html -> 409" 409
+check "... nothing stored" "[ ! -e '$UP/sub/index.html' ]"
+http "$U/up/"
+expect_status "the folder still lists" 200
+expect_body "... its listing" "Index of /up/"
+rm -f "$UP/xss.html" "$UP/xss.svg" "$UP/plain.txt"
+
 stop_server
 exit 0

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -50,11 +51,39 @@ struct file_meta {
     const char *content_type;
 };
 
+/* A type a browser would run or render as part of the site. */
+static bool is_active_type(const char *type)
+{
+    static const char *const active[] = {
+        "text/html",       "application/xhtml+xml",  "image/svg+xml",
+        "application/xml", "text/xml",               "text/javascript",
+        "application/javascript", "application/x-javascript", "application/ecmascript",
+        NULL};
+    size_t n = strcspn(type, "; ");
+    for (size_t i = 0; active[i]; i++)
+        if (strlen(active[i]) == n && strncasecmp(type, active[i], n) == 0)
+            return true;
+    return false;
+}
+
+/* In a location that takes uploads, a file may be anybody's: never let a
+ * browser sniff it into something else, and never render an active one as
+ * the site's own page (stored XSS). */
+static void uploaded_file_headers(struct request *r, const char *type)
+{
+    if (!cfg_location_settings(r->loc, &handler_upload.desc))
+        return;
+    response_add_header(r, "X-Content-Type-Options: nosniff");
+    if (is_active_type(type))
+        response_add_header(r, "Content-Disposition: attachment");
+}
+
 /* The validators and, unless a precondition or range decides otherwise,
  * the whole file. Returns the byte range to send in *off and *len, or a
  * status without a body (304, 412, 416). */
 static int negotiate(struct request *r, const struct file_meta *m, off_t *off, off_t *len)
 {
+    uploaded_file_headers(r, m->content_type);
     response_add_header(r, "Last-Modified: %s", m->last_modified);
     response_add_header(r, "ETag: %s", m->etag);
     response_add_header(r, "Accept-Ranges: bytes");

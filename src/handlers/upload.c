@@ -35,6 +35,7 @@
 #define UPLOAD_MAX_VARIANTS 1000
 
 struct upload {
+    const struct request *r;
     int dirfd; /* O_PATH of the folder the files go to */
     bool is_put;
     bool existed; /* PUT: the target was there before */
@@ -142,6 +143,16 @@ static int link_unique(struct upload *u, struct upload_file *f)
     return -1;
 }
 
+/* An upload never creates the location's index file: it would replace
+ * the folder's listing with a page anybody wrote. */
+static bool is_index_name(const struct request *r, const char *name)
+{
+    for (size_t i = 0; i < r->loc->n_index; i++)
+        if (strcmp(name, r->loc->index[i]) == 0)
+            return true;
+    return false;
+}
+
 /* ---- multipart callbacks ---- */
 
 static int mp_begin(void *ctx, const struct multipart_part *part)
@@ -161,6 +172,10 @@ static int mp_begin(void *ctx, const struct multipart_part *part)
     if (u->cur_unnamed)
         snprintf(f->name, sizeof(f->name), "upload-%lx-%lu", (unsigned long)time(NULL),
                  ++tmp_counter);
+    if (is_index_name(u->r, f->name)) {
+        u->status = 409;
+        return -1;
+    }
     if (open_temp(u, f) < 0) {
         u->status = http_status_for_errno(errno);
         return -1;
@@ -290,6 +305,8 @@ static enum handler_result accept_file(struct request *r, struct upload *u)
     if (upload_name_sanitize(name, strlen(name), f->name, sizeof(f->name)) == 0 ||
         strcmp(f->name, name) != 0)
         return request_error(r, 400);
+    if (is_index_name(r, name))
+        return request_error(r, 409);
     int fd = open_dir(r, dir);
     if (fd < 0)
         return request_error(r, -fd == 404 ? 409 : -fd); /* no parent folder */
@@ -314,6 +331,7 @@ static enum handler_result upload_on_request(struct request *r)
     struct upload *u = calloc(1, sizeof(*u));
     if (!u)
         return request_error(r, 500);
+    u->r = r;
     u->dirfd = -1;
     u->is_put = m == HTTP_PUT;
     for (size_t i = 0; i < UPLOAD_MAX_FILES; i++)
