@@ -424,6 +424,18 @@ no_leftovers "after the 504: the group (sh and its sleep 1000) is killed" 2
 check_eq "no 'sleep 1000' of the test left anywhere" "" \
     "$(for p in $(pgrep -f '^sleep 1000$'); do case $(readlink "/proc/$p/cwd") in "$D"*) echo "$p" ;; esac; done)"
 
+# The body timeout is the client's: a client that stops sending the body of
+# a request to a script gets 408 after timeouts.body (3 s here), even though
+# timeouts.cgi (1 s) is shorter; the cgi timeout starts once the body is in.
+raw --timeout $((10 * SLOW)) 'POST /short-cgi/echo.py HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789'
+expect_status "a client stalling its body to a script -> 408, not 504" 408
+t=$(raw_field elapsed)
+check "... after timeouts.body (3 s; got ${t}s)" between "$t" 2.8 $((6 * SLOW))
+no_leftovers "after the 408: the script is gone" 2
+http -H 'Content-Type: application/octet-stream' --data-binary 'hello' "$U/short-cgi/echo.py"
+expect_status "a whole body to the same location -> 200" 200
+expect_body "... echoed" hello
+
 http "$U/cgi-bin/stubborn.sh"
 expect_status "script that ignores SIGTERM -> 504 too" 504
 no_leftovers "SIGKILL follows SIGTERM after ~1 s: nothing left" 3

@@ -287,6 +287,7 @@ static void in_ready(struct io_watcher *io, uint32_t events)
     struct cgi *g = ((struct cgi_pipe *)io)->cgi;
     if (!g->dead && !g->body_done && g->paused) {
         g->paused = false;
+        loop_timer_cancel(loop_of(g), &g->timer); /* the client's pace again */
         request_body_resume(g->r);
     }
 }
@@ -303,10 +304,14 @@ static long sink_write(struct request *r, const char *data, size_t len)
     if (g->in.io.fd < 0)
         return (long)len; /* the script closed stdin: drop the rest */
     ssize_t n = write(g->in.io.fd, data, len);
-    if (n > 0)
-        arm_timer(g); /* the script is reading: it is not stuck */
-    /* Taking fewer pauses the body until stdin is writable again. */
+    /* Taking fewer pauses the body until stdin is writable again. While
+     * the client owes body bytes, timeouts.body is the client's; only a
+     * script that stops reading them is the script's (timeouts.cgi). */
     g->paused = n < (ssize_t)len;
+    if (g->paused)
+        arm_timer(g);
+    else
+        loop_timer_cancel(loop_of(g), &g->timer);
     if (n >= 0)
         return n;
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
@@ -335,6 +340,7 @@ static void sink_finish(struct request *r)
         }
     }
     close_pipe(g, &g->in); /* EOF for the script */
+    arm_timer(g); /* from the end of the body, the script owes its head */
     progress(g);
 }
 
@@ -389,7 +395,6 @@ static int spawn(struct cgi *g, int stdin_fd, int64_t content_length)
         in[1] = -1;
         loop_add(loop_of(g), &g->in.io, EPOLLOUT | EPOLLET);
     }
-    arm_timer(g);
     rc = 0;
 done:
     free(envp);
