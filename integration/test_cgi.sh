@@ -436,6 +436,20 @@ http -H 'Content-Type: application/octet-stream' --data-binary 'hello' "$U/short
 expect_status "a whole body to the same location -> 200" 200
 expect_body "... echoed" hello
 
+# The head goes out as soon as the script's header block is parsed, not
+# with the first body byte: a script that works 1.5 s before its body has
+# the client see the status at once.
+raw --timeout $((8 * SLOW)) 'GET /slow-bin/late_body.sh HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+expect_status "headers first, body 1.5 s later -> 200" 200
+t=$(raw_field first)
+check "... the status line within 1 s (got ${t}s)" "awk 'BEGIN { exit !($t < 1.0 * $SLOW) }'"
+check "... and then the late body" grep -q "late body" "$T/raw$REQ_N/raw"
+http "$U/cgi-bin/status100.sh"
+expect_status "Status: 100 from a script -> 502" 502
+http "$U/cgi-bin/ctlheader.sh"
+expect_status "a control byte in a script's header value -> 502" 502
+expect_no_body "... nothing of the script's head passed on" "31mred"
+
 http "$U/cgi-bin/stubborn.sh"
 expect_status "script that ignores SIGTERM -> 504 too" 504
 no_leftovers "SIGKILL follows SIGTERM after ~1 s: nothing left" 3

@@ -244,6 +244,8 @@ static void step(struct cgi *g)
      * cannot read and write the same exchange at once). */
     if (!g->started && (!g->body_done || start_response(g)))
         return;
+    if (g->dead)
+        return; /* writing the head found the client gone */
     send_piece(g);
 }
 
@@ -271,9 +273,11 @@ static void cgi_on_drained(struct request *r)
     struct cgi *g = r->handler_data;
     if (!g)
         return;
-    g->writing = false;
-    g->head_len = g->len; /* every byte queued went out */
-    arm_timer(g);
+    if (g->writing) {
+        g->writing = false;
+        g->head_len = g->len; /* every byte queued went out */
+    }
+    arm_timer(g); /* the gap allowed until the script's next bytes */
     progress(g);
 }
 

@@ -22,6 +22,12 @@ static bool cp_is_tchar(unsigned char c)
     return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
 }
 
+/* A control byte other than HTAB (NUL, ESC, DEL ...). */
+static bool cp_is_ctl(unsigned char c)
+{
+    return (c < 0x20 && c != '\t') || c == 0x7f;
+}
+
 /* "Status: 3DIGIT [SP reason]", the value already trimmed of OWS. */
 static long cp_status(struct str v, struct cgi_response *out)
 {
@@ -29,7 +35,8 @@ static long cp_status(struct str v, struct cgi_response *out)
         !ascii_is_digit((unsigned char)v.p[1]) || !ascii_is_digit((unsigned char)v.p[2]))
         return CGI_PARSE_ERROR;
     int code = (v.p[0] - '0') * 100 + (v.p[1] - '0') * 10 + (v.p[2] - '0');
-    if (code < 100 || code > 599)
+    /* 1xx is not a script's to send: its head is the final response. */
+    if (code < 200 || code > 599)
         return CGI_PARSE_ERROR;
     const char *r = v.p + 3, *e = v.p + v.len;
     if (r < e) {
@@ -148,12 +155,12 @@ static long cp_lines(const char *buf, const char *end, struct cgi_response *out)
         while (p < end && (*p == ' ' || *p == '\t'))
             p++;
         const char *v = p;
-        while (p < end && *p != '\n' && *p != '\r' && *p != '\0')
+        while (p < end && *p != '\n' && *p != '\r' && !cp_is_ctl((unsigned char)*p))
             p++;
         if (p == end)
             return CGI_PARSE_INCOMPLETE;
-        if (*p == '\0')
-            return CGI_PARSE_ERROR;
+        if (*p != '\n' && *p != '\r')
+            return CGI_PARSE_ERROR; /* a control byte would end up in our head */
         const char *ve = p;
         if ((r = cp_eol(&p, end)) < 0)
             return r;

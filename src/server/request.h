@@ -171,7 +171,8 @@ void response_reset(struct request *r);
 /* Writes the response (used by handlers that answered HANDLER_ASYNC). */
 void response_send(struct request *r);
 
-/* A streamed response: begin queues the head (status and headers set);
+/* A streamed response: begin queues the head (status and headers set) and
+ * starts writing it (on_drained follows once it is out);
  * the body is framed by Content-Length when the handler set one, else
  * chunked for HTTP/1.1, else by closing the connection. Each write queues
  * one piece, through the filters, and starts writing; data stays valid

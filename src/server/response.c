@@ -227,8 +227,13 @@ void response_stream_begin(struct request *r)
             res->close = true; /* the end of the body is the end of the connection */
         }
     }
-    if (queue_head(r) < 0 || outq_stream_open(&r->conn->out) < 0)
+    if (queue_head(r) < 0 || outq_stream_open(&r->conn->out) < 0) {
         conn_close(r->conn);
+        return;
+    }
+    /* The head goes out now: a source that works long before its first
+     * body byte has the client see the status meanwhile. */
+    conn_write(r->conn, request_timeouts(r, r->conn)->send_ms);
 }
 
 /* The end of the filter chain: the piece goes into the queue, framed. */

@@ -154,9 +154,9 @@ static void test_status(void **state)
     ok("Status: 503   Service  Unavailable  \n\n");
     assert_int_equal(g_r.status, 503);
     assert_str(g_r.reason, "Service  Unavailable");
-    /* the range ends */
-    ok("status: 100 Continue\n\n");
-    assert_int_equal(g_r.status, 100);
+    /* the range ends (1xx is not a final status: refused, below) */
+    ok("status: 200 OK\n\n");
+    assert_int_equal(g_r.status, 200);
     ok("STATUS: 599\n\n");
     assert_int_equal(g_r.status, 599);
     /* repeated: the last one wins */
@@ -358,6 +358,11 @@ static void test_nul_and_cr(void **state)
     ERR_LIT("Content-Type: a/b\n\0\n", 19);
     /* bare CR: in a value, at a line end, in place of the empty line */
     err_at("Content-Type: a\rb\n\n", "a\rb");
+    /* A control byte in a value would go into our head: refused where seen. */
+    err_at("X-A: a\x01" "b\n\n", "a\x01");
+    err_at("X-A: a\x1b[31m\n\n", "a\x1b");
+    err_at("Location: /x\x7f\n\n", "/x\x7f");
+    ok("X-A: a\tb\nContent-Type: a/b\n\n"); /* HTAB is fine inside */
     err_at("Content-Type: a/b\r\r\n\n", "\r\r");
     err_at("Content-Type: a/b\n\rX\n", "\rX");
     err_at("\r\r", "\r\r");
@@ -373,6 +378,8 @@ static void test_bad_status(void **state)
         "Status:\n\n",           "Status: -18\n\n",         "Status: +18 x\n\n",
         "Status: 4 18\n\n",      "Status: 1e2\n\n",         "Status: 999 Nope\n\n",
         "Status: \xd9\xa1\xd9\xa2\xd9\xa3\n\n",
+        /* An interim status is not a script's answer: 502 for the client. */
+        "Status: 100 Continue\n\n", "Status: 101\n\n", "Status: 199 x\n\n",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         err_at(bad[i], "\n"); /* known once its line is complete */

@@ -60,9 +60,9 @@ static enum handler_result stream_on_request(struct request *r)
     response_add_header(r, "Content-Type: text/plain");
     if (r->head.has_query)
         response_add_filter(r, &upper);
-    response_stream_begin(r);
     r->handler_data = (void *)(uintptr_t)0;
-    stream_next(r);
+    /* The head goes out; on_drained asks for each piece from then on. */
+    response_stream_begin(r);
     return HANDLER_ASYNC;
 }
 
