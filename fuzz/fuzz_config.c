@@ -27,12 +27,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
-
-#define CHECK(c)                                                                         \
-    do {                                                                                 \
-        if (!(c))                                                                        \
-            abort();                                                                     \
-    } while (0)
+#include "fuzz.h"
 
 static char g_dir[PATH_MAX];
 static char g_path[PATH_MAX];

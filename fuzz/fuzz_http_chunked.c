@@ -18,12 +18,7 @@
 #include <string.h>
 
 #include "http/http_chunked.h"
-
-#define CHECK(c)                                                                         \
-    do {                                                                                 \
-        if (!(c))                                                                        \
-            abort();                                                                     \
-    } while (0)
+#include "fuzz.h"
 
 enum kind { KIND_MORE, KIND_ERROR, KIND_DONE };
 

@@ -22,12 +22,7 @@
 #include <string.h>
 
 #include "http/http_parse.h"
-
-#define CHECK(c)                                                                         \
-    do {                                                                                 \
-        if (!(c))                                                                        \
-            abort();                                                                     \
-    } while (0)
+#include "fuzz.h"
 
 #define MAX_HEAD_MIN 64
 #define MAX_HEAD_MAX 16384
@@ -39,15 +34,6 @@ static size_t pick_max_head(uint8_t b0, uint8_t b1)
     size_t base = (size_t)MAX_HEAD_MIN << (b0 % 9); /* 64 .. 16384 */
     size_t m = base + base * b1 / 256;
     return m > MAX_HEAD_MAX ? MAX_HEAD_MAX : m;
-}
-
-/* s lies inside [base, base + n). An empty str may sit at base + n. */
-static int str_inside(struct str s, const char *base, size_t n)
-{
-    if (s.p == NULL)
-        return 0;
-    uintptr_t p = (uintptr_t)s.p, b = (uintptr_t)base;
-    return p >= b && p <= b + n && s.len <= b + n - p;
 }
 
 static int is_ows(char c)
@@ -80,13 +66,13 @@ static void check_ok(const struct http_request_head *h, const char *buf, long le
     CHECK(http_method_from(h->method_str) == h->method);
     CHECK(h->minor_version == 0 || h->minor_version == 1);
 
-    CHECK(str_inside(h->method_str, buf, n) && h->method_str.len > 0);
-    CHECK(str_inside(h->target, buf, n) && h->target.len > 0);
-    CHECK(str_inside(h->query, h->target.p, h->target.len));
-    CHECK(str_inside(h->authority, h->target.p, h->target.len));
-    CHECK(str_inside(h->host, buf, n));
+    CHECK(fuzz_str_inside(h->method_str, buf, n) && h->method_str.len > 0);
+    CHECK(fuzz_str_inside(h->target, buf, n) && h->target.len > 0);
+    CHECK(fuzz_str_inside(h->query, h->target.p, h->target.len));
+    CHECK(fuzz_str_inside(h->authority, h->target.p, h->target.len));
+    CHECK(fuzz_str_inside(h->host, buf, n));
     if (!is_implied_root(h))
-        CHECK(str_inside(h->path, h->target.p, h->target.len));
+        CHECK(fuzz_str_inside(h->path, h->target.p, h->target.len));
     CHECK(h->path.len >= 1 && h->path.p[0] == '/');
     CHECK(memchr(h->path.p, '?', h->path.len) == NULL);
     CHECK(memchr(h->path.p, '#', h->path.len) == NULL);
@@ -100,8 +86,8 @@ static void check_ok(const struct http_request_head *h, const char *buf, long le
     CHECK(h->num_headers <= HTTP_MAX_HEADERS);
     for (size_t i = 0; i < h->num_headers; i++) {
         const struct http_header *f = &h->headers[i];
-        CHECK(str_inside(f->name, buf, n) && f->name.len > 0);
-        CHECK(str_inside(f->value, buf, n));
+        CHECK(fuzz_str_inside(f->name, buf, n) && f->name.len > 0);
+        CHECK(fuzz_str_inside(f->value, buf, n));
         CHECK(f->value.p > f->name.p + f->name.len); /* past the colon */
         CHECK(memchr(f->name.p, ':', f->name.len) == NULL);
         if (f->value.len)
@@ -188,16 +174,6 @@ static void check_prefix(const char *in, size_t max_head, long full,
     free(buf);
 }
 
-static uint64_t mix(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ULL;
-    x ^= x >> 33;
-    return x;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 2)
@@ -224,27 +200,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* Sampled prefixes: the edges of the result, of max_head, and a few
      * positions derived from the input. */
     size_t cand[10];
-    size_t nc = 0;
-    cand[nc++] = 0;
-    cand[nc++] = len ? len - 1 : 0;
-    if (full > 0) {
-        cand[nc++] = (size_t)full - 1;
-        cand[nc++] = (size_t)full;
-    }
-    if (max_head <= len) {
-        cand[nc++] = max_head - 1;
-        cand[nc++] = max_head;
-    }
-    uint64_t h = 0x9e3779b97f4a7c15ULL ^ size;
-    for (size_t i = 0; i < size && i < 64; i++)
-        h = mix(h ^ data[i]);
-    while (nc < sizeof(cand) / sizeof(cand[0]) && len > 1) {
-        h = mix(h + 1);
-        cand[nc++] = (size_t)(h % len);
-    }
+    size_t nc = fuzz_prefixes(data, size, len, full, max_head, cand, 10);
     for (size_t i = 0; i < nc; i++)
-        if (cand[i] <= len)
-            check_prefix(in, max_head, full, full_buf, cand[i]);
+        check_prefix(in, max_head, full, full_buf, cand[i]);
 
     free(full_buf);
     return 0;

@@ -1,8 +1,8 @@
-// link: src/http/uri.c
-/* libFuzzer driver for uri_normalize_path (and uri_encode_path).
+// link: src/http/uri.c src/http/escape.c src/lib/strbuf.c
+/* libFuzzer driver for uri_normalize_path (and escape_url_path).
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
- *       -o fuzz_uri fuzz/fuzz_uri.c src/http/uri.c && ./fuzz_uri
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc -o fuzz_uri fuzz/fuzz_uri.c \
+ *       src/http/uri.c src/http/escape.c src/lib/strbuf.c && ./fuzz_uri
  *
  * Invariants checked on every path that normalises:
  *   - the length fits in len and dst[n] is the only NUL in dst[0..n];
@@ -16,13 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http/escape.h"
 #include "http/uri.h"
-
-#define CHECK(c)                                                                         \
-    do {                                                                                 \
-        if (!(c))                                                                        \
-            abort();                                                                     \
-    } while (0)
+#include "fuzz.h"
 
 static int has_segment(const char *p, size_t n, const char *seg, size_t seg_len)
 {
@@ -62,13 +58,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(strstr(dst, "//") == NULL); /* no empty segment but a trailing one */
 
     /* encode, then normalise again: the same path */
-    size_t cap = len * 3 + 1;
-    char *enc = malloc(cap);
-    char *again = malloc(cap + 1);
-    CHECK(enc != NULL && again != NULL);
-    long e = uri_encode_path(dst, len, enc, cap);
-    CHECK(e >= (long)len);
-    CHECK(uri_normalize_path(enc, (size_t)e, again) == n);
+    struct strbuf enc = STRBUF_INIT;
+    escape_url_path(&enc, dst, len);
+    CHECK(!enc.failed && enc.len >= len && enc.len <= len * 3);
+    char *again = malloc(enc.len + 1);
+    CHECK(again != NULL);
+    CHECK(uri_normalize_path(enc.p, enc.len, again) == n);
     CHECK(memcmp(again, dst, len + 1) == 0);
 
     if (memchr(dst, '%', len) == NULL) {
@@ -76,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(memcmp(again, dst, len + 1) == 0);
     }
 
-    free(enc);
+    strbuf_free(&enc);
     free(again);
     free(dst);
     return 0;

@@ -251,7 +251,7 @@ expect_no_body "stderr.sh: stderr is not in the body" "cgi-stderr-marker"
 check "the script's stderr goes to the error log" wait_log 'cgi-stderr-marker-7f3a'
 
 # A script's stderr is logged line by line in the error log's format, at
-# warn (CONFIG.md "Logs"): `2026/11/25 20:00:00 [warn] 1234#0: message`,
+# warn (docs/config.md, "Logs"): `2026/11/25 20:00:00 [warn] 1234#0: message`,
 # never raw. The error log is the server's stderr here (cgi.yaml:
 # error_log "-"). stderr_lines.sh writes three lines: a short one, one of
 # 3500+ bytes (may be split into several log lines, each in the format,

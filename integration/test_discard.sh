@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Request bodies that no handler reads (CONFIG.md, "Details that are easy to
-# get wrong"): a GET with a body, or a request answered 404 or 405, has its
+# Request bodies that no handler reads (docs/config.md, "Request bodies"):
+# a GET with a body, or a request answered 404 or 405, has its
 # body read and discarded, within body_size, and the connection stays open
 # for the next request (as nginx does). Content-Length and chunked bodies;
 # the next request pipelined in the same write, sent after the response,

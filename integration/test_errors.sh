@@ -215,7 +215,7 @@ expect_status "GET / still 200 after the error tests" 200
 stop_server
 
 # ---- a path too long for the file system is 404, not 414 (header_size 16k) ----
-# CONFIG.md ("Details that are easy to get wrong"): 414 is only for a
+# docs/config.md ("Request paths"): 414 is only for a
 # request line longer than header_size; a decoded path longer than the file
 # system allows (a name over NAME_MAX 255, a path over PATH_MAX 4096) is
 # just a file that is not there: static answers 404 (the custom page), and

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Logs (issue 5, item 4; CONFIG.md "Whole file" and "Logs"): the access
-# log in exactly nginx's combined format, nothing appended (the request
-# time in ms belongs to the JSON format only), parsed line by line and
+# Logs (issue 5, item 4; docs/config.md, "Logs"): the access log in
+# exactly nginx's combined format, nothing appended (no request time),
+# parsed line by line and
 # checked field by field for known requests; buffered (lines within ~1 s,
 # all of them at SIGTERM); the error log's line format and levels,
 # `log_level`, `error_log: off`, relative log paths, SIGUSR1 for the error

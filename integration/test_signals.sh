@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Process model and signals (CONFIG.md "Command line"): graceful SIGTERM
+# Process model and signals (docs/config.md, "Command line"): graceful SIGTERM
 # with a response in flight, SIGINT, SIGHUP reload (and keeping the old
 # configuration when the new one is invalid), SIGUSR1 log reopening, the
 # master restarting a worker that dies.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Virtual hosts (issue 5, item 1; CONFIG.md "A server"), from
+# Virtual hosts (issue 5, item 1; docs/config.md, "Servers"), from
 # configs/test/vhosts.yaml: several servers on one address and on several,
 # selection by Host (exact name, case-insensitive, trailing dot, port
 # ignored), the longest wildcard, the address's default server (flagged or

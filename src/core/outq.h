@@ -1,8 +1,8 @@
 /* A connection's output queue: memory, file-range and stream chunks, in
  * the spirit of lighttpd's chunkqueue. A response is typically a head in
  * memory followed by a file range (sent with sendfile) or by a stream: a
- * body that a source (a CGI pipe, an upstream socket) produces piece by
- * piece while the queue drains.
+ * body that a source (a CGI pipe; an upstream socket once the proxy is
+ * built) produces piece by piece while the queue drains.
  *
  * Memory chunks point at bytes their owner keeps alive until they are
  * written (outq_mem), or at bytes the queue copied and owns (outq_copy).

@@ -250,8 +250,8 @@ static void step(struct cgi *g)
 }
 
 /* Moves on as far as the data allows. A piece written at once calls back
- * (REQUEST_DRAINED) from inside step(): that only asks for another round
- * here, instead of nesting ever deeper. */
+ * (the handler's on_drained, cgi_on_drained) from inside step(): that only
+ * asks for another round here, instead of nesting ever deeper. */
 static void progress(struct cgi *g)
 {
     if (g->dead)

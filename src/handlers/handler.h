@@ -12,8 +12,9 @@ struct request;
 enum handler_result {
     HANDLER_DECLINED, /* not mine: ask the next handler */
     HANDLER_DONE,     /* the response is set (or an error status is) */
-    HANDLER_ASYNC     /* work started through the loop; the handler will
-                         call response_send() later */
+    HANDLER_ASYNC     /* work started through the loop; the handler answers
+                         later: response_send(), a streamed response, or
+                         request_fail() */
 };
 
 struct handler {

@@ -1,5 +1,5 @@
-/* The handler table. Places in the pipeline (CONFIG.md, "The handler
- * pipeline"): redirect 1, proxy 2, status 3, cgi 4, upload 5, delete 6,
+/* The handler table. Places in the pipeline (docs/config.md, "The
+ * handler pipeline"): redirect 1, proxy 2, status 3, cgi 4, upload 5, delete 6,
  * static 7, autoindex 8. */
 #include "handlers/handlers.h"
 

@@ -1,4 +1,5 @@
-/* status: GET/HEAD -> the server's statistics as JSON (CONFIG.md):
+/* status: GET/HEAD -> the server's statistics as JSON (docs/config.md,
+ * "status"):
  * {"version":"0.1.0","uptime_s":12,"workers":2,
  *  "connections":{"active":3,"reading":0,"writing":1,"idle":2},
  *  "requests":{"total":1234}}

@@ -8,7 +8,7 @@
 
 struct http_response_head {
     int status;
-    const char *date;         /* IMF-fixdate, from the loop's cache */
+    const char *date;         /* IMF-fixdate; server/ makes it once a second */
     const char *content_type; /* NULL: no Content-Type */
     int64_t content_length;   /* -1: no Content-Length */
     bool keep_alive;

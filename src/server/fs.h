@@ -14,7 +14,7 @@ int fs_open_beneath(const char *root, const char *rel, int flags);
  * root cannot be opened. */
 int fs_root_fd(const char *root);
 
-/* Closes the cached root fds (worker exit, configuration change). */
+/* Closes the cached root fds (worker exit, through server_free). */
 void fs_close_roots(void);
 
 #endif

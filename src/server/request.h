@@ -1,7 +1,8 @@
 /* A request and the API handlers answer it through.
  *
  * struct request lives in a block from the worker's pool, taken when a
- * request's first byte arrives and given back when its response is out.
+ * request's first byte arrives and given back when the exchange is over
+ * (its response out, and a body nobody read drained).
  * The exchange (server/) owns it and the connection under it: handlers read
  * the request, set the response through the functions below, read a body
  * through a sink, and never touch the connection's state. */
@@ -35,7 +36,7 @@ struct body_sink {
 };
 
 /* A step a streamed response body passes through before the output queue
- * (gzip will be one). write passes len bytes on, transformed, through
+ * (no handler adds one yet; on-the-fly gzip is meant to be the first). write passes len bytes on, transformed, through
  * response_filter_next(); last marks the body's end. Returns 0 or -1. */
 struct response_filter {
     int (*write)(struct response_filter *f, struct request *r, const char *p, size_t len,

@@ -24,8 +24,8 @@ struct server {
 extern const struct conn_proto server_proto;
 
 void server_init(struct server *s, const struct config *cfg);
-/* Frees the pool and what the server keeps per worker (caches, root fds
- * of the handlers). */
+/* Frees the pool of request blocks and the cached root fds (server/fs.c);
+ * the handlers' own caches go with handlers_destroy(). */
 void server_free(struct server *s);
 
 /* The read buffer a connection needs: the largest head plus room for

@@ -148,7 +148,7 @@ static void test_parse_duration(void **state)
     }
 }
 
-static void test_handler_kind_names(void **state)
+static void test_handler_table_names(void **state)
 {
     /* The table names every handler once, in the pipeline's order. */
     static const char *const names[] = {"redirect", "proxy",  "status", "cgi",
@@ -714,7 +714,7 @@ int main(void)
     }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_size),     cmocka_unit_test(test_parse_duration),
-        cmocka_unit_test(test_handler_kind_names), cmocka_unit_test(test_full_example),
+        cmocka_unit_test(test_handler_table_names), cmocka_unit_test(test_full_example),
         cmocka_unit_test(test_defaults),       cmocka_unit_test(test_inheritance),
         cmocka_unit_test(test_log_paths),      cmocka_unit_test(test_booleans),
         cmocka_unit_test(test_listen_forms),   cmocka_unit_test(test_listeners),

@@ -1,0 +1,68 @@
+/* What the libFuzzer harnesses share: an invariant check that aborts (so
+ * libFuzzer keeps the input), slices checked against their buffer, and the
+ * prefixes worth parsing again when a parser re-reads its input from the
+ * start (fuzz_http_parse.c, fuzz_cgi_parse.c). */
+#ifndef PORTICO_FUZZ_H
+#define PORTICO_FUZZ_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "lib/str.h"
+
+#define CHECK(c)                                                                         \
+    do {                                                                                 \
+        if (!(c))                                                                        \
+            abort();                                                                     \
+    } while (0)
+
+/* s lies inside [base, base + n). An empty str may sit at base + n. */
+static inline int fuzz_str_inside(struct str s, const char *base, size_t n)
+{
+    if (s.p == NULL)
+        return 0;
+    uintptr_t p = (uintptr_t)s.p, b = (uintptr_t)base;
+    return p >= b && p <= b + n && s.len <= b + n - p;
+}
+
+static inline uint64_t fuzz_mix(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
+/* Prefix lengths of the len parsed bytes to try, for an input data[0..size):
+ * 0 and len - 1, the edges of a successful result full (> 0) and of the
+ * limit max (when len reaches it), then positions drawn from the input's
+ * first 64 bytes, cap in all. Returns how many were written to cand; each
+ * is at most len. */
+static inline size_t fuzz_prefixes(const uint8_t *data, size_t size, size_t len, long full,
+                                   size_t max, size_t *cand, size_t cap)
+{
+    size_t nc = 0;
+    cand[nc++] = 0;
+    cand[nc++] = len ? len - 1 : 0;
+    if (full > 0) {
+        cand[nc++] = (size_t)full - 1;
+        cand[nc++] = (size_t)full;
+    }
+    if (max <= len) {
+        cand[nc++] = max - 1;
+        cand[nc++] = max;
+    }
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ size;
+    for (size_t i = 0; i < size && i < 64; i++)
+        h = fuzz_mix(h ^ data[i]);
+    while (nc < cap && len > 1) {
+        h = fuzz_mix(h + 1);
+        cand[nc++] = (size_t)(h % len);
+    }
+    return nc;
+}
+
+#endif
