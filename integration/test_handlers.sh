@@ -197,6 +197,40 @@ http "$U/files/big/"
 expect_status "1500 entries HTML -> 200" 200
 check_eq "1500 entries HTML: every row" 1500 "$(grep -c 'href="file-' "$BODY")"
 
+# A folder too big to sort (over 2000 entries) is streamed, a slice per turn
+# of the loop, in the file system's order: every entry once, a valid JSON
+# array, and other requests of the worker are answered meanwhile.
+python3 - "$D/files/huge" <<'PY'
+import os, sys
+os.makedirs(sys.argv[1], exist_ok=True)
+for i in range(30000):
+    open(os.path.join(sys.argv[1], "entry-%05d.txt" % i), "w").close()
+PY
+http "$U/files/huge/?format=json"
+expect_status "30000 entries JSON -> 200" 200
+expect_header "... streamed (chunked)" Transfer-Encoding chunked
+jq_ok "... every entry exactly once" 'length == 30000 and ([.[].name] | unique | length) == 30000'
+http "$U/files/huge/"
+expect_status "30000 entries HTML -> 200" 200
+check_eq "... every row" 30000 "$(grep -c 'href="entry-' "$BODY")"
+expect_body "... says it is not sorted" "the order the file system keeps"
+http -I "$U/files/huge/"
+expect_status "HEAD of it -> 200" 200
+# Four listings at once, and a small request in the middle of them.
+lists=()
+for i in 1 2 3 4; do
+    curl -s -o /dev/null --max-time 30 "$U/files/huge/?format=json&n=$i" &
+    lists+=($!)
+done
+sleep 0.05
+t0=$(date +%s%N)
+http "$U/files/list/a%20b.txt"
+ms=$((($(date +%s%N) - t0) / 1000000))
+expect_status "a small GET during four huge listings -> 200" 200
+check "... answered in ${ms} ms (< 300 ms)" "[ $ms -lt $((300 * SLOW)) ]"
+wait "${lists[@]}"
+rm -rf "$D/files/huge"
+
 # ------------------------------------------------------------------ delete
 D2=$D/files/del
 printf 'delete me' >"$D2/a.txt"

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -36,6 +37,7 @@ static void usage(FILE *out)
 struct signals {
     struct io_watcher io;
     struct worker *worker;
+    uint32_t drain_ms; /* timeouts.drain: a retiring worker's limit, 0 none */
 };
 
 static void on_signal(struct io_watcher *io, uint32_t events)
@@ -46,8 +48,13 @@ static void on_signal(struct io_watcher *io, uint32_t events)
         switch (si.ssi_signo) {
         case SIGTERM:
         case SIGINT:
-            /* From the master: stop or reload. Finish what is in flight. */
+            /* From the master: stop. Finish what is in flight, within 10 s. */
             worker_shutdown(s->worker, SHUTDOWN_GRACE_MS);
+            break;
+        case SIGQUIT:
+            /* From the master: a reload retires this worker. Finish every
+             * request in flight, bounded only by timeouts.drain. */
+            worker_shutdown(s->worker, s->drain_ms);
             break;
         case SIGUSR1:
             log_reopen();
@@ -67,6 +74,7 @@ static int setup_signals(struct signals *s, struct worker *w)
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGQUIT);
     sigaddset(&set, SIGHUP);
     sigaddset(&set, SIGUSR1);
     sigaddset(&set, SIGCHLD);
@@ -78,6 +86,37 @@ static int setup_signals(struct signals *s, struct worker *w)
     if (s->io.fd < 0)
         return -1;
     return loop_add(&w->loop, &s->io, EPOLLIN);
+}
+
+/* Descriptors beyond one per connection: listeners, logs, and the files
+ * and pipes of the requests in flight. */
+#define FD_RESERVE 64
+
+/* Raises the descriptor limit to its hard limit (when starting), and warns
+ * (at -t on stderr, else in the error log) when limits.connections cannot
+ * fit in it, as nginx warns about worker_connections. */
+static void fd_limit_check(const struct config *cfg, bool raise_it)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return;
+    if (raise_it && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    uint64_t need = (uint64_t)cfg->limits.connections + FD_RESERVE;
+    if (rl.rlim_max == RLIM_INFINITY || need <= rl.rlim_max)
+        return;
+    const char *fmt = "limits.connections %u needs at least %llu file descriptors, but a "
+                      "process may open %llu (ulimit -n): raise the limit or lower "
+                      "limits.connections";
+    char msg[256];
+    snprintf(msg, sizeof(msg), fmt, cfg->limits.connections, (unsigned long long)need,
+             (unsigned long long)rl.rlim_max);
+    if (raise_it)
+        log_warn("%s", msg);
+    else
+        fprintf(stderr, "%s: warning: %s\n", cfg->path, msg);
 }
 
 static int write_pid_file(const char *path)
@@ -177,6 +216,7 @@ static int run_worker(void *ctx, const int *fds, int slot)
     for (size_t i = 0; i < cur->plan.n_listens; i++)
         if (worker_add_listener(&w, fds[i], cur->bound[i]) < 0)
             goto out;
+    sig.drain_ms = cfg->timeouts.drain_ms;
     if (setup_signals(&sig, &w) < 0)
         goto out;
     worker_run(&w);
@@ -245,6 +285,7 @@ static int serve(struct config *cfg, const char *path)
         cfg_free(cfg);
         return 1;
     }
+    fd_limit_check(cfg, true);
     if (!(app.cur = loaded_new(cfg))) {
         fprintf(stderr, "portico: out of memory\n");
         return 1;
@@ -290,6 +331,8 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < cfg->n_warnings; i++)
         fprintf(stderr, "%s\n", cfg->warnings[i]);
+    if (test_only)
+        fd_limit_check(cfg, false);
     if (!test_only)
         return serve(cfg, path); /* the master owns cfg from here */
     if (dump)

@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,15 +17,23 @@
 
 int cfg_load_timeouts(struct cfg_ctx *c, const struct cfg_node *n, struct cfg_timeouts *t)
 {
-    static const char *const keys[] = {"header", "body", "keepalive", "send",
-                                       "cgi",    "upstream", NULL};
-    uint32_t *fields[] = {&t->header_ms, &t->body_ms, &t->keepalive_ms,
-                          &t->send_ms,   &t->cgi_ms,  &t->upstream_ms};
+    static const char *const keys[] = {"header", "body",     "keepalive", "send",
+                                       "cgi",    "upstream", "drain",     NULL};
+    uint32_t *fields[] = {&t->header_ms, &t->body_ms,     &t->keepalive_ms, &t->send_ms,
+                          &t->cgi_ms,    &t->upstream_ms, &t->drain_ms};
     if (cfg_get_mapping(c, n, "timeouts") < 0 || cfg_check_keys(c, n, keys, "in timeouts") < 0)
         return -1;
     for (size_t i = 0; keys[i]; i++) {
         const struct cfg_node *v = cfg_map_get(n, keys[i], NULL);
-        if (v && cfg_get_duration(c, v, keys[i], fields[i]) < 0)
+        if (!v)
+            continue;
+        /* drain: off (unquoted) means "until the last request is done". */
+        if (fields[i] == &t->drain_ms && v->kind == CFG_NODE_SCALAR && v->plain &&
+            strcasecmp(v->str, "off") == 0) {
+            t->drain_ms = 0;
+            continue;
+        }
+        if (cfg_get_duration(c, v, keys[i], fields[i]) < 0)
             return -1;
     }
     return 0;

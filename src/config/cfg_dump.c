@@ -131,6 +131,9 @@ static void dump_global(const struct config *cfg, FILE *out)
         fprintf(out, " %s=%s", cfg->mime_types[i].ext, cfg->mime_types[i].type);
     fputs(cfg->n_mime_types ? "\n" : " (built-in only)\n", out);
     dump_timeouts(out, "", &cfg->timeouts);
+    char b[24];
+    fprintf(out, "drain: %s\n",
+            cfg->timeouts.drain_ms ? fmt_ms(b, sizeof(b), cfg->timeouts.drain_ms) : "off");
     dump_limits(out, "", &cfg->limits);
 }
 

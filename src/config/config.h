@@ -27,6 +27,7 @@ struct cfg_pos {
 
 struct cfg_timeouts {
     uint32_t header_ms, body_ms, keepalive_ms, send_ms, cgi_ms, upstream_ms;
+    uint32_t drain_ms; /* after SIGHUP, old workers' time to finish; 0: until done */
 };
 
 struct cfg_limits {

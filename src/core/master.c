@@ -354,7 +354,9 @@ static void reload(void)
             remove_worker(i);
     if (stats_board)
         stats_board->workers = n;
-    signal_workers(SIGTERM, true);
+    /* The old workers finish what they serve, however long (their own
+     * drain limit aside); a stop would give them 10 s. */
+    signal_workers(SIGQUIT, true);
     trim_sockets(plan);
     spawn_generation(n);
     log_info("configuration reloaded: %u workers", n);

@@ -5,8 +5,9 @@
  *  - SIGTERM/SIGINT: the workers stop accepting and finish what is in
  *    flight (up to the grace period), then the master exits 0;
  *  - SIGHUP: the configuration is read again; if it is valid, new workers
- *    start with it and the old ones finish their requests and exit (the
- *    listening sockets stay open throughout, so no connection is refused);
+ *    start with it and the old ones (sent SIGQUIT) finish every request in
+ *    flight, however long, and exit (the listening sockets stay open
+ *    throughout, so no connection is refused);
  *    if not, the error is logged and the old workers go on;
  *  - SIGUSR1: the master and the workers reopen their log files.
  *

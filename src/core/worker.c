@@ -1,6 +1,7 @@
 #include "core/worker.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
@@ -14,6 +15,10 @@
 /* Connections accepted per listener wake-up, so that one busy listener
  * cannot starve the connections already open. */
 #define ACCEPT_BATCH 64
+/* How long accepting pauses when the process is out of descriptors: the
+ * listener stays readable, so accepting on would only spin (nginx pauses
+ * too). */
+#define FD_PAUSE_MS 100
 
 static void set_accepting(struct worker *w, bool on)
 {
@@ -28,6 +33,28 @@ static void set_accepting(struct worker *w, bool on)
     }
 }
 
+/* Out of descriptors: stop accepting for FD_PAUSE_MS; the connections
+ * that finish meanwhile give some back. */
+static void pause_for_fds(struct worker *w, int err)
+{
+    if (!w->fd_logged)
+        log_warn("accept: %s; pausing accepts for %d ms until descriptors free up "
+                 "(raise ulimit -n, or lower limits.connections)",
+                 strerror(err), FD_PAUSE_MS);
+    w->fd_logged = true;
+    w->fd_paused = true;
+    set_accepting(w, false);
+    loop_timer_in(&w->loop, &w->fd_pause, FD_PAUSE_MS);
+}
+
+static void fd_pause_over(struct timer *t)
+{
+    struct worker *w = (struct worker *)((char *)t - offsetof(struct worker, fd_pause));
+    w->fd_paused = false;
+    if (!w->stopping && w->stats->active < w->max_conns)
+        set_accepting(w, true);
+}
+
 static void accept_ready(struct io_watcher *io, uint32_t events)
 {
     struct worker_listener *wl = (struct worker_listener *)io;
@@ -39,12 +66,15 @@ static void accept_ready(struct io_watcher *io, uint32_t events)
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED)
                 continue;
-            if (errno == EMFILE || errno == ENFILE)
-                log_warn("accept: %s; pausing", strerror(errno));
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                pause_for_fds(w, errno);
+                return;
+            }
             if (errno != EAGAIN && errno != EWOULDBLOCK)
                 log_debug("accept: %s", strerror(errno));
             return;
         }
+        w->fd_logged = false; /* the episode, if any, is over */
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
         if (w->stats->active + 1 >= w->max_conns)
@@ -60,7 +90,7 @@ static void after_events(struct loop *l)
 {
     struct worker *w = l->data;
     conn_set_collect(&w->conns);
-    if (!w->accepting && !w->stopping && w->stats->active < w->max_conns)
+    if (!w->accepting && !w->stopping && !w->fd_paused && w->stats->active < w->max_conns)
         set_accepting(w, true);
 }
 
@@ -78,6 +108,7 @@ int worker_init(struct worker *w, size_t rbuf_size, size_t max_conns,
     conn_set_init(&w->conns, &w->loop, rbuf_size, proto, proto_ctx, w->stats);
     w->max_conns = max_conns ? max_conns : 1;
     w->accepting = true;
+    w->fd_pause.cb = fd_pause_over;
     return 0;
 }
 
@@ -106,7 +137,8 @@ void worker_run(struct worker *w)
     time_t flushed = w->loop.now_wall;
     while (!w->loop.stop) {
         loop_run_once(&w->loop, w->stopping ? 100 : 1000);
-        if (w->stopping && (!w->conns.open || w->loop.now_ms >= w->stop_deadline_ms))
+        if (w->stopping && (!w->conns.open ||
+                            (w->stop_deadline_ms && w->loop.now_ms >= w->stop_deadline_ms)))
             break;
         if (w->loop.now_wall != flushed) {
             /* The access log goes out once a second, never per request. */
@@ -122,8 +154,9 @@ void worker_shutdown(struct worker *w, uint32_t grace_ms)
     if (w->stopping)
         return;
     set_accepting(w, false);
+    loop_timer_cancel(&w->loop, &w->fd_pause);
     w->stopping = true;
-    w->stop_deadline_ms = w->loop.now_ms + grace_ms;
+    w->stop_deadline_ms = grace_ms ? w->loop.now_ms + grace_ms : 0;
     for (size_t i = 0; i < w->n_listeners; i++) {
         close(w->listeners[i].io.fd);
         w->listeners[i].io.fd = -1;

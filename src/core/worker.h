@@ -24,6 +24,10 @@ struct worker {
     size_t n_listeners;
     bool accepting;
     size_t max_conns;
+    /* Out of file descriptors: accepting pauses for a moment, logged once
+     * per episode (an episode ends with the next accepted connection). */
+    struct timer fd_pause;
+    bool fd_paused, fd_logged;
     struct worker_stats *stats; /* a slot of the shared board, else own_stats */
     struct worker_stats own_stats;
     bool stopping;
@@ -42,7 +46,7 @@ int worker_add_listener(struct worker *w, int fd, const void *data);
  * last connection is done or the grace period ends. */
 void worker_run(struct worker *w);
 /* Stops accepting, closes idle connections and lets in-flight responses
- * finish within grace_ms. */
+ * finish within grace_ms (0: however long they take). */
 void worker_shutdown(struct worker *w, uint32_t grace_ms);
 /* Closes every connection and listener and frees what the worker holds. */
 void worker_free(struct worker *w);

@@ -1,14 +1,18 @@
 /* autoindex: lists a directory that has no index file (static found it and
  * set r->dir_no_index). HTML by default; JSON (the shape of nginx's
  * autoindex_format json) when Accept names application/json or the query
- * has format=json. Dot-files are hidden; directories come first, then
- * names in byte order.
+ * has format=json. Dot-files are hidden.
  *
- * The body is built in one pass in a strbuf, which the request then owns,
- * so a directory of any size fits. */
+ * A folder of up to AUTOINDEX_SORT_MAX entries is read at once, sorted
+ * (directories first, then names in byte order) and sent as one body. A
+ * larger one is streamed in the order the file system keeps: a slice of
+ * AUTOINDEX_SLICE entries is read and written per turn of the loop, so
+ * neither the worker's time nor the memory a listing holds grows with the
+ * folder. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,48 +20,58 @@
 #include <unistd.h>
 
 #include "config/cfg_parse.h"
+#include "handlers/autoindex_render.h"
 #include "handlers/handlers.h"
-#include "http/escape.h"
-#include "http/http_date.h"
-#include "http/http_parse.h"
 #include "http/http_status.h"
 #include "lib/path.h"
 #include "lib/strbuf.h"
 #include "server/fs.h"
 #include "server/request.h"
 
-enum entry_type { ENTRY_FILE, ENTRY_DIR, ENTRY_OTHER };
+#define AUTOINDEX_SORT_MAX 2000
+#define AUTOINDEX_SLICE 256
 
-struct entry {
-    char *name;
-    enum entry_type type;
-    off_t size;
-    time_t mtime;
-};
-
+/* A listing in progress. */
 struct listing {
-    struct entry *v;
+    const struct request *r;
+    DIR *dir;
+    char dir_rel[PATH_MAX]; /* the folder under the root, no trailing slash */
+    bool json, eof, any;    /* any: an entry was rendered (JSON commas) */
+    bool begun;             /* a streamed piece was written */
+    struct entry *v;        /* entries read and not yet rendered */
     size_t n, cap;
+    struct strbuf piece;    /* the text being written */
 };
 
-static void listing_free(struct listing *l)
+static void entries_clear(struct listing *l)
 {
     for (size_t i = 0; i < l->n; i++)
         free(l->v[i].name);
+    l->n = 0;
+}
+
+static void listing_free(struct listing *l)
+{
+    if (!l)
+        return;
+    entries_clear(l);
     free(l->v);
+    if (l->dir)
+        closedir(l->dir);
+    strbuf_free(&l->piece);
+    free(l);
 }
 
 /* ---- reading the directory ---- */
 
 /* The stat of a symlink's target, resolved beneath the root: a link that
  * is broken or leads outside the root is not listed (0 listed, -1 not). */
-static int stat_link_target(const struct request *r, const char *dir_rel, const char *name,
-                            struct stat *st)
+static int stat_link_target(const struct listing *l, const char *name, struct stat *st)
 {
     char rel[PATH_MAX];
-    if (path_join(rel, sizeof(rel), dir_rel, name) < 0)
+    if (path_join(rel, sizeof(rel), l->dir_rel, name) < 0)
         return -1;
-    int fd = fs_open_beneath(r->loc->root, rel, O_PATH);
+    int fd = fs_open_beneath(l->r->loc->root, rel, O_PATH);
     if (fd < 0)
         return -1;
     int rc = fstat(fd, st);
@@ -65,7 +79,7 @@ static int stat_link_target(const struct request *r, const char *dir_rel, const 
     return rc;
 }
 
-static int listing_add(struct listing *l, const char *name, const struct stat *st)
+static int add_entry(struct listing *l, const char *name, const struct stat *st)
 {
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 64;
@@ -86,29 +100,30 @@ static int listing_add(struct listing *l, const char *name, const struct stat *s
     return 0;
 }
 
-/* Reads the visible entries of dir (which it closes) into l. Symlinks are
- * followed, but only when their target stays inside the root. Returns 0,
- * or -1 when out of memory. */
-static int read_dir(const struct request *r, const char *dir_rel, DIR *dir, struct listing *l)
+/* Reads up to `want` more visible entries (l->eof at the end). Symlinks
+ * are followed, but only when their target stays inside the root. Returns
+ * 0, or -1 when out of memory. */
+static int read_some(struct listing *l, size_t want)
 {
-    int dfd = dirfd(dir);
-    int rc = 0;
-    struct dirent *de;
-    while ((de = readdir(dir))) {
+    int dfd = dirfd(l->dir);
+    for (size_t got = 0; got < want;) {
+        struct dirent *de = readdir(l->dir);
+        if (!de) {
+            l->eof = true;
+            return 0;
+        }
         if (de->d_name[0] == '.') /* ".", ".." and dot-files */
             continue;
         struct stat st;
         if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
             continue; /* gone meanwhile */
-        if (S_ISLNK(st.st_mode) && stat_link_target(r, dir_rel, de->d_name, &st) < 0)
+        if (S_ISLNK(st.st_mode) && stat_link_target(l, de->d_name, &st) < 0)
             continue;
-        if (listing_add(l, de->d_name, &st) < 0) {
-            rc = -1;
-            break;
-        }
+        if (add_entry(l, de->d_name, &st) < 0)
+            return -1;
+        got++;
     }
-    closedir(dir);
-    return rc;
+    return 0;
 }
 
 static int entry_cmp(const void *a, const void *b)
@@ -120,73 +135,101 @@ static int entry_cmp(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
-/* ---- rendering ---- */
-
-static void put_date(struct strbuf *b, time_t t)
+/* Renders the entries read so far into l->piece, and forgets them. */
+static void render_entries(struct listing *l)
 {
-    char date[HTTP_DATE_LEN + 1];
-    http_date_format(t, date);
-    strbuf_append(b, date, HTTP_DATE_LEN);
-}
-
-static void render_json(struct strbuf *b, const struct listing *l)
-{
-    strbuf_puts(b, "[");
     for (size_t i = 0; i < l->n; i++) {
-        const struct entry *e = &l->v[i];
-        strbuf_puts(b, i ? ",\n{\"name\":\"" : "{\"name\":\"");
-        escape_json(b, e->name, strlen(e->name));
-        strbuf_puts(b, e->type == ENTRY_DIR    ? "\",\"type\":\"directory\""
-                       : e->type == ENTRY_FILE ? "\",\"type\":\"file\""
-                                               : "\",\"type\":\"other\"");
-        strbuf_puts(b, ",\"mtime\":\"");
-        put_date(b, e->mtime);
-        strbuf_puts(b, "\"");
-        if (e->type == ENTRY_FILE)
-            strbuf_printf(b, ",\"size\":%llu", (unsigned long long)e->size);
-        strbuf_puts(b, "}");
+        render_entry(&l->piece, l->json, &l->v[i], !l->any);
+        l->any = true;
     }
-    strbuf_puts(b, "]\n");
+    entries_clear(l);
 }
 
-static void render_html(struct strbuf *b, const struct request *r, const struct listing *l)
+/* ---- answering ---- */
+
+/* A small folder, read to its end: sorted, in one body. */
+static enum handler_result answer_whole(struct request *r, struct listing *l)
 {
-    strbuf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-                   "<title>Index of ");
-    escape_html(b, r->path, r->path_len);
-    strbuf_puts(b, "</title>\n<style>body{font-family:sans-serif}"
-                   "td,th{padding:0 1em 0 0;text-align:left}.s{text-align:right}</style>\n"
-                   "</head>\n<body>\n<h1>Index of ");
-    escape_html(b, r->path, r->path_len);
-    strbuf_puts(b, "</h1>\n<table>\n<thead><tr><th>Name</th><th class=\"s\">Size</th>"
-                   "<th>Last modified</th></tr></thead>\n<tbody>\n");
-    if (!(r->path_len == 1 && r->path[0] == '/'))
-        strbuf_puts(b, "<tr><td><a href=\"../\">../</a></td><td class=\"s\">-</td><td></td></tr>\n");
-    for (size_t i = 0; i < l->n; i++) {
-        const struct entry *e = &l->v[i];
-        size_t n = strlen(e->name);
-        const char *slash = e->type == ENTRY_DIR ? "/" : "";
-        /* Percent-encoding leaves no byte HTML would escape, so the link
-         * goes into the attribute as it is. */
-        strbuf_puts(b, "<tr><td><a href=\"");
-        escape_url_path(b, e->name, n);
-        strbuf_puts(b, slash);
-        strbuf_puts(b, "\">");
-        escape_html(b, e->name, n);
-        strbuf_puts(b, slash);
-        strbuf_puts(b, "</a></td><td class=\"s\">");
-        if (e->type == ENTRY_FILE)
-            strbuf_printf(b, "%llu", (unsigned long long)e->size);
-        else
-            strbuf_puts(b, "-");
-        strbuf_puts(b, "</td><td>");
-        put_date(b, e->mtime);
-        strbuf_puts(b, "</td></tr>\n");
-    }
-    strbuf_puts(b, "</tbody>\n</table>\n<hr><p>portico</p>\n</body>\n</html>\n");
+    if (l->n > 1)
+        qsort(l->v, l->n, sizeof(*l->v), entry_cmp);
+    render_head(&l->piece, l->json, r->path, r->path_len);
+    render_entries(l);
+    render_tail(&l->piece, l->json, true);
+    size_t len;
+    char *body = strbuf_take(&l->piece, &len);
+    listing_free(l);
+    if (!body)
+        return request_error(r, 500);
+    response_adopt_body(r, 200, body, len, r->res.content_type);
+    return HANDLER_DONE;
 }
 
-/* ---- the handler ---- */
+/* The next piece of a streamed listing; the drained callback asks for
+ * each one after the head. */
+static void stream_next(struct request *r)
+{
+    struct listing *l = r->handler_data;
+    if (l->begun) /* the last piece is out: its text can go */
+        strbuf_free(&l->piece);
+    l->begun = true;
+    if (l->n == 0 && !l->eof && read_some(l, AUTOINDEX_SLICE) < 0) {
+        request_fail(r, 500); /* the head is out: this closes the connection */
+        return;
+    }
+    render_entries(l);
+    if (l->eof)
+        render_tail(&l->piece, l->json, false);
+    if (l->piece.failed) {
+        request_fail(r, 500);
+        return;
+    }
+    response_stream_write(r, l->piece.p ? l->piece.p : "", l->piece.len, l->eof);
+}
+
+static void autoindex_on_drained(struct request *r)
+{
+    if (r->handler_data)
+        stream_next(r);
+}
+
+static void autoindex_on_abort(struct request *r)
+{
+    listing_free(r->handler_data);
+    r->handler_data = NULL;
+}
+
+/* A folder too big to sort: streamed, starting with what was read. */
+static enum handler_result answer_streamed(struct request *r, struct listing *l)
+{
+    response_set_status(r, 200);
+    r->handler_data = l;
+    render_head(&l->piece, l->json, r->path, r->path_len);
+    if (r->head.method == HTTP_HEAD) {
+        entries_clear(l); /* no body: nothing more to read */
+        l->eof = true;
+    }
+    response_stream_begin(r); /* on_drained sends each piece from here */
+    return HANDLER_ASYNC;
+}
+
+static struct listing *listing_open(struct request *r, int fd, const char *rel)
+{
+    struct listing *l = calloc(1, sizeof(*l));
+    size_t rl = strlen(rel);
+    while (rl > 0 && rel[rl - 1] == '/')
+        rl--;
+    /* It opened, so the kernel took its length: too long cannot be. */
+    if (!l || rl >= sizeof(l->dir_rel) || !(l->dir = fdopendir(fd))) {
+        free(l);
+        close(fd);
+        return NULL;
+    }
+    memcpy(l->dir_rel, rel, rl);
+    l->dir_rel[rl] = '\0';
+    l->r = r;
+    l->json = request_wants_json(r);
+    return l;
+}
 
 static enum handler_result autoindex_on_request(struct request *r)
 {
@@ -201,47 +244,17 @@ static enum handler_result autoindex_on_request(struct request *r)
             return HANDLER_DECLINED; /* gone since static looked: 404 */
         return request_error(r, status);
     }
-    DIR *dir = fdopendir(fd);
-    if (!dir) {
-        close(fd);
+    struct listing *l = listing_open(r, fd, rel);
+    if (!l || read_some(l, AUTOINDEX_SORT_MAX + 1) < 0) {
+        listing_free(l);
         return request_error(r, 500);
     }
-    /* rel without its trailing slash, for resolving symlinks beneath it. */
-    char dir_rel[PATH_MAX];
-    size_t rl = strlen(rel);
-    if (rl >= sizeof(dir_rel)) {
-        closedir(dir); /* it opened, so the kernel took its length: never here */
-        return request_error(r, 404);
-    }
-    while (rl > 0 && rel[rl - 1] == '/')
-        rl--;
-    memcpy(dir_rel, rel, rl);
-    dir_rel[rl] = '\0';
-
-    struct listing l = {0};
-    if (read_dir(r, dir_rel, dir, &l) < 0) {
-        listing_free(&l);
-        return request_error(r, 500);
-    }
-    if (l.n > 1)
-        qsort(l.v, l.n, sizeof(*l.v), entry_cmp);
-
-    bool json = request_wants_json(r);
-    struct strbuf b = STRBUF_INIT;
-    if (json)
-        render_json(&b, &l);
-    else
-        render_html(&b, r, &l);
-    listing_free(&l);
-    size_t len;
-    char *body = strbuf_take(&b, &len);
-    if (!body)
-        return request_error(r, 500);
-
     response_add_header(r, "Vary: Accept");
-    response_adopt_body(r, 200, body, len, json ? "application/json" : "text/html; charset=utf-8");
-    return HANDLER_DONE;
+    r->res.content_type = l->json ? "application/json" : "text/html; charset=utf-8";
+    return l->eof ? answer_whole(r, l) : answer_streamed(r, l);
 }
+
+/* ---- settings ---- */
 
 static const char *const autoindex_keys[] = {"autoindex", NULL};
 
@@ -260,4 +273,6 @@ const struct handler handler_autoindex = {
     .desc = {.name = "autoindex", .keys = autoindex_keys, .order = 8,
              .parse = autoindex_parse, .dump = autoindex_dump},
     .on_request = autoindex_on_request,
+    .on_drained = autoindex_on_drained,
+    .on_abort = autoindex_on_abort,
 };

@@ -33,6 +33,8 @@
 
 #define CGI_BUF (64 * 1024)
 #define CGI_MAX_HEAD (16 * 1024)
+/* How long children a script left behind may hold its stdout after it exited. */
+#define CGI_ORPHAN_GRACE_MS 1000
 /* Scripts running at once per worker; beyond: 503 with Retry-After. */
 #define CGI_MAX_RUNNING 64
 
@@ -355,9 +357,11 @@ static const struct body_sink cgi_sink = {sink_write, sink_finish};
 static void on_proc_exit(struct cgi_proc *p, void *data)
 {
     /* stdout's EOF, not the exit, ends the output: a script's child may
-     * still write. Nothing to do but let progress() see the EOF. */
-    (void)p;
-    (void)data;
+     * still write for a moment. One that holds stdout open longer must not
+     * hold the response: its group is killed, and the EOF follows. */
+    struct cgi *g = data;
+    if (!g->eof)
+        cgi_proc_kill_group_in(p, CGI_ORPHAN_GRACE_MS);
 }
 
 static int nonblock(int fd)
@@ -470,6 +474,11 @@ static enum handler_result cgi_on_request(struct request *r)
 
 static const char *const cgi_keys[] = {"cgi", NULL};
 
+static void cgi_destroy(void)
+{
+    cgi_proc_sweep();
+}
+
 const struct handler handler_cgi = {
     .desc = {.name = "cgi", .keys = cgi_keys, .order = 4,
              .warn_methods = HTTP_METHOD_BIT(HTTP_GET) | HTTP_METHOD_BIT(HTTP_POST),
@@ -477,4 +486,5 @@ const struct handler handler_cgi = {
     .on_request = cgi_on_request,
     .on_drained = cgi_on_drained,
     .on_abort = cgi_on_abort,
+    .destroy = cgi_destroy,
 };

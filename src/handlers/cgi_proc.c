@@ -3,23 +3,39 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* Between SIGTERM and SIGKILL. */
 #define KILL_GRACE_MS 1000
 
 static unsigned running;
+/* Every process group this worker started and has not yet killed for
+ * good: what the sweep at worker exit reaches. */
+static struct cgi_proc *groups;
 
 unsigned cgi_proc_running(void)
 {
     return running;
 }
 
+static void unlink_group(struct cgi_proc *p)
+{
+    if (p->prev)
+        p->prev->next = p->next;
+    else if (groups == p)
+        groups = p->next;
+    if (p->next)
+        p->next->prev = p->prev;
+    p->prev = p->next = NULL;
+}
+
 static void proc_free(struct cgi_proc *p)
 {
     loop_timer_cancel(p->loop, &p->kill_timer);
+    unlink_group(p);
     free(p);
 }
 
@@ -29,20 +45,24 @@ static void on_child_exit(struct child_watch *w, int status)
     p->exited = true;
     p->wait_status = status;
     running--;
-    if (p->detached) {
+    /* Released and its group killed for good: nothing is left to wait for. */
+    if (p->detached && p->killed) {
         proc_free(p);
         return;
     }
-    loop_timer_cancel(p->loop, &p->kill_timer);
-    if (p->on_exit)
+    if (!p->detached && p->on_exit)
         p->on_exit(p, p->data);
 }
 
+/* The grace is over: SIGKILL the whole group, whether or not the script
+ * itself is still there (its children may be). */
 static void kill_hard(struct timer *t)
 {
     struct cgi_proc *p = (struct cgi_proc *)((char *)t - offsetof(struct cgi_proc, kill_timer));
-    if (!p->exited)
-        kill(-p->child.pid, SIGKILL);
+    kill(-p->child.pid, SIGKILL);
+    p->killed = true;
+    if (p->detached && p->exited)
+        proc_free(p);
 }
 
 void cgi_proc_release(struct cgi_proc *p)
@@ -50,50 +70,68 @@ void cgi_proc_release(struct cgi_proc *p)
     if (!p)
         return;
     p->on_exit = NULL;
-    if (p->exited) {
-        proc_free(p);
-        return;
-    }
     p->detached = true;
+    /* The group stays valid while any member lives, even once the script
+     * has exited and was reaped: its background children go too. */
     kill(-p->child.pid, SIGTERM);
     loop_timer_in(p->loop, &p->kill_timer, KILL_GRACE_MS);
 }
 
-static int add_actions(posix_spawn_file_actions_t *fa, const struct cgi_spawn *s)
+void cgi_proc_kill_group_in(struct cgi_proc *p, uint32_t ms)
 {
-    int rc = posix_spawn_file_actions_adddup2(fa, s->stdin_fd, 0);
-    if (!rc)
-        rc = posix_spawn_file_actions_adddup2(fa, s->stdout_fd, 1);
-    if (!rc && s->stderr_fd >= 0)
-        rc = posix_spawn_file_actions_adddup2(fa, s->stderr_fd, 2);
-    if (!rc && s->stderr_fd < 0)
-        rc = posix_spawn_file_actions_addopen(fa, 2, "/dev/null", O_WRONLY, 0);
-    if (!rc)
-        rc = posix_spawn_file_actions_addchdir_np(fa, s->dir);
-    /* Our own fds are close-on-exec; this also drops any the server
-     * inherited without it from whatever started it. */
-    if (!rc)
-        rc = posix_spawn_file_actions_addclosefrom_np(fa, 3);
-    return rc;
+    loop_timer_in(p->loop, &p->kill_timer, ms);
 }
 
-static int set_attrs(posix_spawnattr_t *attr)
+void cgi_proc_sweep(void)
 {
-    /* Its own process group (so a timeout kills the script's children
-     * too), no blocked signals, and every signal at its default: the
-     * worker's SIG_IGN for SIGPIPE must not leak into scripts. */
-    sigset_t none, all;
+    while (groups) {
+        struct cgi_proc *p = groups;
+        kill(-p->child.pid, SIGKILL);
+        child_watch_remove(&p->child);
+        unlink_group(p);
+        free(p); /* the loop, and with it the timer, is gone already */
+    }
+}
+
+/* ---- starting ---- */
+
+/* In the child, between vfork and exec: only system calls, nothing that
+ * touches the parent's memory. Returns only on failure. */
+static void child_exec(const struct cgi_spawn *s, pid_t parent)
+{
+    /* Its own process group, so that a timeout kills its children too;
+     * and it dies with its worker, even one killed with SIGKILL. */
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        _exit(127); /* the worker died before the line above */
+    /* Every signal at its default and none blocked: the worker's
+     * SIG_IGN for SIGPIPE must not leak into scripts. */
+    for (int sig = 1; sig < NSIG; sig++)
+        signal(sig, SIG_DFL);
+    sigset_t none;
     sigemptyset(&none);
-    sigfillset(&all);
-    int rc = posix_spawnattr_setflags(attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                                POSIX_SPAWN_SETSIGDEF);
-    if (!rc)
-        rc = posix_spawnattr_setpgroup(attr, 0);
-    if (!rc)
-        rc = posix_spawnattr_setsigmask(attr, &none);
-    if (!rc)
-        rc = posix_spawnattr_setsigdefault(attr, &all);
-    return rc;
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    int err = s->stderr_fd >= 0 ? s->stderr_fd : open("/dev/null", O_WRONLY);
+    if (dup2(s->stdin_fd, 0) < 0 || dup2(s->stdout_fd, 1) < 0 || dup2(err, 2) < 0 ||
+        chdir(s->dir) < 0)
+        _exit(127);
+    /* Our own fds are close-on-exec; this also drops any the server
+     * inherited without it from whatever started it. */
+    syscall(SYS_close_range, 3, ~0U, 0);
+    execve(s->path, s->argv, s->envp);
+    _exit(127);
+}
+
+/* vfork: the parent waits until the child has exec'd (or failed), and
+ * nothing is copied; the child only makes system calls. Kept apart so that
+ * no caller's variable lives across the shared stack. */
+__attribute__((noinline)) static pid_t start(const struct cgi_spawn *s, pid_t parent)
+{
+    pid_t pid = vfork();
+    if (pid == 0)
+        child_exec(s, parent);
+    return pid;
 }
 
 struct cgi_proc *cgi_proc_spawn(struct loop *loop, const struct cgi_spawn *s)
@@ -101,27 +139,21 @@ struct cgi_proc *cgi_proc_spawn(struct loop *loop, const struct cgi_spawn *s)
     struct cgi_proc *p = calloc(1, sizeof(*p));
     if (!p)
         return NULL;
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawnattr_init(&attr);
-    pid_t pid;
-    int rc = add_actions(&fa, s);
-    if (!rc)
-        rc = set_attrs(&attr);
-    if (!rc)
-        rc = posix_spawn(&pid, s->path, &fa, &attr, s->argv, s->envp);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
-    if (rc) {
+    pid_t pid = start(s, getpid());
+    if (pid < 0) {
+        int e = errno;
         free(p);
-        errno = rc;
+        errno = e;
         return NULL;
     }
     p->loop = loop;
     p->child.pid = pid;
     p->child.on_exit = on_child_exit;
     p->kill_timer.cb = kill_hard;
+    p->next = groups;
+    if (groups)
+        groups->prev = p;
+    groups = p;
     child_watch_add(&p->child);
     running++;
     return p;

@@ -1,11 +1,14 @@
 /* A CGI script's process: spawned with pipes in its own process group,
- * watched until reaped, and killed (SIGTERM, then SIGKILL) when its
- * request ends first. The struct outlives the request when it must: it is
- * freed once the child was reaped and nobody holds it. */
+ * dying with its worker (PR_SET_PDEATHSIG), watched until reaped. When its
+ * request is done the whole group is killed (SIGTERM, then SIGKILL), so
+ * that children the script left behind go too. The struct outlives the
+ * request when it must: it is freed once the group was killed for good and
+ * the script reaped. */
 #ifndef PORTICO_CGI_PROC_H
 #define PORTICO_CGI_PROC_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "core/child.h"
@@ -17,9 +20,11 @@ struct cgi_proc {
     struct loop *loop;
     bool exited;
     int wait_status;
-    bool detached; /* the request is gone: free on exit */
+    bool detached; /* the request is gone */
+    bool killed;   /* its group got SIGKILL */
     void (*on_exit)(struct cgi_proc *p, void *data); /* while attached */
     void *data;
+    struct cgi_proc *prev, *next; /* the worker's groups */
 };
 
 struct cgi_spawn {
@@ -36,9 +41,18 @@ struct cgi_spawn {
  * with errno. */
 struct cgi_proc *cgi_proc_spawn(struct loop *loop, const struct cgi_spawn *s);
 
-/* The request is done with p: a running child gets SIGTERM on its process
- * group, and SIGKILL after a grace period; p is freed after the reaping. */
+/* The request is done with p: its process group gets SIGTERM, and SIGKILL
+ * after a grace period, whether the script itself still runs or not; p is
+ * freed after that and the reaping. */
 void cgi_proc_release(struct cgi_proc *p);
+
+/* SIGKILL to p's whole group in ms (a script that exited while children it
+ * left hold its stdout open). */
+void cgi_proc_kill_group_in(struct cgi_proc *p, uint32_t ms);
+
+/* Worker exit, after the loop is gone: SIGKILL to every group this worker
+ * started that may still live, and their structs freed. */
+void cgi_proc_sweep(void);
 
 /* Processes spawned and not yet reaped in this worker. */
 unsigned cgi_proc_running(void);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,8 +40,8 @@ struct upload {
     int dirfd; /* O_PATH of the folder the files go to */
     bool is_put;
     bool existed; /* PUT: the target was there before */
-    struct upload_file files[UPLOAD_MAX_FILES];
-    size_t n_files;
+    struct upload_file *files; /* grown as parts come, up to UPLOAD_MAX_FILES */
+    size_t n_files, cap_files;
     struct upload_file *cur; /* the multipart file part being written */
     bool cur_unnamed;        /* ... and its name was generated */
     bool multipart;
@@ -49,6 +50,22 @@ struct upload {
 };
 
 static unsigned long tmp_counter;
+/* Temporary files all uploads of this worker hold open. */
+static unsigned open_files;
+
+/* What all uploads together may hold: a quarter of the descriptors this
+ * process may open, so that many-file uploads cannot starve accept() and
+ * the other requests of descriptors (their next file is refused, 413). */
+static unsigned file_budget(void)
+{
+    static unsigned budget;
+    struct rlimit rl;
+    if (!budget)
+        budget = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+                     ? (unsigned)(rl.rlim_cur / 4)
+                     : 1024;
+    return budget;
+}
 
 /* An unnamed file in the folder, or a hidden named one where the file
  * system has no O_TMPFILE. */
@@ -57,20 +74,42 @@ static int open_temp(struct upload *u, struct upload_file *f)
     f->tmpname[0] = '\0';
     f->size = 0;
     f->fd = openat(u->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
-    if (f->fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
-        return f->fd;
-    snprintf(f->tmpname, sizeof(f->tmpname), ".portico-upload-%d-%lu", (int)getpid(),
-             ++tmp_counter);
-    f->fd = openat(u->dirfd, f->tmpname, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
-    if (f->fd < 0)
-        f->tmpname[0] = '\0';
+    if (f->fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+        snprintf(f->tmpname, sizeof(f->tmpname), ".portico-upload-%d-%lu", (int)getpid(),
+                 ++tmp_counter);
+        f->fd = openat(u->dirfd, f->tmpname, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+        if (f->fd < 0)
+            f->tmpname[0] = '\0';
+    }
+    if (f->fd >= 0)
+        open_files++;
     return f->fd;
+}
+
+/* Room for one more file; the struct stays small for the usual single one. */
+static struct upload_file *next_file(struct upload *u)
+{
+    if (u->n_files == u->cap_files) {
+        size_t cap = u->cap_files ? u->cap_files * 2 : 1;
+        struct upload_file *v = realloc(u->files, cap * sizeof(*v));
+        if (!v)
+            return NULL;
+        u->files = v;
+        u->cap_files = cap;
+    }
+    struct upload_file *f = &u->files[u->n_files];
+    f->fd = -1;
+    f->tmpname[0] = '\0';
+    f->size = 0;
+    return f;
 }
 
 static void discard_file(struct upload *u, struct upload_file *f)
 {
-    if (f->fd >= 0)
+    if (f->fd >= 0) {
         close(f->fd);
+        open_files--;
+    }
     if (f->tmpname[0])
         unlinkat(u->dirfd, f->tmpname, 0);
     f->fd = -1;
@@ -85,6 +124,7 @@ static void upload_free(struct upload *u)
         discard_file(u, &u->files[i]);
     if (u->dirfd >= 0)
         close(u->dirfd);
+    free(u->files);
     free(u);
 }
 
@@ -161,11 +201,15 @@ static int mp_begin(void *ctx, const struct multipart_part *part)
     u->cur = NULL;
     if (!part->has_filename)
         return 0; /* a plain form field: not stored */
-    if (u->n_files == UPLOAD_MAX_FILES) {
-        u->status = 413;
+    if (u->n_files == UPLOAD_MAX_FILES || open_files >= file_budget()) {
+        u->status = 413; /* too many files: for this request, or for now */
         return -1;
     }
-    struct upload_file *f = &u->files[u->n_files];
+    struct upload_file *f = next_file(u);
+    if (!f) {
+        u->status = 500;
+        return -1;
+    }
     /* Room is left for the "-1000" a taken name may need. */
     u->cur_unnamed = upload_name_sanitize(part->filename, strlen(part->filename), f->name,
                                           sizeof(f->name) - 8) == 0;
@@ -299,7 +343,9 @@ static enum handler_result accept_file(struct request *r, struct upload *u)
     char dir[PATH_MAX];
     const char *name;
     split_rel(request_rel_path(r), dir, sizeof(dir), &name);
-    struct upload_file *f = &u->files[0];
+    struct upload_file *f = next_file(u);
+    if (!f)
+        return request_error(r, 500);
     if (*name == '\0' || r->path[r->path_len - 1] == '/')
         return request_error(r, 409); /* a folder: POST to it must be multipart */
     if (upload_name_sanitize(name, strlen(name), f->name, sizeof(f->name)) == 0 ||
@@ -334,8 +380,6 @@ static enum handler_result upload_on_request(struct request *r)
     u->r = r;
     u->dirfd = -1;
     u->is_put = m == HTTP_PUT;
-    for (size_t i = 0; i < UPLOAD_MAX_FILES; i++)
-        u->files[i].fd = -1;
     enum handler_result res = (!u->is_put && is_multipart(r)) ? accept_multipart(r, u)
                                                              : accept_file(r, u);
     if (res != HANDLER_ASYNC) {

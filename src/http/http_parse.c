@@ -576,3 +576,21 @@ const char *http_method_name(enum http_method m)
         return "UNKNOWN";
     }
 }
+
+static void rebase(struct str *s, const char *from, size_t len, const char *to)
+{
+    if (s->p && s->p >= from && s->p <= from + len)
+        s->p = to + (s->p - from);
+}
+
+void http_head_rebase(struct http_request_head *h, const char *from, size_t len, const char *to)
+{
+    struct str *fields[] = {&h->method_str, &h->target, &h->path,
+                            &h->query,      &h->authority, &h->host};
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+        rebase(fields[i], from, len, to);
+    for (size_t i = 0; i < h->num_headers; i++) {
+        rebase(&h->headers[i].name, from, len, to);
+        rebase(&h->headers[i].value, from, len, to);
+    }
+}

@@ -75,6 +75,11 @@ struct http_request_head {
 long http_parse_request(const char *buf, size_t len, size_t max_head,
                         struct http_request_head *out);
 
+/* The head was parsed in from[0..len) and those bytes now live at to:
+ * every slice of h pointing into the old place is moved along (slices
+ * that point elsewhere stay). */
+void http_head_rebase(struct http_request_head *h, const char *from, size_t len, const char *to);
+
 /* Finds a header by lower-case name; NULL when absent. */
 const struct http_header *http_find_header(const struct http_request_head *h,
                                            const char *lower_name, size_t name_len);

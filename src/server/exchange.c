@@ -125,7 +125,8 @@ void exchange_finish(struct conn *c)
     if (!r->res.close && request_discard_body(r))
         return;
     bool close_after = r->res.close;
-    c->rpos += r->head_len;
+    if (!r->head_copy)
+        c->rpos += r->head_len; /* else the head left the buffer already */
     request_free(c);
     if (close_after) {
         conn_linger_close(c);

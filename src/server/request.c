@@ -63,7 +63,9 @@ void request_free(struct conn *c)
     if (r->handler_data && r->async && r->async->on_abort)
         r->async->on_abort(r);
     response_reset(r);
-    free(r->big);
+    if (r->big)
+        bufpool_put(&r->srv->bodies, r->big);
+    free(r->head_copy);
     if (r->path != r->path_buf)
         free(r->path);
     c->proto_data = NULL;

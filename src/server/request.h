@@ -92,7 +92,8 @@ struct request {
     bool continue_pending;    /* a 100 Continue is being written */
     bool discarding;          /* the body nobody read is drained after the response */
     struct http_chunked chunked;
-    char *big;                /* REQUEST_BIG_BODY_BUF for a long body, or NULL */
+    char *big;                /* REQUEST_BIG_BODY_BUF from the pool, or NULL */
+    char *head_copy;          /* the head, moved out of the read buffer by a stall */
     size_t big_pos, big_len;  /* its undelivered bytes */
 
     /* The handler at work. */

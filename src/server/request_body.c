@@ -12,16 +12,45 @@
 static const char continue_line[] = "HTTP/1.1 100 Continue\r\n\r\n";
 
 /* The body bytes not yet decoded start right after the head, which stays
- * in the buffer for the rest of the request (its fields point into it). */
+ * in the buffer (its fields point into it) until a stall moves it out. */
+static size_t body_offset(const struct request *r)
+{
+    return r->conn->rpos + (r->head_copy ? 0 : r->head_len);
+}
+
 static char *body_start(struct request *r)
 {
-    return r->conn->rbuf + r->conn->rpos + r->head_len;
+    return r->conn->rbuf + body_offset(r);
 }
 
 static size_t body_avail(struct request *r)
 {
     struct conn *c = r->conn;
-    return c->rbuf ? c->rlen - (c->rpos + r->head_len) : 0;
+    return c->rbuf ? c->rlen - body_offset(r) : 0;
+}
+
+/* The socket has nothing for now: a body that stalls holds no buffer. The
+ * head moves to memory of its own size (the read buffer goes back to the
+ * pool) and the big body buffer goes back too once it is drained. */
+static void release_buffers(struct request *r)
+{
+    struct conn *c = r->conn;
+    if (r->big && r->big_pos == r->big_len) {
+        bufpool_put(&r->srv->bodies, r->big);
+        r->big = NULL;
+        r->big_pos = r->big_len = 0;
+    }
+    if (r->head_copy || !c->rbuf || body_avail(r) > 0)
+        return;
+    char *copy = malloc(r->head_len ? r->head_len : 1);
+    if (!copy)
+        return; /* keep the buffer: it still works, only costs memory */
+    const char *old = c->rbuf + c->rpos;
+    memcpy(copy, old, r->head_len);
+    http_head_rebase(&r->head, old, r->head_len, copy);
+    r->head_copy = copy;
+    c->rpos = c->rlen;
+    conn_release_buffer(c);
 }
 
 /* Drops the decoded bytes; what followed the body (a pipelined request)
@@ -103,7 +132,7 @@ static ssize_t read_body(struct request *r)
      * away, so a bigger buffer would only cost memory. */
     if (r->head.chunked || body_avail(r) > 0 || r->discarding)
         return conn_read(c);
-    if (!r->big && !(r->big = malloc(REQUEST_BIG_BODY_BUF)))
+    if (!r->big && !(r->big = bufpool_get(&r->srv->bodies)))
         return conn_read(c);
     size_t want = r->body_left < REQUEST_BIG_BODY_BUF ? (size_t)r->body_left
                                                        : REQUEST_BIG_BODY_BUF;
@@ -138,6 +167,8 @@ static int consume_chunked(struct request *r, char *p, size_t avail)
  * was failed. */
 static int consume(struct request *r)
 {
+    if (!r->conn->rbuf) /* after a stall: the bytes are in the big buffer, or not here yet */
+        return r->big_pos < r->big_len ? consume_big(r) : 0;
     char *p = body_start(r);
     size_t avail = body_avail(r);
     if (r->head.chunked)
@@ -180,8 +211,10 @@ void request_body_on_data(struct request *r)
             conn_close(c);
             return;
         }
-        if (n == 0)
+        if (n == 0) {
+            release_buffers(r);
             break;
+        }
     }
     conn_set_timer(c, request_timeouts(r, c)->body_ms);
 }

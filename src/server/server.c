@@ -3,8 +3,9 @@
 #include "server/exchange.h"
 #include "server/fs.h"
 
-/* Idle request blocks kept for reuse. */
+/* Idle request blocks and body buffers kept for reuse. */
 #define REQUEST_KEEP 256
+#define BODY_KEEP 8
 /* Room in the read buffer past the largest head: the start of a body or
  * of the next pipelined request. */
 #define RBUF_SLACK 4096
@@ -13,6 +14,7 @@ void server_init(struct server *s, const struct config *cfg)
 {
     s->cfg = cfg;
     bufpool_init(&s->requests, sizeof(struct request), REQUEST_KEEP);
+    bufpool_init(&s->bodies, REQUEST_BIG_BODY_BUF, BODY_KEEP);
     s->date[0] = '\0';
     s->date_at = -1;
 }
@@ -20,6 +22,7 @@ void server_init(struct server *s, const struct config *cfg)
 void server_free(struct server *s)
 {
     bufpool_free(&s->requests);
+    bufpool_free(&s->bodies);
     fs_close_roots();
 }
 
