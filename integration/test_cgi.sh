@@ -450,6 +450,55 @@ http "$U/cgi-bin/ctlheader.sh"
 expect_status "a control byte in a script's header value -> 502" 502
 expect_no_body "... nothing of the script's head passed on" "31mred"
 
+# A script's children go with it (its process group is killed when the
+# request is done, even after the script itself exited): none is left.
+http "$U/cgi-bin/bg_closed.sh"
+expect_status "a script leaving a background child -> 200" 200
+expect_body "... its body" "left a child behind"
+no_leftovers "... and the child it left is killed with its group" 3
+t0=$(date +%s%N)
+http "$U/slow-bin/bg_open.sh"
+ms=$((($(date +%s%N) - t0) / 1000000))
+expect_status "a script whose child holds its stdout -> 200" 200
+expect_body "... its body, complete" "left a child holding stdout"
+check "... without waiting for the child (${ms} ms, timeouts.cgi 10 s)" "[ $ms -lt $((3000 * SLOW)) ]"
+no_leftovers "... and the child is killed" 3
+
+# Scripts die with their worker: a worker killed with SIGKILL while a script
+# (and its child sleep) runs leaves nothing behind; the master sweeps.
+curl -s -o /dev/null --max-time 20 "$U/slow-bin/sleep.sh" &
+sleeper=$!
+sleep 0.5
+victim=$(workers | head -1)
+kill -KILL "$victim"
+wait "$sleeper"
+check_eq "after a worker's SIGKILL: no 'sleep 1000' of its scripts left anywhere" "" \
+    "$(sleep $((2 * SLOW)); for p in $(pgrep -f '^sleep 1000$'); do case $(readlink "/proc/$p/cwd") in "$D"*) echo "$p" ;; esac; done)"
+for ((i = 0; i < 30 * SLOW; i++)); do
+    WORKER_REF=$(workers | head -1)
+    [ -n "$WORKER_REF" ] && is_running "$WORKER_REF" && break
+    sleep 0.1
+done
+SERVER_CHILDREN=$(pgrep -P "$SERVER_PID" | sort | tr '\n' ' ')
+WORKER=$WORKER_REF # the one started in place of the killed one
+
+# The /status counters never wrap: clients that leave in the middle of a
+# streamed script response (big.py, 10 MiB) leave them consistent.
+for i in 1 2 3 4 5; do
+    python3 - "$PORT" <<'EOF'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"GET /cgi-bin/big.py HTTP/1.1\r\nHost: x\r\n\r\n")
+s.recv(4096)
+s.close()
+EOF
+done
+sleep 0.5
+http "$U/status"
+jq_ok "/status after clients left mid-stream: counters small and consistent" \
+    '.connections | (.reading < 100 and .writing < 100 and .idle < 100 and .active < 100
+                      and .active >= .reading + .writing + .idle)'
+
 http "$U/cgi-bin/stubborn.sh"
 expect_status "script that ignores SIGTERM -> 504 too" 504
 no_leftovers "SIGKILL follows SIGTERM after ~1 s: nothing left" 3

@@ -135,4 +135,69 @@ http "$U/index.html"
 expect_status "serving after a worker died" 200
 SERVER_CHILDREN=$(pgrep -P "$SERVER_PID" | sort | tr '\n' ' ')
 stop_server
+
+# ---- SIGHUP lets old workers finish transfers, however long ----
+# The old workers get SIGQUIT on a reload: every request in flight
+# finishes (a stop allows only 10 s), bounded by timeouts.drain when set.
+# A 13 MB upload and a 13 MB download, each paced at 1 MB/s, cross a
+# reload 1 s in: both must be whole.
+mkdir -p "$ROOT/up"
+python3 -c 'import os, sys; open(sys.argv[1], "wb").write(os.urandom(13 << 20))' "$T/up.bin"
+cp "$T/up.bin" "$ROOT/down.bin"
+write_drain() { # drain-value
+    cat >"$T/drain.yaml" <<EOF
+workers: 1
+error_log: "-"
+access_log: off
+timeouts: {drain: $1}
+servers:
+  - listen: "127.0.0.1:$PORT"
+    root: $ROOT
+    locations:
+      /:
+        methods: [GET, HEAD]
+      /up/:
+        methods: [GET, PUT]
+        upload: true
+        limits: {body_size: 100m}
+EOF
+}
+write_drain off
+start_server "$T/drain.yaml" || exit 0
+curl -s -o /dev/null -w '%{http_code}' --limit-rate 1M -T "$T/up.bin" "$U/up/up.bin" >"$T/put.code" &
+put=$!
+curl -s -o "$T/down.out" --limit-rate 1M "$U/down.bin" &
+get=$!
+sleep 1
+kill -HUP "$SERVER_PID"
+sleep 1
+http "$U/index.html"
+expect_status "during the reload, new requests are served" 200
+wait "$put" "$get"
+check_eq "a 13 s upload across SIGHUP: 201" 201 "$(cat "$T/put.code")"
+check "... stored whole" "cmp -s '$T/up.bin' '$ROOT/up/up.bin'"
+check "a 13 s download across SIGHUP: whole" "cmp -s '$T/up.bin' '$T/down.out'"
+rm -f "$ROOT/up/up.bin" "$T/down.out"
+SERVER_CHILDREN=$(pgrep -P "$SERVER_PID" | sort | tr '\n' ' ')
+stop_server
+
+# timeouts.drain bounds it: with 1 s, an upload still running 1 s after the
+# reload is cut (the old worker exits) and nothing is stored. (An upload,
+# since a download's last megabytes would still sit in the kernel's socket
+# buffers after the cut.)
+write_drain 1s
+start_server "$T/drain.yaml" || exit 0
+curl -s -o /dev/null -w '%{http_code}' --limit-rate 1M -T "$T/up.bin" "$U/up/cut.bin" >"$T/put.code" &
+put=$!
+sleep 1
+t0=$(date +%s%N)
+kill -HUP "$SERVER_PID"
+wait "$put"
+ms=$((($(date +%s%N) - t0) / 1000000))
+check "timeouts.drain 1s: the upload ends about 1 s after SIGHUP (${ms} ms)" \
+    "[ $ms -ge 800 ] && [ $ms -lt $((4000 * SLOW)) ]"
+check_match "... cut, not answered 201 (curl saw no final status)" '^(000|100|5..)$' "$(cat "$T/put.code")"
+check_eq "... and nothing stored" "" "$(ls -A "$ROOT/up")"
+SERVER_CHILDREN=$(pgrep -P "$SERVER_PID" | sort | tr '\n' ' ')
+stop_server
 exit 0

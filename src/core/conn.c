@@ -10,7 +10,7 @@
 /* How long a half-closed connection drains the client's leftovers. */
 #define LINGER_MS 2000
 /* Idle read buffers kept for reuse. */
-#define RBUF_KEEP 256
+#define RBUF_KEEP 32
 
 /* ---- state and counters ---- */
 

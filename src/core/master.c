@@ -275,14 +275,48 @@ static void remove_worker(size_t i)
     M.ws[i] = M.ws[--M.n_ws];
 }
 
+static bool is_worker(pid_t pid)
+{
+    for (size_t i = 0; i < M.n_ws; i++)
+        if (M.ws[i].pid == pid)
+            return true;
+    return false;
+}
+
+/* The master is the subreaper of its tree: what a worker that died leaves
+ * behind (children of its CGI scripts) becomes the master's. A worker's
+ * own exit sweeps its scripts' groups; after a crash or a SIGKILL the
+ * master does it: every child that is not a worker is killed, with its
+ * process group. */
+static void sweep_orphans(void)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)getpid(), (int)getpid());
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return;
+    int pid;
+    while (fscanf(f, "%d", &pid) == 1) {
+        if (is_worker(pid))
+            continue;
+        pid_t group = getpgid(pid);
+        if (group > 1 && group != getpgrp())
+            kill(-group, SIGKILL);
+        kill(pid, SIGKILL);
+    }
+    fclose(f);
+}
+
 static void on_worker_exit(size_t i, int status)
 {
     struct mworker *w = &M.ws[i];
     if (stats_board)
         stats_board_release(stats_board, w->slot);
     bool expected = M.stopping || w->retiring || w->gen != M.gen;
-    if (WIFSIGNALED(status))
+    if (WIFSIGNALED(status)) {
         log_err("worker %d killed by signal %d", (int)w->pid, WTERMSIG(status));
+        sweep_orphans();
+    }
     else if (!expected || WEXITSTATUS(status) != 0)
         log_warn("worker %d exited with status %d", (int)w->pid, WEXITSTATUS(status));
     if (expected) {
@@ -413,6 +447,9 @@ static int next_timeout(void)
 int master_run(const struct master_plan *plan, const struct master_hooks *hooks, void *ctx)
 {
     memset(&M, 0, sizeof(M));
+    /* What a dead worker's scripts leave behind comes to us, not to init:
+     * sweep_orphans kills it. */
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
     M.plan = plan;
     M.hooks = hooks;
     M.ctx = ctx;

@@ -6,6 +6,8 @@
  * requests.total counts finished requests, so not the one asking. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "config/cfg_parse.h"
@@ -26,17 +28,20 @@ static enum handler_result status_on_request(struct request *r)
     long long uptime = (long long)(request_loop(r)->now_wall - c.started);
     if (uptime < 0)
         uptime = 0; /* the wall clock was set back */
-    int n = snprintf(r->body_buf, sizeof(r->body_buf),
+    char body[512];
+    int n = snprintf(body, sizeof(body),
                      "{\"version\":\"%s\",\"uptime_s\":%lld,\"workers\":%u,"
                      "\"connections\":{\"active\":%" PRIu32 ",\"reading\":%" PRIu32
                      ",\"writing\":%" PRIu32 ",\"idle\":%" PRIu32 "},"
                      "\"requests\":{\"total\":%" PRIu64 "}}\n",
                      PORTICO_VERSION, uptime, workers, c.active, c.reading,
                      c.writing, c.idle, c.requests_total);
-    if (n < 0 || (size_t)n >= sizeof(r->body_buf))
+    char *copy = n < 0 || (size_t)n >= sizeof(body) ? NULL : malloc((size_t)n);
+    if (!copy)
         return request_error(r, 500);
+    memcpy(copy, body, (size_t)n);
     response_add_header(r, "Cache-Control: no-store");
-    response_set_body(r, 200, r->body_buf, (size_t)n, "application/json");
+    response_adopt_body(r, 200, copy, (size_t)n, "application/json");
     return HANDLER_DONE;
 }
 

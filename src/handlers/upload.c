@@ -46,7 +46,7 @@ struct upload {
     bool cur_unnamed;        /* ... and its name was generated */
     bool multipart;
     int status; /* an error a multipart callback ran into */
-    struct multipart mp;
+    struct multipart *mp; /* only for a multipart body: it is not small */
 };
 
 static unsigned long tmp_counter;
@@ -125,6 +125,7 @@ static void upload_free(struct upload *u)
     if (u->dirfd >= 0)
         close(u->dirfd);
     free(u->files);
+    free(u->mp);
     free(u);
 }
 
@@ -261,7 +262,7 @@ static long sink_write(struct request *r, const char *data, size_t len)
     int status;
     if (!u->multipart)
         status = write_all(&u->files[0], data, len);
-    else if (multipart_feed(&u->mp, data, len, &mp_callbacks, u) < 0)
+    else if (multipart_feed(u->mp, data, len, &mp_callbacks, u) < 0)
         status = u->status ? u->status : 400;
     else
         status = 0;
@@ -272,7 +273,7 @@ static void sink_finish(struct request *r)
 {
     struct upload *u = r->handler_data;
     int status = 201;
-    if (u->multipart && !multipart_done(&u->mp)) {
+    if (u->multipart && !multipart_done(u->mp)) {
         request_fail(r, 400); /* the closing boundary never came */
         return;
     }
@@ -328,7 +329,9 @@ static int open_dir(struct request *r, const char *dir)
 static enum handler_result accept_multipart(struct request *r, struct upload *u)
 {
     const struct http_header *ct = http_find_header(&r->head, "content-type", 12);
-    if (multipart_init(&u->mp, ct->value.p, ct->value.len) < 0)
+    if (!(u->mp = malloc(sizeof(*u->mp))))
+        return request_error(r, 500);
+    if (multipart_init(u->mp, ct->value.p, ct->value.len) < 0)
         return request_error(r, 400);
     int fd = open_dir(r, request_rel_path(r));
     if (fd < 0)

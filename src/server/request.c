@@ -40,7 +40,7 @@ struct request *request_new(struct conn *c)
         return NULL;
     /* Everything before the response's header buffer starts zeroed; the
      * large buffers after it are written before they are read. */
-    memset(r, 0, offsetof(struct request, res) + offsetof(struct response, extra));
+    memset(r, 0, offsetof(struct request, path_buf));
     r->conn = c;
     r->srv = srv;
     r->cfg = srv->cfg;
@@ -63,6 +63,9 @@ void request_free(struct conn *c)
     if (r->handler_data && r->async && r->async->on_abort)
         r->async->on_abort(r);
     response_reset(r);
+    if (r->res.buf)
+        bufpool_put(&r->srv->heads, r->res.buf);
+    free(r->redirect_target);
     if (r->big)
         bufpool_put(&r->srv->bodies, r->big);
     free(r->head_copy);

@@ -46,7 +46,6 @@ struct response_filter {
 
 #define REQUEST_HEAD_BUF 2048
 #define REQUEST_EXTRA_BUF 4096
-#define REQUEST_BODY_BUF 1024
 #define REQUEST_PATH_INLINE 1024
 #define REQUEST_MAX_REDIRECTS 5
 #define REQUEST_BIG_BODY_BUF (128 * 1024)
@@ -55,7 +54,10 @@ struct response {
     int status;
     const char *content_type;
     int64_t content_length;  /* -1: not known */
-    char extra[REQUEST_EXTRA_BUF]; /* header lines, CRLF-terminated */
+    /* Header lines (CRLF-terminated), then the head written from them: one
+     * buffer from the server's pool, taken by the first header or by the
+     * head, so that a request still reading its body holds none. */
+    char *buf;               /* REQUEST_EXTRA_BUF + REQUEST_HEAD_BUF, or NULL */
     size_t extra_len;
     const char *body;        /* memory body, or NULL */
     size_t body_len;
@@ -102,11 +104,9 @@ struct request {
     void *handler_data;       /* the async handler's own state */
     bool dir_no_index;        /* static found a directory without index */
     unsigned redirects;       /* internal redirects so far */
-    char redirect_target[1024];
+    char *redirect_target;    /* the target of the last one (malloc'd) */
 
     struct response res;
-    char head_buf[REQUEST_HEAD_BUF];
-    char body_buf[REQUEST_BODY_BUF]; /* small generated bodies */
     char path_buf[REQUEST_PATH_INLINE];
 };
 

@@ -71,17 +71,28 @@ void response_close_after(struct request *r)
     r->res.close = true;
 }
 
+/* The response's header buffer, taken from the pool on first use. */
+static char *head_room(struct request *r)
+{
+    if (!r->res.buf)
+        r->res.buf = bufpool_get(&r->srv->heads);
+    return r->res.buf;
+}
+
 int response_add_header(struct request *r, const char *fmt, ...)
 {
-    size_t room = sizeof(r->res.extra) - r->res.extra_len;
+    char *extra = head_room(r);
+    if (!extra)
+        return -1;
+    size_t room = REQUEST_EXTRA_BUF - r->res.extra_len;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(r->res.extra + r->res.extra_len, room, fmt, ap);
+    int n = vsnprintf(extra + r->res.extra_len, room, fmt, ap);
     va_end(ap);
     if (n < 0 || (size_t)n + 2 >= room)
         return -1;
     r->res.extra_len += (size_t)n;
-    memcpy(r->res.extra + r->res.extra_len, "\r\n", 2);
+    memcpy(extra + r->res.extra_len, "\r\n", 2);
     r->res.extra_len += 2;
     return 0;
 }
@@ -147,6 +158,10 @@ static int queue_head(struct request *r)
 {
     struct conn *c = r->conn;
     struct response *res = &r->res;
+    char *extra = head_room(r);
+    if (!extra)
+        return -1;
+    char *head = extra + REQUEST_EXTRA_BUF;
     bool keep = keep_alive(r);
     res->close = !keep;
     struct http_response_head h = {
@@ -155,19 +170,19 @@ static int queue_head(struct request *r)
         .content_type = res->content_type,
         .content_length = res->content_length,
         .keep_alive = keep,
-        .extra = res->extra,
+        .extra = extra,
         .extra_len = res->extra_len,
     };
-    size_t head_len = http_response_head_write(r->head_buf, sizeof(r->head_buf), &h);
+    size_t head_len = http_response_head_write(head, REQUEST_HEAD_BUF, &h);
     if (head_len == 0) {
         /* Headers did not fit: drop the extras rather than fail. */
         h.extra_len = 0;
-        head_len = http_response_head_write(r->head_buf, sizeof(r->head_buf), &h);
+        head_len = http_response_head_write(head, REQUEST_HEAD_BUF, &h);
     }
     /* Counted from here for the access log, which logs the body bytes. */
     c->bytes_sent = 0;
     r->head_bytes = head_len;
-    return outq_mem(&c->out, r->head_buf, head_len);
+    return outq_mem(&c->out, head, head_len);
 }
 
 static bool sends_body(const struct request *r)

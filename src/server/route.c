@@ -2,6 +2,7 @@
  * then the location's pipeline, whose first handler that does not decline
  * answers. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "server/exchange.h"
@@ -47,12 +48,16 @@ void request_internal_redirect(struct request *r, const char *target, size_t len
     r->async = NULL;
     r->handler_data = NULL;
     response_reset(r);
-    if (++r->redirects > REQUEST_MAX_REDIRECTS || len >= sizeof(r->redirect_target)) {
+    char *copy = ++r->redirects <= REQUEST_MAX_REDIRECTS ? malloc(len + 1) : NULL;
+    if (copy)
+        memcpy(copy, target, len);
+    free(r->redirect_target); /* after the copy: target may be the last one */
+    r->redirect_target = copy;
+    if (!copy) {
         request_error(r, 500);
         response_send(r);
         return;
     }
-    memcpy(r->redirect_target, target, len);
     r->redirect_target[len] = '\0';
     const char *q = memchr(r->redirect_target, '?', len);
     size_t path_len = q ? (size_t)(q - r->redirect_target) : len;

@@ -4,7 +4,7 @@
 #include "server/fs.h"
 
 /* Idle request blocks and body buffers kept for reuse. */
-#define REQUEST_KEEP 256
+#define REQUEST_KEEP 32
 #define BODY_KEEP 8
 /* Room in the read buffer past the largest head: the start of a body or
  * of the next pipelined request. */
@@ -15,6 +15,7 @@ void server_init(struct server *s, const struct config *cfg)
     s->cfg = cfg;
     bufpool_init(&s->requests, sizeof(struct request), REQUEST_KEEP);
     bufpool_init(&s->bodies, REQUEST_BIG_BODY_BUF, BODY_KEEP);
+    bufpool_init(&s->heads, REQUEST_EXTRA_BUF + REQUEST_HEAD_BUF, REQUEST_KEEP);
     s->date[0] = '\0';
     s->date_at = -1;
 }
@@ -23,6 +24,7 @@ void server_free(struct server *s)
 {
     bufpool_free(&s->requests);
     bufpool_free(&s->bodies);
+    bufpool_free(&s->heads);
     fs_close_roots();
 }
 

@@ -16,6 +16,7 @@ struct server {
     const struct config *cfg;
     struct bufpool requests;          /* request blocks */
     struct bufpool bodies;            /* big buffers of bodies being read */
+    struct bufpool heads;             /* response header buffers */
     char date[HTTP_DATE_LEN + 1];     /* the Date header's value ... */
     time_t date_at;                   /* ... made at this second */
 };
