@@ -95,6 +95,14 @@ bench-workers: $(BIN)
 bench-cgi: $(BIN)
 	bench/cgi.sh
 
+# Slow clients and exhausted descriptors for a few minutes (not in make
+# test): slowhttptest slowloris/slow body/slow read, 10,000 keep-alive
+# connections, fd exhaustion, 2000 stalled uploads; SOAK_SECONDS per run.
+.PHONY: soak
+soak: $(BIN)
+	@scripts/deps.sh slowhttptest
+	scripts/soak.sh
+
 # libFuzzer harnesses (needs clang); FUZZ_SECONDS per harness.
 fuzz:
 	fuzz/run.sh
