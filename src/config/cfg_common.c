@@ -15,7 +15,8 @@
 #define HEADER_SIZE_MIN 64
 #define HEADER_SIZE_MAX (64u << 20)
 
-int cfg_load_timeouts(struct cfg_ctx *c, const struct cfg_node *n, struct cfg_timeouts *t)
+int cfg_load_timeouts(struct cfg_ctx *c, const struct cfg_node *n, struct cfg_timeouts *t,
+                      bool top)
 {
     static const char *const keys[] = {"header", "body",     "keepalive", "send",
                                        "cgi",    "upstream", "drain",     NULL};
@@ -27,6 +28,10 @@ int cfg_load_timeouts(struct cfg_ctx *c, const struct cfg_node *n, struct cfg_ti
         const struct cfg_node *v = cfg_map_get(n, keys[i], NULL);
         if (!v)
             continue;
+        const struct cfg_node *k;
+        if (fields[i] == &t->drain_ms && !top && cfg_map_get(n, "drain", &k))
+            return cfg_error(c, k, "'drain' belongs in the top-level timeouts: it is how long "
+                             "a retiring worker may take, for all its servers");
         /* drain: off (unquoted) means "until the last request is done". */
         if (fields[i] == &t->drain_ms && v->kind == CFG_NODE_SCALAR && v->plain &&
             strcasecmp(v->str, "off") == 0) {

@@ -54,7 +54,9 @@ int cfg_load_servers(struct cfg_ctx *c, const struct cfg_node *n);
 int cfg_load_locations(struct cfg_ctx *c, struct cfg_server *s, const struct cfg_node *srv,
                        const struct cfg_node *m);
 /* Shared pieces of servers and locations (cfg_common.c). */
-int cfg_load_timeouts(struct cfg_ctx *c, const struct cfg_node *n, struct cfg_timeouts *t);
+/* top: the whole file's block, the only one that may set drain. */
+int cfg_load_timeouts(struct cfg_ctx *c, const struct cfg_node *n, struct cfg_timeouts *t,
+                      bool top);
 int cfg_load_limits(struct cfg_ctx *c, const struct cfg_node *n, struct cfg_limits *l);
 int cfg_load_root(struct cfg_ctx *c, const struct cfg_node *n, char **out);
 int cfg_load_index(struct cfg_ctx *c, const struct cfg_node *n, char ***out, size_t *n_out);

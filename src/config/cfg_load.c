@@ -121,7 +121,7 @@ static int load_top(struct cfg_ctx *c, const struct cfg_node *root)
         return -1;
     if ((v = cfg_map_get(root, "mime_types", NULL)) && load_mime_types(c, v) < 0)
         return -1;
-    if ((v = cfg_map_get(root, "timeouts", NULL)) && cfg_load_timeouts(c, v, &cfg->timeouts) < 0)
+    if ((v = cfg_map_get(root, "timeouts", NULL)) && cfg_load_timeouts(c, v, &cfg->timeouts, true) < 0)
         return -1;
     if ((v = cfg_map_get(root, "limits", NULL)) && cfg_load_limits(c, v, &cfg->limits) < 0)
         return -1;

@@ -59,7 +59,7 @@ static int load_inherited(struct cfg_ctx *c, const struct cfg_server *s,
         cfg_load_error_pages(c, v, loc->root, &loc->error_pages, &loc->n_error_pages) < 0)
         return -1;
     loc->timeouts = s->timeouts;
-    if ((v = cfg_map_get(m, "timeouts", NULL)) && cfg_load_timeouts(c, v, &loc->timeouts) < 0)
+    if ((v = cfg_map_get(m, "timeouts", NULL)) && cfg_load_timeouts(c, v, &loc->timeouts, false) < 0)
         return -1;
     loc->limits = s->limits;
     if ((v = cfg_map_get(m, "limits", NULL)) && cfg_load_limits(c, v, &loc->limits) < 0)

@@ -108,7 +108,7 @@ static int load_server_settings(struct cfg_ctx *c, const struct cfg_node *m,
         cfg_load_error_pages(c, v, s->root, &s->error_pages, &s->n_error_pages) < 0)
         return -1;
     s->timeouts = c->cfg->timeouts;
-    if ((v = cfg_map_get(m, "timeouts", NULL)) && cfg_load_timeouts(c, v, &s->timeouts) < 0)
+    if ((v = cfg_map_get(m, "timeouts", NULL)) && cfg_load_timeouts(c, v, &s->timeouts, false) < 0)
         return -1;
     s->limits = c->cfg->limits;
     if ((v = cfg_map_get(m, "limits", NULL)) && cfg_load_limits(c, v, &s->limits) < 0)

@@ -151,8 +151,13 @@ void worker_run(struct worker *w)
 
 void worker_shutdown(struct worker *w, uint32_t grace_ms)
 {
-    if (w->stopping)
+    uint64_t deadline = grace_ms ? w->loop.now_ms + grace_ms : 0;
+    if (w->stopping) {
+        /* A stop during a drain: the shorter limit wins. */
+        if (deadline && (!w->stop_deadline_ms || deadline < w->stop_deadline_ms))
+            w->stop_deadline_ms = deadline;
         return;
+    }
     set_accepting(w, false);
     loop_timer_cancel(&w->loop, &w->fd_pause);
     w->stopping = true;

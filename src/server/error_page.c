@@ -85,7 +85,8 @@ static bool configured_page(struct request *r, const struct cfg_error_page *page
     }
     if (fd >= 0)
         close(fd);
-    log_err("error page %s for %d: %s", page->path, r->res.status, strerror(errno));
+    log_err("error page %s for %d: %s", page->path, r->res.status,
+            errno == EXDEV ? "it leads outside its root" : strerror(errno));
     return false;
 }
 

@@ -53,6 +53,9 @@ static const struct err_case cases[] = {
     {"unknown_key_redirect", LOC "        redirect: {to: /x, stauts: 302}\n",
      "6:28: unknown key 'stauts' in redirect (did you mean 'status'?)"},
     {"server_key_in_location", LOC "        listen: 80\n", "6:9: unknown key 'listen' in location"},
+    {"drain_in_server", SRV "    timeouts: {drain: 5s}\n    locations: {/: {}}\n",
+     "4:16: 'drain' belongs in the top-level timeouts: it is how long a retiring worker may "
+     "take, for all its servers"},
     /* Handlers that may not share a location: an uploaded script would run. */
     {"upload_and_cgi", LOC "        upload: true\n        cgi: {.sh: /bin/sh}\n",
      "5:7: location '/' has both 'upload' and 'cgi': a client could upload a script and run it"},
