@@ -1,6 +1,7 @@
 #include "core/worker.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stddef.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -19,6 +20,8 @@
  * listener stays readable, so accepting on would only spin (nginx pauses
  * too). */
 #define FD_PAUSE_MS 100
+/* Connections that must have closed before memory is given back. */
+#define TRIM_DROP 1000
 
 static void set_accepting(struct worker *w, bool on)
 {
@@ -132,6 +135,21 @@ int worker_add_listener(struct worker *w, int fd, const void *data)
     return 0;
 }
 
+/* Once many connections have closed (more than TRIM_DROP below the most
+ * open since the last time, and half of them), the allocator returns the
+ * free memory to the system: the worker's RSS goes back down after a
+ * crowd has left, not only when the heap's top happens to be free. */
+static void give_back_memory(struct worker *w)
+{
+    uint32_t active = w->stats->active;
+    if (active > w->peak_active)
+        w->peak_active = active;
+    if (w->peak_active - active < TRIM_DROP || active > w->peak_active / 2)
+        return;
+    malloc_trim(0);
+    w->peak_active = active;
+}
+
 void worker_run(struct worker *w)
 {
     time_t flushed = w->loop.now_wall;
@@ -144,6 +162,7 @@ void worker_run(struct worker *w)
             /* The access log goes out once a second, never per request. */
             log_access_flush();
             flushed = w->loop.now_wall;
+            give_back_memory(w);
         }
     }
     log_access_flush();

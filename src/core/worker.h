@@ -28,6 +28,7 @@ struct worker {
      * per episode (an episode ends with the next accepted connection). */
     struct timer fd_pause;
     bool fd_paused, fd_logged;
+    uint32_t peak_active; /* the most connections open since memory was last trimmed */
     struct worker_stats *stats; /* a slot of the shared board, else own_stats */
     struct worker_stats own_stats;
     bool stopping;
