@@ -13,7 +13,7 @@ LDLIBS  += $(YAML_LIBS)
 LDFLAGS += $(SAN)
 
 BUILD   ?= build
-LIB_SRC := $(sort $(wildcard src/lib/*.c src/core/*.c src/http/*.c src/config/*.c src/server/*.c src/handlers/*.c))
+LIB_SRC := $(sort $(wildcard src/lib/*.c src/core/*.c src/http/*.c src/config/*.c src/server/*.c src/upstream/*.c src/handlers/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ := $(BUILD)/src/main.o
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))

@@ -170,6 +170,7 @@ static int queue_head(struct request *r)
         .content_type = res->content_type,
         .content_length = res->content_length,
         .keep_alive = keep,
+        .upgrade = res->status == 101,
         .extra = extra,
         .extra_len = res->extra_len,
     };
@@ -303,4 +304,38 @@ int response_stream_write(struct request *r, const char *data, size_t len, bool 
     }
     conn_write(c, request_timeouts(r, c)->send_ms);
     return 0;
+}
+
+/* ---- a tunnel ---- */
+
+void request_tunnel(struct request *r, const struct tunnel_ops *ops)
+{
+    struct conn *c = r->conn;
+    r->tunnel = ops;
+    r->res.close = true; /* when it ends, so does the connection */
+    /* The head leaves the buffer: what follows it is the tunnel's. */
+    if (request_detach_head(r) < 0 || queue_head(r) < 0) {
+        conn_close(c);
+        return;
+    }
+    conn_cancel_timer(c); /* the handler bounds the silence */
+    conn_set_state(c, CONN_TUNNEL);
+    conn_tunnel_write(c);
+    if (c->state == CONN_TUNNEL)
+        conn_tunnel_resume(c);
+}
+
+int request_tunnel_write(struct request *r, const char *data, size_t len)
+{
+    if (outq_mem(&r->conn->out, data, len) < 0) {
+        conn_close(r->conn);
+        return -1;
+    }
+    conn_tunnel_write(r->conn);
+    return 0;
+}
+
+void request_tunnel_resume(struct request *r)
+{
+    conn_tunnel_resume(r->conn);
 }

@@ -19,6 +19,7 @@
 #include "config/config.h"
 #include "handlers/cgi_script.h"
 #include "handlers/handlers.h"
+#include "handlers/proxy.h"
 #include "handlers/redirect.h"
 #include "http/http_parse.h"
 
@@ -256,7 +257,10 @@ static void test_full_example(void **state)
 
     assert_pipeline(find_loc(s, "/status"), "status -> static");
     l = find_loc(s, "/api/");
-    assert_string_equal(settings_of(l, &handler_proxy), "http://127.0.0.1:9000");
+    const struct proxy_settings *ps = settings_of(l, &handler_proxy);
+    assert_string_equal(ps->to, "http://127.0.0.1:9000");
+    assert_true(ps->group->implicit);
+    assert_string_equal(ps->group->servers[0].text, "127.0.0.1:9000");
     assert_pipeline(l, "proxy");
 
     assert_int_equal(cfg->n_listeners, 3);
@@ -664,7 +668,8 @@ static void test_dump(void **state)
     fclose(f);
     static const char *const want[] = {
         "workers: auto\n",
-        "timeouts: header 10s, body 60s, keepalive 75s, send 60s, cgi 30s, upstream 60s\n",
+        "timeouts: header 10s, body 60s, keepalive 75s, send 60s, cgi 30s, upstream 60s, "
+        "upstream_connect 5s\n",
         "limits: connections 10000, keepalive_requests 10000, header_size 16k, body_size 1m\n",
         "mime_types: .wasm=application/wasm\n",
         "\nserver " DATA "/full.yaml:21:5 (default)\n",
