@@ -84,6 +84,12 @@ void http_head_rebase(struct http_request_head *h, const char *from, size_t len,
 const struct http_header *http_find_header(const struct http_request_head *h,
                                            const char *lower_name, size_t name_len);
 
+/* The same in any array of n parsed fields (a request's or a response's):
+ * the first field named lower_name[0..name_len), ASCII case-insensitively;
+ * NULL when there is none. */
+const struct http_header *http_headers_find(const struct http_header *headers, size_t n,
+                                            const char *lower_name, size_t name_len);
+
 /* Method name to enum: HTTP_METHOD_UNKNOWN for anything else. */
 enum http_method http_method_from(struct str s);
 const char *http_method_name(enum http_method m);

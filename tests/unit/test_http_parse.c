@@ -21,31 +21,14 @@
 
 #define MAXH 16384
 
-#include "guard_page.h"
+#include "parse_test.h"
 
 static struct http_request_head g_h; /* result of the last (complete) parse */
 
 
-/* Copies s[0..n) so that it ends at the guard page. */
-static const char *place(const char *s, size_t n)
-{
-    assert_true(n <= g_cap);
-    char *b = g_mem + g_cap - n;
-    memcpy(b, s, n);
-    return b;
-}
-
 static long parse_prefix(const char *req, size_t i, size_t max_head)
 {
     return http_parse_request(place(req, i), i, max_head, &g_h);
-}
-
-/* Offset just past the first occurrence of sub in req. */
-static size_t at(const char *req, const char *sub)
-{
-    const char *s = strstr(req, sub);
-    assert_non_null(s);
-    return (size_t)(s - req) + strlen(sub);
 }
 
 /* req[0..n) holds a valid head of head_len bytes (the rest is body). */
@@ -101,14 +84,6 @@ static void err_end(const char *req, int status)
 
 /* For literals holding a NUL. */
 #define ERR_LIT(lit, status, early) err_n((lit), sizeof(lit) - 1, MAXH, (status), (early))
-
-static void assert_str(struct str s, const char *want)
-{
-    if (s.len != strlen(want) || memcmp(s.p, want, s.len) != 0)
-        print_error("got \"%.*s\", want \"%s\"\n", (int)s.len, s.p, want);
-    assert_int_equal(s.len, strlen(want));
-    assert_memory_equal(s.p, want, s.len);
-}
 
 /* ---- request line ---- */
 
