@@ -12,17 +12,46 @@
 #include "config/cfg_parse.h"
 #include "handlers/proxy.h"
 
+/* "http://host[:port][/path]" with a host; an IPv6 host in brackets. */
+static bool is_proxy_url(const char *s)
+{
+    if (strncasecmp(s, "http://", 7) != 0 || !cfg_header_safe(s))
+        return false;
+    const char *h = s + 7, *e;
+    if (*h == '[') {
+        e = strchr(h, ']');
+        if (!e || e == h + 1)
+            return false;
+        e++;
+    } else {
+        e = h + strcspn(h, ":/?#");
+        if (e == h)
+            return false;
+    }
+    if (*e == ':') {
+        unsigned long port = 0;
+        const char *p = e + 1;
+        for (; *p >= '0' && *p <= '9' && port <= 65535; p++)
+            port = port * 10 + (unsigned long)(*p - '0');
+        if (p == e + 1 || port < 1 || port > 65535 || (*p && !strchr("/?#", *p)))
+            return false;
+    } else if (*e && !strchr("/?#", *e)) {
+        return false;
+    }
+    return true;
+}
+
 /* Splits "http://AUTHORITY[/path]" into the authority and the path. */
 static int split_url(struct cfg_ctx *c, const struct cfg_node *n, const char *url,
                      const char **auth, size_t *auth_len, const char **path)
 {
-    if (strncasecmp(url, "http://", 7) != 0 || !cfg_header_safe(url))
+    if (!is_proxy_url(url))
         return cfg_error(c, n, "'proxy' must be an http:// URL with a host, like "
-                         "http://127.0.0.1:9000 or http://app");
+                         "http://127.0.0.1:9000");
     *auth = url + 7;
     *auth_len = strcspn(*auth, "/?#");
     const char *rest = *auth + *auth_len;
-    if (*auth_len == 0 || *rest == '?' || *rest == '#')
+    if (*rest == '?' || *rest == '#')
         return cfg_error(c, n, "'proxy' must be an http:// URL with a host and at most a path "
                          "(no query or fragment)");
     *path = *rest ? rest : NULL;
