@@ -113,6 +113,7 @@ static void proxy_free(struct proxy *p)
     }
     strbuf_free(&p->head);
     strbuf_free(&p->out);
+    strbuf_free(&p->replay);
     free(p->buf);
     free(p->tried);
     free(p);
@@ -156,6 +157,9 @@ static int attempt(struct proxy *p)
     p->got_byte = false;
     p->out.len = p->out_pos = 0;
     strbuf_append(&p->out, p->head.p, p->head.len);
+    /* A retry sends what the last attempt sent of the body, again. */
+    if (p->replay.len)
+        strbuf_append(&p->out, p->replay.p, p->replay.len);
     p->uc = upstream_conn_get(p->g, p->server, r->loc->timeouts.upstream_connect_ms,
                               &proxy_conn_ops, p);
     if (!p->uc) {
@@ -174,8 +178,8 @@ static bool replayable(const struct proxy *p)
 {
     static const char *const safe[] = {"GET", "HEAD", "PUT", "DELETE", "OPTIONS", NULL};
     const struct http_request_head *h = &p->r->head;
-    if (p->body_sent)
-        return false;
+    if (p->body_taken && p->replay_lost)
+        return false; /* too big to keep: once taken, it cannot be sent again */
     for (size_t i = 0; safe[i]; i++)
         if (str_eq(h->method_str, safe[i], strlen(safe[i])))
             return true;
@@ -201,7 +205,7 @@ void proxy_fault(struct proxy *p, enum proxy_fault fault, int err)
     upstream_conn_close(p->uc);
     p->uc = NULL;
     /* A pooled connection the server had closed meanwhile: not a fault. */
-    if (reused && !p->got_byte && fault == FAULT_IO && !p->body_sent) {
+    if (reused && !p->got_byte && fault == FAULT_IO && (!p->body_taken || !p->replay_lost)) {
         p->attempts--;
         if (attempt(p) < 0)
             answer_error(p, 502);

@@ -23,8 +23,6 @@ static int flush_out(struct proxy *p)
     while (p->out_pos < p->out.len) {
         ssize_t n = send(uc->io.fd, p->out.p + p->out_pos, p->out.len - p->out_pos, MSG_NOSIGNAL);
         if (n > 0) {
-            p->sent += (uint64_t)n;
-            p->body_sent |= p->sent > p->head.len;
             p->out_pos += (size_t)n;
             continue;
         }
@@ -80,6 +78,21 @@ void proxy_send(struct proxy *p)
     }
 }
 
+/* A copy of the body bytes as framed for the upstream, while they fit, so
+ * that a retry on another server can send them again. */
+static void keep_for_replay(struct proxy *p, const char *bytes, size_t n)
+{
+    if (p->replay_lost)
+        return;
+    if (p->replay.len + n > PROXY_REPLAY_MAX) {
+        p->replay_lost = true;
+        strbuf_free(&p->replay);
+        return;
+    }
+    strbuf_append(&p->replay, bytes, n);
+    p->replay_lost = p->replay.failed;
+}
+
 /* The client's body, decoded by the server; re-framed as the client sent
  * it (Content-Length as is, chunked as chunks). */
 static long sink_write(struct request *r, const char *data, size_t len)
@@ -91,6 +104,7 @@ static long sink_write(struct request *r, const char *data, size_t len)
     }
     size_t n = len < PROXY_OUT_MAX ? len : PROXY_OUT_MAX;
     p->body_paused = n < len; /* the server pauses the body on a short take */
+    size_t from = p->out.len;
     if (r->head.chunked)
         strbuf_printf(&p->out, "%zx\r\n", n);
     strbuf_append(&p->out, data, n);
@@ -98,6 +112,8 @@ static long sink_write(struct request *r, const char *data, size_t len)
         strbuf_puts(&p->out, "\r\n");
     if (p->out.failed)
         return -500;
+    p->body_taken = true;
+    keep_for_replay(p, p->out.p + from, p->out.len - from);
     /* Written from the loop: inside the sink, a failure would answer the
      * request under the caller's feet, and a resume would read the client
      * again before this call returns. */
@@ -109,8 +125,10 @@ static void sink_finish(struct request *r)
 {
     struct proxy *p = r->handler_data;
     p->body_done = true;
-    if (r->head.chunked)
+    if (r->head.chunked) {
         strbuf_puts(&p->out, "0\r\n\r\n");
+        keep_for_replay(p, "0\r\n\r\n", 5);
+    }
     loop_timer_in(request_loop(r), &p->kick, 0);
 }
 

@@ -19,6 +19,8 @@
 #define PROXY_BUF (32 * 1024)
 /* A request body is written upstream as it comes, at most this much ahead. */
 #define PROXY_OUT_MAX (64 * 1024)
+/* A body up to this size is kept, so that a retry can send it again. */
+#define PROXY_REPLAY_MAX (64 * 1024)
 
 enum proxy_phase {
     PROXY_CONNECT, /* connecting (or taking a pooled connection) */
@@ -45,9 +47,10 @@ struct proxy {
     struct strbuf head;  /* the request head for the upstream */
     struct strbuf out;   /* bytes for the upstream: the head, then the body */
     size_t out_pos;      /* of out, already written */
-    uint64_t sent;       /* bytes written in this attempt */
     bool body_done;      /* the client's body is all in out */
-    bool body_sent;      /* a body byte went out: the request cannot be replayed */
+    bool body_taken;     /* a body byte was taken from the client */
+    struct strbuf replay; /* the body as sent so far, while it fits PROXY_REPLAY_MAX */
+    bool replay_lost;    /* ... it did not: once sent, the request cannot be retried */
     bool body_paused;    /* the sink took fewer: resume once out drains */
 
     char *buf;           /* PROXY_BUF: the upstream's bytes */
