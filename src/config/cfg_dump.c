@@ -91,7 +91,8 @@ static void dump_location(FILE *out, const struct cfg_location *loc)
     for (unsigned m = 1; m < HTTP_METHOD_COUNT; m++)
         if (loc->methods & HTTP_METHOD_BIT(m))
             fprintf(out, " %s", cfg_method_name(m));
-    fprintf(out, "\n    root: %s%s\n", loc->root, loc->own_root ? " (prefix maps here)" : "");
+    fprintf(out, "\n    root: %s%s\n", loc->root ? loc->root : "(none: it reads no file)",
+            loc->own_root ? " (prefix maps here)" : "");
     dump_list(out, "    index", loc->index, loc->n_index);
     fprintf(out, "    limits: body_size %s\n", fmt_size(b, sizeof(b), loc->limits.body_size));
     dump_timeouts(out, "    ", &loc->timeouts);

@@ -513,6 +513,26 @@ static void test_pipelines(void **state)
     cfg_free(cfg);
 }
 
+/* A server that only forwards and redirects needs no root, as in nginx; a
+ * key of a file handler beside proxy is warned about and left out. */
+static void test_rootless_server(void **state)
+{
+    (void)state;
+    struct config *cfg = load_text("servers:\n"
+                                   "  - listen: 8080\n"
+                                   "    locations:\n"
+                                   "      /: {proxy: http://127.0.0.1:9000, autoindex: true}\n"
+                                   "      /old/: {redirect: /}\n");
+    const struct cfg_server *s = &cfg->servers[0];
+    assert_null(s->root);
+    assert_null(find_loc(s, "/")->root);
+    assert_pipeline(find_loc(s, "/"), "proxy");
+    assert_pipeline(find_loc(s, "/old/"), "redirect");
+    assert_int_equal(cfg->n_warnings, 1);
+    assert_non_null(strstr(cfg->warnings[0], "'autoindex' has no effect with 'proxy'"));
+    cfg_free(cfg);
+}
+
 static void test_warnings(void **state)
 {
     struct config *cfg = load_fixture("warnings.yaml");
@@ -724,6 +744,7 @@ int main(void)
         cmocka_unit_test(test_log_paths),      cmocka_unit_test(test_booleans),
         cmocka_unit_test(test_listen_forms),   cmocka_unit_test(test_listeners),
         cmocka_unit_test(test_pipelines),      cmocka_unit_test(test_warnings),
+        cmocka_unit_test(test_rootless_server),
         cmocka_unit_test(test_root_warning),
         cmocka_unit_test(test_match_server),   cmocka_unit_test(test_match_location),
         cmocka_unit_test(test_dump),           cmocka_unit_test(test_misc),

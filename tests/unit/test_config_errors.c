@@ -73,6 +73,16 @@ static const struct err_case cases[] = {
     {"missing_root", "servers:\n  - listen: 80\n    locations:\n      /a/: {root: /}\n"
                      "      /b/: {}\n",
      "2:5: server is missing 'root' (needed by location '/b/')"},
+    /* proxy and redirect read no file: their locations need no root, but
+     * error pages do (they are URIs under it). */
+    {"missing_root_beside_proxy",
+     "servers:\n  - listen: 80\n    locations:\n      /a/: {proxy: http://127.0.0.1:9}\n"
+     "      /b/: {}\n",
+     "2:5: server is missing 'root' (needed by location '/b/')"},
+    {"error_pages_no_root_location",
+     "servers:\n  - listen: 80\n    locations:\n"
+     "      /: {proxy: http://127.0.0.1:9, error_pages: {502: /502.html}}\n",
+     "4:51: 'error_pages' needs a 'root'"},
     {"location_not_mapping", SRV "    locations:\n      /: 5\n",
      "5:10: location '/' must be a mapping"},
     {"prefix_no_slash", SRV "    locations:\n      files/: {}\n",
