@@ -18,7 +18,8 @@ struct worker_stats {
 struct backend_stats {
     uint64_t requests, failures; /* attempts, and the failed ones */
     uint32_t active;             /* requests in flight */
-    uint32_t down;               /* 1 while this worker keeps it out of service */
+    uint32_t check_down;         /* 1 while its health check fails in this worker */
+    uint64_t down_until_ms;      /* out after failures until then (CLOCK_MONOTONIC_COARSE) */
 };
 
 #endif

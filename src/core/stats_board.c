@@ -69,7 +69,7 @@ struct backend_stats *stats_board_backends(struct stats_board *b, const struct w
 }
 
 void stats_board_sum_backend(const struct stats_board *b, uint64_t gen, size_t i,
-                             struct backend_stats *out)
+                             uint64_t now_ms, struct backend_stats *out)
 {
     memset(out, 0, sizeof(*out));
     for (int s = 0; s < STATS_BOARD_SLOTS && i < STATS_BACKENDS; s++) {
@@ -79,6 +79,6 @@ void stats_board_sum_backend(const struct stats_board *b, uint64_t gen, size_t i
         out->requests += x->requests;
         out->failures += x->failures;
         out->active += x->active;
-        out->down += x->down;
+        out->check_down += x->check_down || x->down_until_ms > now_ms;
     }
 }

@@ -40,10 +40,10 @@ void stats_board_sum(const struct stats_board *b, struct worker_stats *out);
  * configuration gen; NULL when mine is not a slot of b. */
 struct backend_stats *stats_board_backends(struct stats_board *b, const struct worker_stats *mine,
                                            uint64_t gen);
-/* Sums backend i over the slots of configuration gen; *down_in counts the
- * workers that keep it out of service. */
+/* Sums backend i over the slots of configuration gen; out->check_down
+ * counts the workers that keep it out of service at now_ms. */
 void stats_board_sum_backend(const struct stats_board *b, uint64_t gen, size_t i,
-                             struct backend_stats *out);
+                             uint64_t now_ms, struct backend_stats *out);
 
 /* The board of this process tree, NULL when there is none (tests). */
 extern struct stats_board *stats_board;

@@ -269,10 +269,11 @@ static enum handler_result proxy_on_request(struct request *r)
     p->tried = p->g ? calloc(p->g->def.n_servers, sizeof(*p->tried)) : NULL;
     p->server = p->tried ? upstream_pick(p->g, &r->conn->peer, NULL, request_loop(r)->now_ms) : -1;
     if (p->server < 0) {
-        if (p->g)
+        int status = p->tried ? 502 : 500; /* no list of tried servers: out of memory */
+        if (p->tried)
             log_err("upstream %s: no server is up", p->g->def.name);
         proxy_free(p);
-        return request_error(r, p->g ? 502 : 500);
+        return request_error(r, status);
     }
     make_head(p);
     if (p->head.failed) {

@@ -26,7 +26,7 @@
 /* "upstreams":{"app":[{"server":"127.0.0.1:9001","up":true,"requests":10,
  * "fails":0,"active":1}]}: the named groups, summed over the workers of
  * this configuration (from the shared board). */
-static void put_upstreams(struct strbuf *b, const struct config *cfg)
+static void put_upstreams(struct strbuf *b, const struct config *cfg, uint64_t now_ms)
 {
     size_t flat = 0;
     bool first_group = true;
@@ -43,11 +43,11 @@ static void put_upstreams(struct strbuf *b, const struct config *cfg)
         strbuf_puts(b, "\":[");
         for (size_t s = 0; s < u->n_servers; s++) {
             struct backend_stats x = {0};
-            stats_board_sum_backend(stats_board, (uint64_t)(uintptr_t)cfg, base + s, &x);
+            stats_board_sum_backend(stats_board, (uint64_t)(uintptr_t)cfg, base + s, now_ms, &x);
             strbuf_printf(b,
                           "%s{\"server\":\"%s\",\"up\":%s,\"requests\":%" PRIu64
                           ",\"fails\":%" PRIu64 ",\"active\":%" PRIu32 "}",
-                          s ? "," : "", u->servers[s].text, x.down ? "false" : "true",
+                          s ? "," : "", u->servers[s].text, x.check_down ? "false" : "true",
                           x.requests, x.failures, x.active);
         }
         strbuf_puts(b, "]");
@@ -82,7 +82,7 @@ static enum handler_result status_on_request(struct request *r)
                   PORTICO_VERSION, uptime, workers, c.active, c.reading, c.writing, c.idle,
                   c.requests_total);
     if (stats_board && has_named_upstreams(r->cfg))
-        put_upstreams(&b, r->cfg);
+        put_upstreams(&b, r->cfg, request_loop(r)->now_ms);
     strbuf_puts(&b, "}\n");
     size_t len;
     char *body = strbuf_take(&b, &len);

@@ -78,7 +78,9 @@ void upstream_group_free(struct upstream_group *g);
 
 /* The server for a request from client (ip_hash), skipping those marked
  * in tried[] (n_servers flags; NULL: none) and those out of service;
- * backups only while every primary is out. -1 when none is left. */
+ * backups only while every primary is out. When every server is out for
+ * its failures, a first pick (tried NULL) ignores them: only failing
+ * health checks keep a server out then. -1 when none is left. */
 int upstream_pick(struct upstream_group *g, const struct sockaddr_storage *client,
                   const bool *tried, uint64_t now_ms);
 
@@ -86,7 +88,8 @@ int upstream_pick(struct upstream_group *g, const struct sockaddr_storage *clien
  * timeout, invalid head) counts toward max_fails within fail_timeout. */
 void upstream_report(struct upstream_group *g, int i, bool ok, uint64_t now_ms);
 
-/* Whether server i is in service now (published as its `down`). */
+/* Whether server i is in service now: its health check passes, and
+ * failures have not taken it out (a lone server never is). */
 bool upstream_server_up(struct upstream_group *g, int i, uint64_t now_ms);
 
 /* ---- connections (upstream_conn.c) ---- */

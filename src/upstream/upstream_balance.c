@@ -3,6 +3,7 @@
  * backups only while every primary is out; and the passive health that
  * takes a failing server out for fail_timeout. */
 #include <netinet/in.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "upstream/upstream.h"
@@ -12,9 +13,7 @@ bool upstream_server_up(struct upstream_group *g, int i, uint64_t now_ms)
     struct upstream_server *s = &g->servers[i];
     /* A lone server is never taken out by failures: there is nothing to
      * fall back on, and refusing would only turn its hiccup into 502s. */
-    bool up = !s->check_down && (g->def.n_servers == 1 || s->down_until_ms <= now_ms);
-    s->pub->down = !up;
-    return up;
+    return !s->check_down && (g->def.n_servers == 1 || s->down_until_ms <= now_ms);
 }
 
 void upstream_report(struct upstream_group *g, int i, bool ok, uint64_t now_ms)
@@ -34,6 +33,8 @@ void upstream_report(struct upstream_group *g, int i, bool ok, uint64_t now_ms)
     if (++s->fails >= g->def.max_fails) {
         s->down_until_ms = now_ms + g->def.fail_timeout_ms;
         s->fails = 0;
+        if (g->def.n_servers > 1) /* see upstream_server_up() */
+            s->pub->down_until_ms = s->down_until_ms;
     }
 }
 
@@ -152,5 +153,13 @@ int upstream_pick(struct upstream_group *g, const struct sockaddr_storage *clien
     int i = pick_kind(g, client, tried, false, now_ms);
     if (i < 0)
         i = pick_kind(g, client, tried, true, now_ms);
+    /* Every server is out for its failures: rather than a certain 502
+     * until a fail_timeout ends, the first pick of a request tries them
+     * anyway (nginx forgets the failures then, for the same reason). A
+     * server whose health check fails stays out. */
+    if (i < 0 && !tried)
+        i = pick_kind(g, client, tried, false, UINT64_MAX);
+    if (i < 0 && !tried)
+        i = pick_kind(g, client, tried, true, UINT64_MAX);
     return i;
 }

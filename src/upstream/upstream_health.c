@@ -1,7 +1,9 @@
 /* Active health checks: every interval, each worker sends `GET path` to
  * every server of the group on a connection of its own, never blocking;
  * a 2xx or 3xx status line within the timeout puts (or keeps) the server
- * in service, anything else takes it out until a check succeeds. */
+ * in service, anything else takes it out until a check succeeds. The
+ * answer is read to its end (the request says Connection: close): closing
+ * with bytes unread would reset the connection under the server's feet. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -23,9 +25,12 @@ struct health_probe {
     int server;
     char req[512];
     size_t req_len, sent;
-    char resp[16];
-    size_t got;
+    char resp[16]; /* the status line's start */
+    size_t got;    /* bytes of the answer so far */
 };
+
+/* What a check reads of an answer at most before judging it anyway. */
+#define PROBE_MAX_READ (64 * 1024)
 
 struct upstream_health {
     struct upstream_group *g;
@@ -51,15 +56,18 @@ static void probe_done(struct health_probe *p, bool up)
         log_warn("upstream %s: %s is %s (health check %s)", p->h->g->def.name, s->def->text,
                  up ? "up" : "down", p->h->g->def.health_path);
     s->check_down = !up;
-    if (up)
-        s->down_until_ms = 0; /* a passing check ends a passive time-out too */
+    s->pub->check_down = !up;
+    if (up) /* a passing check ends a passive time-out too */
+        s->down_until_ms = s->pub->down_until_ms = 0;
     probe_close(p);
 }
 
-/* "HTTP/1.x 2xx" or 3xx. */
-static bool status_ok(const char *b, size_t n)
+/* The answer so far starts "HTTP/1.x 2xx" or 3xx. */
+static bool status_ok(const struct health_probe *p)
 {
-    return n >= 12 && memcmp(b, "HTTP/1.", 7) == 0 && b[8] == ' ' && (b[9] == '2' || b[9] == '3');
+    const char *b = p->resp;
+    return p->got >= 12 && memcmp(b, "HTTP/1.", 7) == 0 && b[8] == ' ' &&
+           (b[9] == '2' || b[9] == '3');
 }
 
 static void probe_step(struct health_probe *p)
@@ -74,8 +82,11 @@ static void probe_step(struct health_probe *p)
         }
         p->sent += (size_t)n;
     }
-    while (p->got < sizeof(p->resp)) {
-        ssize_t n = recv(p->io.fd, p->resp + p->got, sizeof(p->resp) - p->got, 0);
+    char rest[4096];
+    while (p->got < PROBE_MAX_READ) {
+        bool head = p->got < sizeof(p->resp);
+        ssize_t n = head ? recv(p->io.fd, p->resp + p->got, sizeof(p->resp) - p->got, 0)
+                         : recv(p->io.fd, rest, sizeof(rest), 0);
         if (n > 0) {
             p->got += (size_t)n;
             continue;
@@ -84,7 +95,7 @@ static void probe_step(struct health_probe *p)
             return;
         break; /* closed or failed: judge what came */
     }
-    probe_done(p, status_ok(p->resp, p->got));
+    probe_done(p, status_ok(p));
 }
 
 static void probe_event(struct io_watcher *io, uint32_t events)
@@ -94,10 +105,12 @@ static void probe_event(struct io_watcher *io, uint32_t events)
         probe_step(p);
 }
 
+/* No end within the time: a status line that came still counts (a server
+ * that keeps the connection open despite Connection: close). */
 static void probe_timeout(struct timer *t)
 {
     struct health_probe *p = (struct health_probe *)((char *)t - offsetof(struct health_probe, timer));
-    probe_done(p, false);
+    probe_done(p, status_ok(p));
 }
 
 static void probe_start(struct health_probe *p)
@@ -119,7 +132,7 @@ static void probe_start(struct health_probe *p)
         loop_add(g->loop, &p->io, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) < 0) {
         close(fd);
         p->io.fd = -1;
-        p->h->g->servers[p->server].check_down = true;
+        probe_done(p, false); /* refused at once (a local port), or no room in the loop */
         return;
     }
     loop_timer_in(g->loop, &p->timer, g->def.health_timeout_ms);
