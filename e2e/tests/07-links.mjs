@@ -2,8 +2,9 @@
 // each site's home page, every link on the site's own host is opened; each
 // must answer as expected (200, or 404 for the links meant to show the
 // 404 page), its images must load, its stylesheets, scripts and fetches
-// must not fail, and no script may throw. Every HTML file of the site (but
-// its error pages) must be reached this way.
+// must not fail, no script may throw, and every file of the site the
+// browser got must be byte for byte the file on disk. Every HTML file of
+// the site (but its error pages) must be reached this way.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,12 +21,39 @@ function htmlFiles(root, rel = '') {
   });
 }
 
-async function walk(page, watch, origin, { expect404 = [], skip = () => false }) {
+// What the browser got for each address that is a file of the site (pages,
+// stylesheets, scripts, images): byte for byte that file.
+function sameAsDisk(page, origin, root, bad) {
+  const checks = [];
+  let count = 0;
+  page.on('response', (res) => {
+    const u = new URL(res.url());
+    if (u.origin !== origin || res.status() !== 200 || res.request().method() !== 'GET') return;
+    if (u.pathname.startsWith('/cgi-bin/')) return;   // scripts: what they print is not what they are
+    let file = path.join(root, decodeURIComponent(u.pathname));
+    if (u.pathname.endsWith('/')) file = path.join(file, 'index.html');
+    if (!fs.existsSync(file) || !fs.statSync(file).isFile()) return;   // a listing, a CGI script's answer
+    checks.push(res.body().then((body) => {
+      count += 1;
+      if (!body.equals(fs.readFileSync(file))) {
+        bad.push(`${res.url()}: ${body.length} bytes differ from ${path.relative(root, file)} (${fs.statSync(file).size} bytes)`);
+      }
+    }, () => {}));   // a body chromium no longer holds (the page was left)
+  });
+  return async () => {
+    await Promise.all(checks.splice(0));
+    return count;
+  };
+}
+
+async function walk(page, watch, origin, root, { expect404 = [], skip = () => false }) {
   const queue = [origin + '/'];
   const seen = new Set(queue);
   const bad = [];
   const reached = new Set();   // final paths of the pages that answered
+  const compare = sameAsDisk(page, origin, root, bad);
   let opened = 0;
+  let compared = 0;
   while (queue.length && opened < MAX_PAGES) {
     const url = queue.shift();
     const p = new URL(url).pathname;
@@ -59,10 +87,11 @@ async function walk(page, watch, origin, { expect404 = [], skip = () => false })
       }
     }
     await watch.settle();
+    compared = await compare();
     for (const problem of watch.problems.splice(0)) bad.push(`${url}: ${problem}`);
   }
   if (queue.length) bad.push(`more than ${MAX_PAGES} pages: ${queue.slice(0, 5).join(' ')} ...`);
-  return { bad, reached, opened };
+  return { bad, reached, opened, compared };
 }
 
 const SITES = [
@@ -75,10 +104,11 @@ const SITES = [
 for (const [site, dir, opts] of SITES) {
   browserTest(`links: every page and link of ${site} answers, loads its resources, throws no error`,
     async ({ page, watch, demo, t }) => {
-      const { bad, reached, opened } = await walk(page, watch, demo.origin(site), opts);
-      t.diagnostic(`${site}: ${opened} addresses opened`);
+      const root = path.join(demo.sites, dir);
+      const { bad, reached, opened, compared } = await walk(page, watch, demo.origin(site), root, opts);
+      t.diagnostic(`${site}: ${opened} addresses opened, ${compared} responses compared with their files`);
       assert.deepEqual(bad, []);
-      const files = htmlFiles(path.join(demo.sites, dir)).map((f) => f.replace(/(^|\/)index\.html$/, '$1'));
+      const files = htmlFiles(root).map((f) => f.replace(/(^|\/)index\.html$/, '$1'));
       assert.deepEqual(files.filter((f) => !reached.has(f)), [], `HTML files of sites/${dir} no link reaches`);
     }, { timeout: 120_000 });
 }
