@@ -63,6 +63,19 @@ test: deps
 	$(MAKE) check-layers
 	$(MAKE) unit
 	$(MAKE) integration
+	@if [ -x /usr/bin/chromium ] && command -v node >/dev/null; then $(MAKE) e2e; \
+	else echo "e2e: skipped, it needs /usr/bin/chromium and node (apt-get install chromium nodejs npm)"; fi
+
+# Browser tests (e2e/): playwright-core driving Debian's /usr/bin/chromium
+# through the three demo sites, on a private copy of configs/demo.yaml and
+# sites/ on a free port; a screenshot of each failing test in build/e2e/.
+.PHONY: e2e
+e2e: $(BIN) e2e/node_modules/.package-lock.json
+	PORTICO_BIN=./$(BIN) node --test-reporter=spec e2e/run.mjs
+
+e2e/node_modules/.package-lock.json: e2e/package-lock.json
+	cd e2e && npm ci --no-audit --no-fund
+	@touch $@
 
 # The layering of the design's ARCHITECTURE.md ("Boundaries") and the file and
 # function sizes of STYLE.md, after the test of the two checkers themselves.
