@@ -64,6 +64,14 @@ test: deps
 	$(MAKE) unit
 	$(MAKE) integration
 
+# The compose demo under podman, end to end (scripts/container-demo.sh, as
+# root): base image, build, podman-compose up on a free port, the three
+# sites, CGI and PHP, the volumes, a SIGHUP reload, a config of mode 0600,
+# down. Exit 77: podman cannot start on this machine.
+.PHONY: test-container
+test-container:
+	scripts/container-demo.sh
+
 # The layering of the design's ARCHITECTURE.md ("Boundaries") and the file and
 # function sizes of STYLE.md, after the test of the two checkers themselves.
 check-layers:
