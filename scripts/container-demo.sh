@@ -59,7 +59,12 @@ finish() {
     exit $?
 }
 
-W=$(mktemp -d "${TMPDIR:-/var/tmp}/portico-container-demo.XXXXXX")
+# A fixed folder: a run killed before its trap leaves nothing the next
+# run does not remove (two runs at once are not supported anyway: they
+# would share the compose project).
+W=${TMPDIR:-/var/tmp}/portico-container-demo
+rm -rf "$W"
+mkdir -p "$W" || exit 1
 LOG=$W/log # what podman and podman-compose print, shown when a step fails
 show_log() { sed 's/^/      | /' "$LOG" | tail -n 25; }
 
@@ -92,7 +97,7 @@ on_exit() {
     if command -v podman >/dev/null && [ -z "${NO_PODMAN:-}" ]; then
         cleanup
     fi
-    case $W in /*portico-container-demo.*) rm -rf "$W" ;; esac
+    rm -rf "$W"
     exit "$rc"
 }
 trap on_exit EXIT
