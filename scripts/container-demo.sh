@@ -139,13 +139,14 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 # ---------------------------------------------------- 2. containers.conf
-# runtime: crun is what podman picks first when both are installed; the
-# issue's machine needed runc. default_ulimits: podman asks runc for
-# nofile=1048576 and a high nproc by default, and raising a hard limit takes
-# CAP_SYS_RESOURCE, which a sandboxed root may lack (this one does): then
-# every container fails with "error setting rlimits for ready process:
-# error setting rlimit type 7: operation not permitted". 20000 and 8192 are
-# below the hard limits such a machine has.
+# runtime: runc, the runtime installed above and the one the hand trial of
+# issue 10 used (podman would take crun first, were it installed too).
+# default_ulimits: as root, podman asks the runtime for nofile=1048576 and
+# a high nproc, and raising a hard limit takes CAP_SYS_RESOURCE, which a
+# sandboxed root may lack (the development machine's does: its hard limits
+# are nofile 20000, nproc 96551). Without the setting every container
+# fails: "error setting rlimits for ready process: error setting rlimit
+# type 7 [then 6]: operation not permitted". 20000 and 8192 fit under them.
 step "containers.conf"
 if python3 - "$CONF" >"$W/conf.out" 2>&1 <<'EOF'
 import os, re, sys
