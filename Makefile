@@ -77,6 +77,14 @@ e2e/node_modules/.package-lock.json: e2e/package-lock.json
 	cd e2e && npm ci --no-audit --no-fund
 	@touch $@
 
+# The compose demo under podman, end to end (scripts/container-demo.sh, as
+# root): base image, build, podman-compose up on a free port, the three
+# sites, CGI and PHP, the volumes, a SIGHUP reload, a config of mode 0600,
+# down. Exit 77: podman cannot start on this machine.
+.PHONY: test-container
+test-container:
+	scripts/container-demo.sh
+
 # The layering of the design's ARCHITECTURE.md ("Boundaries") and the file and
 # function sizes of STYLE.md, after the test of the two checkers themselves.
 check-layers:

@@ -240,6 +240,38 @@ run_t "$T/missing-file.yaml"
 check_eq "missing config file: exit 1" 1 "$RC"
 check_match "missing config file: names it" "missing-file.yaml" "$OUT"
 
+# A file portico's user may not read (typically a host file of mode 0600
+# mounted into a container that runs as another user): the error says who
+# portico runs as, whose the file is, its mode, and the chmod that fixes it.
+# As root, portico runs as nobody (root reads anything); else the file is
+# made unreadable to its owner.
+D=$(mktemp -d "${TMPDIR:-/tmp}/portico-it-perm.XXXXXX")
+chmod 755 "$D"
+good_cfg >"$D/secret.yaml"
+cp "$PORTICO_BIN" "$D/portico"
+as_other=()
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+    chmod 600 "$D/secret.yaml"
+    as_other=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+    mode=0600 owner="uid 0 gid 0" user="uid 65534 gid 65534"
+else
+    chmod 000 "$D/secret.yaml"
+    mode=0000 owner="uid $(id -u) gid $(id -g)" user=$owner
+fi
+OUT=$(timeout 10 "${as_other[@]}" "$D/portico" -t -c "$D/secret.yaml" 2>&1)
+check_eq "unreadable config file: exit 1" 1 "$?"
+check_match "unreadable config file: why, and what to do" \
+    "^$D/secret.yaml:1:1: cannot open: Permission denied: portico runs as $user, and the file belongs to $owner with mode $mode: make it readable to portico's user, e.g. chmod a\\+r $D/secret.yaml " \
+    "$OUT"
+if [ "${#as_other[@]}" -gt 0 ]; then
+    mkdir -m 700 "$D/closed"
+    good_cfg >"$D/closed/ok.yaml"
+    OUT=$(timeout 10 "${as_other[@]}" "$D/portico" -t -c "$D/closed/ok.yaml" 2>&1)
+    check_match "config file in a folder closed to portico: says so" \
+        "cannot open: Permission denied: portico runs as $user, and a folder on the way to the file is closed to it" "$OUT"
+fi
+rm -rf "$D"
+
 # An invalid config never starts a server.
 OUT=$(timeout 10 "$PORTICO_BIN" -c "$T/typo.yaml" 2>&1)
 check_eq "starting with an invalid config: exit 1" 1 "$?"

@@ -70,7 +70,10 @@ else:  # the lines this compose file is written with
     dfile = re.search(r"^\s+dockerfile:\s*(\S+)", text, re.M).group(1)
     volumes = re.findall(r'^\s+- "?([^"\s#]+:/[^"\s#]*)"?', text, re.M)
     named = set(re.findall(r"^  (\w[\w-]*):\s*$", text.split("\nvolumes:", 1)[1], re.M))
-    ports = re.findall(r'^\s+- "?(\d+:\d+)"?\s*$', text, re.M)
+    ports = re.findall(r'^\s+- "?([^"\s#]+:\d+)"?\s*$', text, re.M)
+# The host's port may be a variable with a default, ${PORTICO_PORT:-8080}:
+# what Docker publishes when the variable is not set.
+ports = [re.sub(r"\$\{\w+:-(\d+)\}", r"\1", p) for p in ports]
 
 ctx = os.path.normpath(os.path.join(cdir, context))
 ok(f"compose build.context {context} is a folder", os.path.isdir(ctx), ctx)
