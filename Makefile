@@ -40,17 +40,25 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
 	@echo "  TEST    $@"
 	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $(filter %.c %.o,$^) $(LDLIBS) $(CMOCKA_LIBS)
 
-# Installs missing packages (as root) or says what to run.
+# Installs missing packages (as root) or says what to run: deps for
+# everything make test needs, deps-run for building and running only (the
+# CGI demos' python3 and php-cgi get a note when missing, not a stop).
 deps:
 	@scripts/deps.sh
 
-run: deps $(BIN)
+deps-run:
+	@scripts/deps.sh --run
+
+# The build comes after deps-run, even with -j: it needs libyaml's headers.
+run: deps-run
+	@$(MAKE) -s --no-print-directory $(BIN)
 	./$(BIN) -c configs/default.yaml
 
 # The multi-site demo of docker/compose.yaml, without Docker: localhost,
 # blog.localhost and api.localhost on port 8080 (see configs/demo.yaml).
-.PHONY: demo
-demo: $(BIN)
+.PHONY: demo deps-run
+demo: deps-run
+	@$(MAKE) -s --no-print-directory $(BIN)
 	./$(BIN) -c configs/demo.yaml
 
 unit: $(UNIT_BIN)

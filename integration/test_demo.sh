@@ -175,6 +175,55 @@ check_eq "portico -t -c configs/demo.yaml: configuration OK, no warning" "config
 check "demo.yaml: three servers on one listener" \
     "grep -q '^listener 0.0.0.0:8080: .*servers: .*(default).*demo.yaml.*demo.yaml' '$T/T.out'"
 
+# ------------------------------------------- make demo, make run: the deps
+# What a new user types first (issue 10): make demo and make run run the
+# same dependency step, the one for building and running only. make's own
+# variables from a `make test` above are not passed down.
+mk() { env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -n -C "$REPO_DIR" "$@" 2>&1; }
+deps_run=$(mk run | grep 'deps\.sh')
+deps_demo=$(mk demo | grep 'deps\.sh')
+check_eq "make demo runs the dependency step of make run" "$deps_run" "$deps_demo"
+check_match "... the one for running (scripts/deps.sh --run)" 'scripts/deps\.sh --run$' "$deps_demo"
+check_match "make test still installs everything (scripts/deps.sh)" '(^|[[:space:]])scripts/deps\.sh$' \
+    "$(mk test | grep 'deps\.sh')"
+
+# scripts/deps.sh with a fake dpkg-query (FAKE_MISSING: the packages not
+# installed), id (FAKE_UID) and apt-get (its arguments go to FAKE_LOG).
+FB=$T/fakebin
+mkdir -p "$FB"
+printf '#!/bin/sh\nfor m in $FAKE_MISSING; do [ "$m" = "$3" ] && exit 1; done\nprintf "install ok installed"\n' >"$FB/dpkg-query"
+printf '#!/bin/sh\n[ "$1" = -u ] && echo "$FAKE_UID"\n' >"$FB/id"
+printf '#!/bin/sh\necho "$*" >>"$FAKE_LOG"\n' >"$FB/apt-get"
+chmod +x "$FB"/*
+# deps MISSING UID ARGS...: runs scripts/deps.sh ARGS; sets OUT, RC, APT.
+deps() {
+    local missing=$1 uid=$2
+    shift 2
+    : >"$T/apt.log"
+    OUT=$(PATH="$FB:$PATH" FAKE_MISSING="$missing" FAKE_UID=$uid FAKE_LOG=$T/apt.log \
+        "$REPO_DIR/scripts/deps.sh" "$@" 2>&1)
+    RC=$?
+    APT=$(grep '^install' "$T/apt.log" | sed 's/^install -y -q --no-install-recommends //')
+}
+deps "libcmocka-dev jq php-cgi" 1000 --run
+check_eq "deps --run as a user, test packages and php-cgi missing: no stop" 0 "$RC"
+check_match "... a note names php-cgi and the CGI demos" 'php-cgi.*CGI|CGI.*php-cgi' "$OUT"
+check "... and says how to install it" "grep -q 'apt-get install -y php-cgi' <<<'$OUT'"
+check "... nothing about libcmocka-dev or jq" "! grep -Eq 'libcmocka|jq' <<<'$OUT'"
+deps "libyaml-dev python3" 1000 --run
+check_eq "deps --run as a user, libyaml-dev missing: a stop" 1 "$RC"
+check "... with the command to run" "grep -q 'sudo apt-get install -y libyaml-dev' <<<'$OUT'"
+deps "libcmocka-dev jq" 1000
+check_eq "deps (make test) as a user, test packages missing: a stop" 1 "$RC"
+check "... naming them" "grep -q 'apt-get install -y libcmocka-dev jq' <<<'$OUT'"
+deps "libcmocka-dev php-cgi" 0 --run
+check_eq "deps --run as root installs what running uses (php-cgi), no test package" "php-cgi" "$APT"
+deps "libyaml-dev jq php-cgi" 0
+check_eq "deps (make test, .ci/run) as root installs everything missing" "jq libyaml-dev php-cgi" \
+    "$(tr ' ' '\n' <<<"$APT" | sort | xargs)"
+deps "" 1000 --run
+check_eq "deps --run with nothing missing: silent, exit 0" "0 ''" "$RC '$OUT'"
+
 # ------------------------------------------------------- a copy of the demo
 # configs/demo.yaml and sites/ side by side as in the repository (paths in
 # the file are relative to its folder), minus anything uploaded or noted
