@@ -49,17 +49,27 @@ deps:
 deps-run:
 	@scripts/deps.sh --run
 
+# The port make run and make demo serve on: the configurations' 8080, or
+# another one (make run PORT=8081; scripts/serve.sh then renders the
+# configuration into build/ with it). Not taken from the environment.
+PORT = 8080
+
 # The build comes after deps-run, even with -j: it needs libyaml's headers.
 run: deps-run
 	@$(MAKE) -s --no-print-directory $(BIN)
-	./$(BIN) -c configs/default.yaml
+	@PORTICO=./$(BIN) scripts/serve.sh run configs/default.yaml $(PORT)
 
 # The multi-site demo of docker/compose.yaml, without Docker: localhost,
 # blog.localhost and api.localhost on port 8080 (see configs/demo.yaml).
-.PHONY: demo deps-run
+.PHONY: demo reload deps-run
 demo: deps-run
 	@$(MAKE) -s --no-print-directory $(BIN)
-	./$(BIN) -c configs/demo.yaml
+	@PORTICO=./$(BIN) scripts/serve.sh demo configs/demo.yaml $(PORT)
+
+# SIGHUP to the portico that make run or make demo started (its pid_file in
+# build/), after checking the configuration.
+reload:
+	@PORTICO=./$(BIN) scripts/serve.sh reload build
 
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; $(RUNNER) ./$$t || fail=1; done; exit $$fail

@@ -186,6 +186,11 @@ check_eq "make demo runs the dependency step of make run" "$deps_run" "$deps_dem
 check_match "... the one for running (scripts/deps.sh --run)" 'scripts/deps\.sh --run$' "$deps_demo"
 check_match "make test still installs everything (scripts/deps.sh)" '(^|[[:space:]])scripts/deps\.sh$' \
     "$(mk test | grep 'deps\.sh')"
+check_match "make run PORT=8081 hands the port on" 'serve\.sh run configs/default\.yaml 8081$' \
+    "$(mk run PORT=8081 | grep 'serve\.sh')"
+check_match "make demo PORT=8082 hands the port on" 'serve\.sh demo configs/demo\.yaml 8082$' \
+    "$(mk demo PORT=8082 | grep 'serve\.sh')"
+check_match "make reload: scripts/serve.sh reload build" 'serve\.sh reload build$' "$(mk reload | grep 'serve\.sh')"
 
 # scripts/deps.sh with a fake dpkg-query (FAKE_MISSING: the packages not
 # installed), id (FAKE_UID) and apt-get (its arguments go to FAKE_LOG).
@@ -233,7 +238,7 @@ DD=$T/demo
 mkdir -p "$DD/configs"
 tar -C "$REPO_DIR" --exclude='sites/default/uploads/*' --exclude='sites/api/data/*' -cf - sites |
     tar -C "$DD" -xf -
-mkdir -p "$DD/sites/default/uploads" "$DD/sites/api/data"
+mkdir -p "$DD/sites/default/uploads" "$DD/sites/api/data" "$DD/build"
 sed "s/listen: 8080\\b/listen: $PORT/" "$DEMO" >"$DD/configs/demo.yaml"
 check_eq "demo copy: the three listen lines moved to port $PORT" 3 "$(grep -c "listen: $PORT\\b" "$DD/configs/demo.yaml")"
 check "demo copy: no server left on 8080" "! grep -Eq '^[[:space:]-]*listen:[^#]*8080' '$DD/configs/demo.yaml'"
@@ -241,6 +246,8 @@ check "demo copy: no server left on 8080" "! grep -Eq '^[[:space:]-]*listen:[^#]
 start_server "$DD/configs/demo.yaml" || exit 0
 U=http://127.0.0.1:$PORT
 check "workers: auto starts at least one worker" "[ -n '$SERVER_CHILDREN' ]"
+check_eq "pid_file: build/demo.pid (beside configs/) holds the master's pid" "$SERVER_PID" \
+    "$(cat "$DD/build/demo.pid" 2>/dev/null)"
 
 # ---------------------------------------------- walk every site, every link
 # Every *.html under a site's root (but error pages and uploads) must answer
@@ -476,4 +483,83 @@ expect_status "api: no way up into data/ through cgi-bin" 404
 http "${A[@]}" "$U/status"
 jq_ok "api: /status answers JSON" '.workers >= 1'
 
+# ------------------------------------------------------------ make reload
+# make reload: SIGHUP to the pid of pid_file, after a check of the file;
+# the blog's post says so (issue 10: `pgrep -o portico` may find another
+# user's server).
+serve() { PORTICO=$PORTICO_BIN "$REPO_DIR/scripts/serve.sh" "$@"; }
+# new_workers: waits until the master's children are none of SERVER_CHILDREN
+# (a reload's new generation), then takes them as SERVER_CHILDREN.
+new_workers() {
+    local i c old
+    for ((i = 0; i < 50 * SLOW; i++)); do
+        old=0
+        for c in $(pgrep -P "$SERVER_PID"); do [[ " $SERVER_CHILDREN " == *" $c "* ]] && old=1; done
+        [ "$old" = 0 ] && [ -n "$(pgrep -P "$SERVER_PID")" ] && break
+        sleep 0.1
+    done
+    SERVER_CHILDREN=$(pgrep -P "$SERVER_PID" | sort | tr '\n' ' ')
+}
+OUT=$(serve reload "$DD/build" 2>&1)
+check_eq "make reload (serve.sh reload build): exit 0" 0 "$?"
+check_match "... says what it did" "make reload: sent SIGHUP to portico $SERVER_PID: it reloads $DD/configs/demo.yaml" "$OUT"
+check "... and the server reloaded" "wait_log 'configuration reloaded'"
+new_workers
+http -H 'Host: blog.localhost' "$U/posts/reloads.html"
+expect_status "after make reload the blog still answers" 200
+cp "$DD/configs/demo.yaml" "$T/demo.yaml.good"
+sed -i 's/^workers: auto/wokers: auto/' "$DD/configs/demo.yaml"
+OUT=$(serve reload "$DD/build" 2>&1)
+check_eq "make reload of a broken file: exit 1" 1 "$?"
+check_match "... the error, at its file:line:col" "$DD/configs/demo\\.yaml:[0-9]+:1: unknown key 'wokers'" "$OUT"
+check_match "... and the server keeps its configuration" "portico $SERVER_PID keeps its running configuration" "$OUT"
+check_eq "... no SIGHUP was sent" 1 "$(grep -c 'configuration reloaded' "$SERVER_ERR")"
+cp "$T/demo.yaml.good" "$DD/configs/demo.yaml"
+check "the blog's reload post says make reload" "grep -q 'make reload' '$REPO_DIR/sites/blog/posts/reloads.html'"
+check "... and the pid file way, never pgrep" \
+    "grep -q 'build/demo.pid' '$REPO_DIR/sites/blog/posts/reloads.html' && ! grep -q pgrep '$REPO_DIR/sites/blog/posts/reloads.html'"
+
 stop_server
+check "the pid file goes when portico stops" "! [ -e '$DD/build/demo.pid' ]"
+OUT=$(serve reload "$DD/build" 2>&1)
+check_eq "make reload with no server: exit 1" 1 "$?"
+check_match "... says none runs" "no portico started by make run or make demo is running" "$OUT"
+
+# ------------------------------------------------- make demo PORT=..., taken
+# serve.sh as make demo PORT=P runs it, on the repository's demo.yaml (port
+# 8080) beside the copy's sites: the port goes into build/demo8080-P.yaml.
+P2=$(free_port)
+cp "$DEMO" "$DD/configs/demo8080.yaml"
+(cd "$DD" && serve demo configs/demo8080.yaml "$P2" >"$T/serve.out" 2>"$T/serve.err") &
+SERVE_JOB=$!
+for ((i = 0; i < 50 * SLOW; i++)); do
+    [ -s "$DD/build/demo-$P2.pid" ] && break
+    sleep 0.1
+done
+M2=$(cat "$DD/build/demo-$P2.pid" 2>/dev/null)
+[ -n "$M2" ] && echo "$M2" >>"$PORTICO_RESULTS.pids"
+check "make demo PORT=$P2: started (pid file build/demo-$P2.pid)" "[ -n '$M2' ]"
+check_match "... says it serves a copy" "make demo: serving configs/demo8080\\.yaml on port $P2 \\(through the copy build/demo8080-$P2\\.yaml\\)" "$(cat "$T/serve.err")"
+check_eq "... the copy has the three listen lines on $P2" 3 "$(grep -c "listen: $P2\\b" "$DD/build/demo8080-$P2.yaml")"
+check_eq "... and the lines of its source" "$(wc -l <"$DEMO")" "$(grep -vc '^# \(Made by\|edit that\|serve.sh:\)' "$DD/build/demo8080-$P2.yaml")"
+check "... its start-up line gives the URL" "grep -q 'listening on http://localhost:$P2/' '$T/serve.err'"
+http -H 'Host: blog.localhost' "http://127.0.0.1:$P2/"
+expect_status "... the blog answers on $P2" 200
+# A second one on the same port: portico says who holds it, make which PORT.
+OUT=$(cd "$DD" && serve demo configs/demo8080.yaml "$P2" 2>&1)
+check_eq "make demo PORT=$P2 again: exit 1" 1 "$?"
+check_match "... portico: another program listens there" "another program listens on port $P2" "$OUT"
+check_match "... make: the command that serves on a free port" "make demo: port $P2 is taken: serve on a free one with: make demo PORT=[0-9]+" "$OUT"
+check_eq "... and the running one keeps its pid file" "$M2" "$(cat "$DD/build/demo-$P2.pid" 2>/dev/null)"
+OUT=$(cd "$DD" && serve reload build 2>&1)
+check_match "make reload finds it, checks the source, makes the copy again" \
+    "sent SIGHUP to portico $M2: it reloads .*/configs/demo8080\\.yaml" "$OUT"
+for ((i = 0; i < 30 * SLOW; i++)); do grep -q 'configuration reloaded' "$T/serve.err" && break; sleep 0.1; done
+check "... and it reloaded" "grep -q 'configuration reloaded' '$T/serve.err'"
+OUT=$(serve run "$DD/configs/demo8080.yaml" http 2>&1)
+check_eq "PORT=http: exit 2" 2 "$?"
+check_match "... says what PORT must be" "PORT must be a port number" "$OUT"
+if [ -n "$M2" ]; then kill -TERM "$M2"; else kill -TERM "$SERVE_JOB" $(pgrep -P "$SERVE_JOB"); fi
+wait "$SERVE_JOB"
+check_eq "Ctrl-C or SIGTERM: make demo ends with status 0" 0 "$?"
+check "... its pid file gone" "! [ -e '$DD/build/demo-$P2.pid' ]"

@@ -530,6 +530,8 @@ int master_run(const struct master_plan *plan, const struct master_hooks *hooks,
     }
     stats_board->workers = plan->workers;
     log_urls(plan);
+    if (hooks->listening)
+        hooks->listening(ctx);
     spawn_generation(plan->workers);
     while (!M.stopping || any_alive()) {
         struct pollfd p = {.fd = M.sfd, .events = POLLIN};
