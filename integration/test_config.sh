@@ -168,6 +168,15 @@ servers:
 EOF
 bad "unknown location key 'method'" "$T/typo3.yaml" 6 "did you mean 'methods'"
 
+# A tab in the indentation (issue 10): said so, at its line and column.
+printf 'workers: 1\nservers:\n  - listen: "127.0.0.1:%s"\n    root: %s\n    locations:\n\t/: {}\n' \
+    "$PORT" "$ROOT" >"$T/tab.yaml"
+bad "a tab in the indentation" "$T/tab.yaml" 6 "a tab in the indentation: YAML indents with spaces only"
+check_match "... at the tab's column (6:1)" "^$T/tab.yaml:6:1: " "$OUT"
+sed 's/^    root:/  \t root:/' "$T/tab.yaml" | sed 's/^\t\//      \//' >"$T/tab2.yaml"
+bad "a tab after two spaces" "$T/tab2.yaml" 4 "a tab in the indentation"
+check_match "... at the tab's column (4:3)" "^$T/tab2.yaml:4:3: " "$OUT"
+
 cat >"$T/noroot.yaml" <<EOF
 servers:
   - listen: "127.0.0.1:$PORT"
