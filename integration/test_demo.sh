@@ -379,6 +379,29 @@ if [ -x /usr/bin/php-cgi ]; then
     http -H 'Host: localhost' "$U/cgi-bin/info.php"
     expect_status "default CGI: info.php -> 200" 200
 fi
+# The CGI demo pages look like the site (issue 10): its stylesheet and
+# header (the walk above checks that their links resolve).
+site_look() { # NAME: the last body has the site's stylesheet and header
+    expect_body "$1: the site's stylesheet" '<link rel="stylesheet" href="/css/style.css">'
+    expect_body "$1: the site's header" '<header class="site-header">'
+}
+for page in hello.py form.py frame.py; do
+    http -H 'Host: localhost' "$U/cgi-bin/$page"
+    site_look "default CGI: $page"
+done
+http -H 'Host: localhost' -d 'name=Ann&message=hi' "$U/cgi-bin/form.py"
+site_look "default CGI: form.py's answer"
+expect_body "... the fields as the site's facts list" '<dl class="facts">'
+if [ -x /usr/bin/php-cgi ]; then
+    http -H 'Host: localhost' "$U/cgi-bin/info.php"
+    site_look "default CGI: info.php"
+fi
+check "no __pycache__ beside the scripts (frame.py is imported)" "! [ -e '$DD/sites/default/cgi-bin/__pycache__' ]"
+# The welcome page: a master, workers and SIGHUP reloads are there, not
+# "coming next".
+http -H 'Host: localhost' "$U/"
+expect_no_body "welcome page: no 'reloads come next'" 'reloads come next'
+expect_body "welcome page: SIGHUP reloads, with make reload" '<code>SIGHUP</code> (<code>make reload</code>) reloads the'
 
 # ------------------------------------------------------------------- blog
 B=(-H 'Host: blog.localhost')
@@ -478,6 +501,22 @@ expect_header "api: ... Allow lists the location's methods" Allow "GET, POST"
 http "${A[@]}" "$U/data/notes.json"
 expect_status "api: the data folder is outside the document root (404)" 404
 expect_body "api: ... with the api's 404 page" 'data-page="api-404"'
+# Its endpoints are <code> in .error-page: a path such as /cgi-bin/notes.py
+# must not break at its hyphen (issue 10). The same for every site's
+# error pages.
+for css in sites/api/public/style.css sites/blog/css/blog.css sites/default/css/style.css; do
+    check "$css: .error-page code { white-space: nowrap }" python3 - "$REPO_DIR/$css" <<'PYEOF'
+import re, sys
+text = re.sub(r"/\*.*?\*/", "", open(sys.argv[1]).read(), flags=re.S)
+for sel, body in re.findall(r"([^{}]+)\{([^{}]*)\}", text):
+    sels = [" ".join(s.split()) for s in sel.split(",")]
+    if ".error-page code" in sels and re.search(r"white-space\s*:\s*nowrap", body):
+        sys.exit(0)
+sys.exit(1)
+PYEOF
+done
+check "api: the 404 page's endpoints are code inside .error-page" \
+    "grep -q 'class=\"wrap error-page\"' '$BODY' && grep -q '<code>/cgi-bin/notes.py</code>' '$BODY'"
 http "${A[@]}" --path-as-is "$U/cgi-bin/notes.py/../../data/notes.json"
 expect_status "api: no way up into data/ through cgi-bin" 404
 http "${A[@]}" "$U/status"
