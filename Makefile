@@ -79,6 +79,7 @@ integration: $(BIN)
 
 test: deps
 	$(MAKE) check-layers
+	tests/scripts/test_bench_report.sh
 	$(MAKE) unit
 	$(MAKE) integration
 
@@ -102,6 +103,8 @@ valgrind: $(BIN) $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do valgrind -q --error-exitcode=1 --leak-check=full ./$$t >/dev/null || exit 1; done
 	PORTICO_WRAP="valgrind -q --error-exitcode=99 --leak-check=full" PORTICO_BIN=./$(BIN) integration/run.sh
 
+# The report goes to stdout, build/bench/report.md and, with a bar chart of
+# CPU us per request per server and case, build/bench/report.html.
 bench: $(BIN)
 	bench/run.sh
 
