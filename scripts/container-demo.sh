@@ -325,6 +325,8 @@ page "api CGI: /cgi-bin/time.py answers JSON" api.localhost /cgi-bin/time.py 200
 users=$(podman top "$CTR" huser 2>&1 | tail -n +2 | sort -u | paste -sd,)
 check "every process of the container runs as uid 10001 (host view: $users)" test "$users" = 10001
 check "HEALTHCHECK passes (podman healthcheck run)" podman healthcheck run "$CTR"
+no_warning() { ! podman logs "$CTR" 2>&1 | grep -E 'warn|error'; }
+check "the start-up log has no warning (pid file written, logs opened)" no_warning
 
 # An upload lands in the named volume, a DELETE removes it from there.
 VOL=$(podman volume inspect -f '{{.Mountpoint}}' "${PROJECT}_uploads" 2>/dev/null)

@@ -1,7 +1,7 @@
 // The default site (localhost): the welcome page and its custom 404 page.
 import assert from 'node:assert/strict';
 import { ACCENT, SITE_BG, brokenImages, computed, waitText } from '../lib/browser.mjs';
-import { browserTest, fixme } from '../lib/harness.mjs';
+import { browserTest } from '../lib/harness.mjs';
 
 browserTest('welcome page renders with its CSS, images and script', async ({ page, demo }) => {
   const res = await page.goto(demo.url('localhost'));
@@ -64,20 +64,17 @@ browserTest('default site: custom 404 page, styled, with a way back', async ({ p
   assert.equal(await page.textContent('h1'), 'It works.');
 });
 
-// Found by these tests (not in issue 10's list): in css/style.css the rule
-// `.error-page p { color: var(--muted) }` outweighs `.error-code { color:
-// var(--accent) }`, so the default site's "404" is grey where the blog's
-// and the api's are the accent colour.
-fixme('sites/, found by e2e', 'the default site\'s 404 code is grey: `.error-page p` outweighs `.error-code`',
-  'default site: the 404 page\'s code in the accent colour, as on the blog and the api', async ({ page, demo }) => {
-    await page.goto(demo.url('localhost', '/no-such-page'));
-    assert.deepEqual(await computed(page, '.error-code', ['color']), { color: ACCENT });
-  });
+// Found by these tests: `.error-page p { color: var(--muted) }` once
+// outweighed `.error-code`, so the default site's "404" was grey where the
+// blog's and the api's are the accent colour.
+browserTest('default site: the 404 page\'s code in the accent colour, as on the blog and the api', async ({ page, demo }) => {
+  await page.goto(demo.url('localhost', '/no-such-page'));
+  assert.deepEqual(await computed(page, '.error-code', ['color']), { color: ACCENT });
+});
 
-fixme('item 3', 'the welcome page still says "SIGHUP reloads come next", though both exist',
-  'welcome page: no feature is announced as coming that exists', async ({ page, demo }) => {
-    await page.goto(demo.url('localhost'));
-    const text = (await page.textContent('#features')).replace(/\s+/g, ' ');
-    const stale = text.match(/[^.;]*\bcome next\b/g) || [];
-    assert.deepEqual(stale.filter((s) => /SIGHUP|reload/.test(s)).map((s) => s.trim()), []);
-  });
+browserTest('welcome page: no feature is announced as coming that exists', async ({ page, demo }) => {
+  await page.goto(demo.url('localhost'));
+  const text = (await page.textContent('#features')).replace(/\s+/g, ' ');
+  const stale = text.match(/[^.;]*\bcome next\b/g) || [];
+  assert.deepEqual(stale.filter((s) => /SIGHUP|reload/.test(s)).map((s) => s.trim()), []);
+});

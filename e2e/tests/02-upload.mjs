@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SITE_BG, computed, follow, waitText } from '../lib/browser.mjs';
-import { browserTest, env, fixme, scratchFile } from '../lib/harness.mjs';
+import { browserTest, env, scratchFile } from '../lib/harness.mjs';
 
 const uploads = () => path.join(env.demo.sites, 'default', 'uploads');
 const onDisk = (name) => path.join(uploads(), name);
@@ -132,8 +132,7 @@ browserTest('upload page without JavaScript: the form posts, portico answers wit
     }
   }, { context: { javaScriptEnabled: false } });
 
-fixme('item 3', 'the no-JavaScript upload result is an unstyled page with no link back, and says "1 bytes"',
-  'upload page without JavaScript: the result page has the site\'s look, a link back, "1 byte"',
+browserTest('upload page without JavaScript: the result page has the site\'s look, a link back, "1 byte"',
   async ({ page, ctx, demo }) => {
     const one = scratchFile('one byte.txt', 'x');
     try {

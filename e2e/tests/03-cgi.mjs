@@ -2,7 +2,7 @@
 // round-trip of form.py, and the other scripts the welcome page links.
 import assert from 'node:assert/strict';
 import { SITE_BG, computed, follow } from '../lib/browser.mjs';
-import { browserTest, fixme } from '../lib/harness.mjs';
+import { browserTest } from '../lib/harness.mjs';
 
 browserTest('CGI form round-trip: form.py shows a form, the browser posts it, the fields come back',
   async ({ page, demo }) => {
@@ -57,16 +57,15 @@ browserTest('CGI demos: hello.py, env.py (PATH_INFO, QUERY_STRING as JSON), info
     assert.match(await page.textContent('body'), /^Hello from \/bin\/sh!\n/);
   });
 
-fixme('item 3', 'the CGI demo pages are unstyled next to the site',
-  'CGI demos: hello.py, form.py (both pages) and info.php have the site\'s look', async ({ page, demo }) => {
-    const looks = [];
-    for (const p of ['/cgi-bin/hello.py', '/cgi-bin/form.py', '/cgi-bin/info.php']) {
-      await page.goto(demo.url('localhost', p));
-      looks.push([p, (await computed(page, 'body', ['background-color']))['background-color']]);
-    }
-    await page.goto(demo.url('localhost', '/cgi-bin/form.py'));
-    await page.fill('input[name="name"]', 'Ada');
-    await follow(page, 'button[type="submit"]');
-    looks.push(['form.py answer', (await computed(page, 'body', ['background-color']))['background-color']]);
-    assert.deepEqual(looks.filter(([, bg]) => bg !== SITE_BG), []);
-  });
+browserTest('CGI demos: hello.py, form.py (both pages) and info.php have the site\'s look', async ({ page, demo }) => {
+  const looks = [];
+  for (const p of ['/cgi-bin/hello.py', '/cgi-bin/form.py', '/cgi-bin/info.php']) {
+    await page.goto(demo.url('localhost', p));
+    looks.push([p, (await computed(page, 'body', ['background-color']))['background-color']]);
+  }
+  await page.goto(demo.url('localhost', '/cgi-bin/form.py'));
+  await page.fill('input[name="name"]', 'Ada');
+  await follow(page, 'button[type="submit"]');
+  looks.push(['form.py answer', (await computed(page, 'body', ['background-color']))['background-color']]);
+  assert.deepEqual(looks.filter(([, bg]) => bg !== SITE_BG), []);
+});

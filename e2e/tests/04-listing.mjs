@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SITE_BG, computed, follow } from '../lib/browser.mjs';
-import { browserTest, fixme } from '../lib/harness.mjs';
+import { browserTest } from '../lib/harness.mjs';
 
 browserTest('directory listing: /files/ lists its files, each opens, ../ leads back', async ({ page, demo }) => {
   await page.goto(demo.url('localhost'));
@@ -50,12 +50,11 @@ browserTest('JSON listing: /files/?format=json from the welcome page\'s link', a
   assert.deepEqual(JSON.parse(await page.textContent('body')), entries);
 });
 
-fixme('item 3', 'directory listings are unstyled next to the site',
-  'directory listings have their site\'s look: /files/, /uploads/, the blog\'s /images/', async ({ page, demo }) => {
-    const looks = [];
-    for (const [site, p] of [['localhost', '/files/'], ['localhost', '/uploads/'], ['blog.localhost', '/images/']]) {
-      await page.goto(demo.url(site, p));
-      looks.push([site + p, (await computed(page, 'body', ['background-color']))['background-color']]);
-    }
-    assert.deepEqual(looks.filter(([, bg]) => bg !== SITE_BG), []);
-  });
+browserTest('directory listings have their site\'s look: /files/, /uploads/, the blog\'s /images/', async ({ page, demo }) => {
+  const looks = [];
+  for (const [site, p] of [['localhost', '/files/'], ['localhost', '/uploads/'], ['blog.localhost', '/images/']]) {
+    await page.goto(demo.url(site, p));
+    looks.push([site + p, (await computed(page, 'body', ['background-color']))['background-color']]);
+  }
+  assert.deepEqual(looks.filter(([, bg]) => bg !== SITE_BG), []);
+});

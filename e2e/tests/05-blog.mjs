@@ -2,7 +2,7 @@
 // redirects of its about page, the /images/ listing and its own 404 page.
 import assert from 'node:assert/strict';
 import { ACCENT, SITE_BG, brokenImages, computed, follow } from '../lib/browser.mjs';
-import { browserTest, fixme } from '../lib/harness.mjs';
+import { browserTest } from '../lib/harness.mjs';
 
 const POSTS = [
   ['/posts/drawing-a-png.html', 'Drawing a PNG with zlib and struct'],
@@ -114,10 +114,9 @@ browserTest('blog: a missing post gets the blog\'s own 404 page, styled, with li
   await page.waitForURL(demo.url('blog.localhost'));
 });
 
-fixme('item 3', 'the reload post recommends kill -HUP "$(pgrep -o portico)", which can pick another user\'s server',
-  'blog: the reload post tells make reload (the demo\'s pid_file), not pgrep', async ({ page, demo }) => {
-    await page.goto(demo.url('blog.localhost', '/posts/reloads.html'));
-    const text = await page.textContent('article');
-    assert.deepEqual(text.split('\n').filter((l) => /pgrep/.test(l)).map((l) => l.trim()), []);
-    assert.match(text, /make reload/);
-  });
+browserTest('blog: the reload post tells make reload (the demo\'s pid_file), not pgrep', async ({ page, demo }) => {
+  await page.goto(demo.url('blog.localhost', '/posts/reloads.html'));
+  const text = await page.textContent('article');
+  assert.deepEqual(text.split('\n').filter((l) => /pgrep/.test(l)).map((l) => l.trim()), []);
+  assert.match(text, /make reload/);
+});

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ACCENT, SITE_BG, brokenImages, computed, follow, waitText } from '../lib/browser.mjs';
-import { browserTest, fixme } from '../lib/harness.mjs';
+import { browserTest } from '../lib/harness.mjs';
 
 const ARROW = '\u2192';
 
@@ -132,13 +132,12 @@ browserTest('api: an unknown address gets the api\'s own 404 page, styled, with 
   await page.waitForSelector('body[data-ready="yes"]');
 });
 
-fixme('item 3', 'the api\'s 404 page wraps /cgi-bin/notes.py across two lines (at the hyphen, 1280 px wide)',
-  'api: the 404 page keeps each endpoint\'s name on one line, wide and narrow', async ({ page, demo }) => {
-    for (const width of [1280, 1024, 800, 375]) {
-      await page.setViewportSize({ width, height: 800 });
-      await page.goto(demo.url('api.localhost', '/nope'));
-      const broken = await page.$$eval('main code', (cs) => cs
-        .filter((c) => c.getClientRects().length > 1).map((c) => c.textContent));
-      assert.deepEqual(broken, [], `code split across lines at ${width} px`);
-    }
-  });
+browserTest('api: the 404 page keeps each endpoint\'s name on one line, wide and narrow', async ({ page, demo }) => {
+  for (const width of [1280, 1024, 800, 375]) {
+    await page.setViewportSize({ width, height: 800 });
+    await page.goto(demo.url('api.localhost', '/nope'));
+    const broken = await page.$$eval('main code', (cs) => cs
+      .filter((c) => c.getClientRects().length > 1).map((c) => c.textContent));
+    assert.deepEqual(broken, [], `code split across lines at ${width} px`);
+  }
+});
