@@ -40,18 +40,36 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
 	@echo "  TEST    $@"
 	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $(filter %.c %.o,$^) $(LDLIBS) $(CMOCKA_LIBS)
 
-# Installs missing packages (as root) or says what to run.
+# Installs missing packages (as root) or says what to run: deps for
+# everything make test needs, deps-run for building and running only (the
+# CGI demos' python3 and php-cgi get a note when missing, not a stop).
 deps:
 	@scripts/deps.sh
 
-run: deps $(BIN)
-	./$(BIN) -c configs/default.yaml
+deps-run:
+	@scripts/deps.sh --run
+
+# The port make run and make demo serve on: the configurations' 8080, or
+# another one (make run PORT=8081; scripts/serve.sh then renders the
+# configuration into build/ with it). Not taken from the environment.
+PORT = 8080
+
+# The build comes after deps-run, even with -j: it needs libyaml's headers.
+run: deps-run
+	@$(MAKE) -s --no-print-directory $(BIN)
+	@PORTICO=./$(BIN) scripts/serve.sh run configs/default.yaml $(PORT)
 
 # The multi-site demo of docker/compose.yaml, without Docker: localhost,
 # blog.localhost and api.localhost on port 8080 (see configs/demo.yaml).
-.PHONY: demo
-demo: $(BIN)
-	./$(BIN) -c configs/demo.yaml
+.PHONY: demo reload deps-run
+demo: deps-run
+	@$(MAKE) -s --no-print-directory $(BIN)
+	@PORTICO=./$(BIN) scripts/serve.sh demo configs/demo.yaml $(PORT)
+
+# SIGHUP to the portico that make run or make demo started (its pid_file in
+# build/), after checking the configuration.
+reload:
+	@PORTICO=./$(BIN) scripts/serve.sh reload build
 
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; $(RUNNER) ./$$t || fail=1; done; exit $$fail
@@ -61,8 +79,30 @@ integration: $(BIN)
 
 test: deps
 	$(MAKE) check-layers
+	tests/scripts/test_bench_report.sh
 	$(MAKE) unit
 	$(MAKE) integration
+	@if [ -x /usr/bin/chromium ] && command -v node >/dev/null; then $(MAKE) e2e; \
+	else echo "e2e: skipped, it needs /usr/bin/chromium and node (apt-get install chromium nodejs npm)"; fi
+
+# Browser tests (e2e/): playwright-core driving Debian's /usr/bin/chromium
+# through the three demo sites, on a private copy of configs/demo.yaml and
+# sites/ on a free port; a screenshot of each failing test in build/e2e/.
+.PHONY: e2e
+e2e: $(BIN) e2e/node_modules/.package-lock.json
+	PORTICO_BIN=./$(BIN) node --test-reporter=spec e2e/run.mjs
+
+e2e/node_modules/.package-lock.json: e2e/package-lock.json
+	cd e2e && npm ci --no-audit --no-fund
+	@touch $@
+
+# The compose demo under podman, end to end (scripts/container-demo.sh, as
+# root): base image, build, podman-compose up on a free port, the three
+# sites, CGI and PHP, the volumes, a SIGHUP reload, a config of mode 0600,
+# down. Exit 77: podman cannot start on this machine.
+.PHONY: test-container
+test-container:
+	scripts/container-demo.sh
 
 # The layering of the design's ARCHITECTURE.md ("Boundaries") and the file and
 # function sizes of STYLE.md, after the test of the two checkers themselves.
@@ -84,6 +124,8 @@ valgrind: $(BIN) $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do valgrind -q --error-exitcode=1 --leak-check=full ./$$t >/dev/null || exit 1; done
 	PORTICO_WRAP="valgrind -q --error-exitcode=99 --leak-check=full" PORTICO_BIN=./$(BIN) integration/run.sh
 
+# The report goes to stdout, build/bench/report.md and, with a bar chart of
+# CPU us per request per server and case, build/bench/report.html.
 bench: $(BIN)
 	bench/run.sh
 

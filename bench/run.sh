@@ -22,6 +22,11 @@
 #   BASE_PORT  first loopback port               (default 18080; +0..+3)
 #   PORTICO    portico binary                    (default ./portico)
 #   SERVER_CPU / CLIENT_CPU  CPUs for taskset    (default 0 / 1)
+#   REPORT_DIR folder of the report files        (default build/bench)
+#
+# The report goes to stdout and to REPORT_DIR/report.md; REPORT_DIR/
+# report.html shows the same tables under a bar chart of CPU us/req per
+# server and case (an inline SVG).
 set -euo pipefail
 
 DURATION=${DURATION:-5}
@@ -33,6 +38,7 @@ BASE_PORT=${BASE_PORT:-18080}
 PORTICO=${PORTICO:-./portico}
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
+REPORT_DIR=${REPORT_DIR:-build/bench}
 KNOWN="portico nginx h2o lighttpd"  # ports BASE_PORT+0..+3
 CASES=(1k 1m 404)
 
@@ -61,6 +67,13 @@ case_path() {
     esac
 }
 case_status() { [[ $1 == 404 ]] && echo 404 || echo 200; }
+case_label() {
+    case $1 in
+        1k) echo "GET /1k.bin, a 1 KiB file" ;;
+        1m) echo "GET /1m.bin, a 1 MiB file" ;;
+        404) echo "GET /missing, not found" ;;
+    esac
+}
 case_size() {
     case $1 in
         1k) echo 1024 ;;
@@ -218,43 +231,61 @@ run_rounds
 # ---------------------------------------------------------------- report
 fmt_rps() { awk -v x="$1" 'BEGIN{printf "%.0f", x}'; }
 row() { printf '| %-4s | %-8s | %10s | %12s | %8s | %6s | %21s | %21s |\n' "$@"; }
+# chart_row CASE SERVER [US]: a line of the chart's data (see chart_svg).
+chart_row() { printf '%s\t%s\t%s\t%s\n' "$1" "$(case_label "$1")" "$2" "${3:-}" >>"$TMP/chart.tsv"; }
 
-echo
-echo "## portico benchmark ($(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -r), $(nproc) CPUs)"
-echo
-echo "wrk -t1 -c$CONNS -d${DURATION}s, median of $ROUNDS round(s); server pinned to CPU $SERVER_CPU, wrk to CPU $CLIENT_CPU;"
-echo "CPU us/req = server utime+stime per request; srv CPU% = share of one CPU the server used;"
-echo "other% = CPU time on CPUs $SERVER_CPU,$CLIENT_CPU used by anything but the server and wrk (% of one CPU):"
-echo "above ~10% the machine was busy and req/s is unreliable (CPU us/req much less affected)."
-echo "Ratios are portico/peer: rps ratio higher is better, CPU ratio lower is better."
-echo
-row case server "req/s" "CPU us/req" "srv CPU%" "other%" "rps ratio (portico/x)" "CPU ratio (portico/x)"
-printf '|%s|%s|%s|%s|%s|%s|%s|%s|\n' ------ ---------- -----------: -------------: ---------: \
-    -------: ----------------------: ----------------------:
-for c in "${CASES[@]}"; do
-    p_rps="" p_cpu=""
-    if [[ -n ${RPS["$c portico"]:-} ]]; then
-        medians "$c portico"
-        p_rps=$MED_RPS p_cpu=$MED_CPU
-    fi
-    for s in "${ACTIVE[@]}"; do
-        if [[ -z ${RPS["$c $s"]:-} ]]; then
-            row "$c" "$s" failed - - - - -
-            continue
-        fi
-        medians "$c $s"
-        if [[ $s == portico ]]; then
-            rr="-" cr="-"
-        else
-            rr=$(ratio "$p_rps" "$MED_RPS")
-            cr=$(ratio "$p_cpu" "$MED_CPU")
-        fi
-        printf '| %-4s | %-8s | %10s | %12.2f | %8.0f | %6.0f | %21s | %21s |\n' \
-            "$c" "$s" "$(fmt_rps "$MED_RPS")" "$MED_CPU" "$MED_UTIL" "$MED_OTHER" "$rr" "$cr"
-    done
-done
-if [[ ! " ${ACTIVE[*]} " =~ " portico " ]]; then
+# report: the markdown report; the chart's data go to $TMP/chart.tsv.
+# Returns 1 when a server failed.
+report() {
+    : >"$TMP/chart.tsv"
     echo
-    echo "(portico was not run, so there are no ratios)"
-fi
-report_problems || exit 1
+    echo "## portico benchmark ($(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -r), $(nproc) CPUs)"
+    echo
+    echo "wrk -t1 -c$CONNS -d${DURATION}s, median of $ROUNDS round(s); server pinned to CPU $SERVER_CPU, wrk to CPU $CLIENT_CPU;"
+    echo "CPU us/req = server utime+stime per request; srv CPU% = share of one CPU the server used;"
+    echo "other% = CPU time on CPUs $SERVER_CPU,$CLIENT_CPU used by anything but the server and wrk (% of one CPU):"
+    echo "above ~10% the machine was busy and req/s is unreliable (CPU us/req much less affected)."
+    echo "Ratios are portico/peer: rps ratio higher is better, CPU ratio lower is better."
+    echo
+    row case server "req/s" "CPU us/req" "srv CPU%" "other%" "rps ratio (portico/x)" "CPU ratio (portico/x)"
+    printf '|%s|%s|%s|%s|%s|%s|%s|%s|\n' ------ ---------- -----------: -------------: ---------: \
+        -------: ----------------------: ----------------------:
+    for c in "${CASES[@]}"; do
+        p_rps="" p_cpu=""
+        if [[ -n ${RPS["$c portico"]:-} ]]; then
+            medians "$c portico"
+            p_rps=$MED_RPS p_cpu=$MED_CPU
+        fi
+        for s in "${ACTIVE[@]}"; do
+            if [[ -z ${RPS["$c $s"]:-} ]]; then
+                row "$c" "$s" failed - - - - -
+                chart_row "$c" "$s"
+                continue
+            fi
+            medians "$c $s"
+            chart_row "$c" "$s" "$MED_CPU"
+            if [[ $s == portico ]]; then
+                rr="-" cr="-"
+            else
+                rr=$(ratio "$p_rps" "$MED_RPS")
+                cr=$(ratio "$p_cpu" "$MED_CPU")
+            fi
+            printf '| %-4s | %-8s | %10s | %12.2f | %8.0f | %6.0f | %21s | %21s |\n' \
+                "$c" "$s" "$(fmt_rps "$MED_RPS")" "$MED_CPU" "$MED_UTIL" "$MED_OTHER" "$rr" "$cr"
+        done
+    done
+    if [[ ! " ${ACTIVE[*]} " =~ " portico " ]]; then
+        echo
+        echo "(portico was not run, so there are no ratios)"
+    fi
+    report_problems
+}
+
+mkdir -p "$REPORT_DIR"
+rc=0
+report >"$REPORT_DIR/report.md" || rc=1
+cat "$REPORT_DIR/report.md"
+report_html "$REPORT_DIR/report.html" "$REPORT_DIR/report.md" "$TMP/chart.tsv" \
+    "CPU µs per request of each server (median of $ROUNDS round(s); lower is better)"
+echo "bench: report in $REPORT_DIR/report.md and, with a chart, $REPORT_DIR/report.html" >&2
+exit "$rc"

@@ -87,8 +87,39 @@ OUT=$(timeout 10 "$PORTICO_BIN" -c "$T/good.yaml" 2>&1)
 rc=$?
 check_eq "start on a port in use: exit 1" 1 "$rc"
 check_match "start on a port in use: says why" '(in use|listen)' "$OUT"
+# ... and the way out (issue 10), once: the error log is stderr here.
+check_match "... names the way out: who holds it, another port" \
+    "another program listens on port $PORT \\(ss -ltnp 'sport = :$PORT' names it\\); stop it, or listen on another port" "$OUT"
+check_eq "... said once on stderr (the error log is stderr)" 1 "$(grep -c 'cannot listen' <<<"$OUT")"
+sed 's/^workers: 1$/workers: 1\nerror_log: err.log/' "$T/good.yaml" >"$T/errlog.yaml"
+OUT=$(cd "$T" && timeout 10 "$PORTICO_BIN" -c "$T/errlog.yaml" 2>&1)
+check_match "with error_log in a file: the terminal still gets the reason" "^portico: cannot listen on 127\\.0\\.0\\.1:$PORT: Address already in use: another program" "$OUT"
+check "... and the file too" "grep -q 'cannot listen on 127.0.0.1:$PORT' '$T/err.log'"
 kill "$holder" 2>/dev/null
 wait "$holder" 2>/dev/null
+
+# A port below net.ipv4.ip_unprivileged_port_start for a user without
+# CAP_NET_BIND_SERVICE: why, and what to do (issue 10). As root the server
+# runs as nobody (setpriv drops every capability with the uid).
+LOW=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start 2>/dev/null || echo 1024)
+as_user=()
+[ "$(id -u)" = 0 ] && as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+if [ "$LOW" -le 1 ] || { [ ${#as_user[@]} -gt 0 ] && ! command -v setpriv >/dev/null; }; then
+    echo "  skip  privileged port: every port is unprivileged here, or no setpriv"
+else
+    PP=$(mktemp -d "${TMPDIR:-/tmp}/portico-priv.XXXXXX")
+    chmod 755 "$PP"
+    sed "s/127.0.0.1:$PORT/127.0.0.1:$((LOW - 1))/" "$T/good.yaml" >"$PP/low.yaml"
+    chmod 644 "$PP/low.yaml"
+    OUT=$(cd / && timeout 10 "${as_user[@]}" "$PORTICO_BIN" -c "$PP/low.yaml" 2>&1)
+    rc=$?
+    rm -rf "$PP"
+    check_eq "port $((LOW - 1)) as a user: exit 1" 1 "$rc"
+    check_match "... says why: a privileged port" "Permission denied: ports below $LOW are privileged" "$OUT"
+    check_match "... and what to do: a port above $((LOW - 1)), the capability, or root" \
+        "listen on a port above $((LOW - 1)) .*cap_net_bind_service=\\+ep .*or start it as root" "$OUT"
+    check_eq "... said once" 1 "$(grep -c 'Permission denied' <<<"$OUT")"
+fi
 
 # ---- -T ----
 OUT=$("$PORTICO_BIN" -T -c "$CONFIGS/basic.yaml" 2>&1)
@@ -142,6 +173,15 @@ servers:
         method: [GET]
 EOF
 bad "unknown location key 'method'" "$T/typo3.yaml" 6 "did you mean 'methods'"
+
+# A tab in the indentation (issue 10): said so, at its line and column.
+printf 'workers: 1\nservers:\n  - listen: "127.0.0.1:%s"\n    root: %s\n    locations:\n\t/: {}\n' \
+    "$PORT" "$ROOT" >"$T/tab.yaml"
+bad "a tab in the indentation" "$T/tab.yaml" 6 "a tab in the indentation: YAML indents with spaces only"
+check_match "... at the tab's column (6:1)" "^$T/tab.yaml:6:1: " "$OUT"
+sed 's/^    root:/  \t root:/' "$T/tab.yaml" | sed 's/^\t\//      \//' >"$T/tab2.yaml"
+bad "a tab after two spaces" "$T/tab2.yaml" 4 "a tab in the indentation"
+check_match "... at the tab's column (4:3)" "^$T/tab2.yaml:4:3: " "$OUT"
 
 cat >"$T/noroot.yaml" <<EOF
 servers:
@@ -245,6 +285,38 @@ check_match "server without locations: file:line:col" "^$T/nolocations.yaml:[0-9
 run_t "$T/missing-file.yaml"
 check_eq "missing config file: exit 1" 1 "$RC"
 check_match "missing config file: names it" "missing-file.yaml" "$OUT"
+
+# A file portico's user may not read (typically a host file of mode 0600
+# mounted into a container that runs as another user): the error says who
+# portico runs as, whose the file is, its mode, and the chmod that fixes it.
+# As root, portico runs as nobody (root reads anything); else the file is
+# made unreadable to its owner.
+D=$(mktemp -d "${TMPDIR:-/tmp}/portico-it-perm.XXXXXX")
+chmod 755 "$D"
+good_cfg >"$D/secret.yaml"
+cp "$PORTICO_BIN" "$D/portico"
+as_other=()
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+    chmod 600 "$D/secret.yaml"
+    as_other=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+    mode=0600 owner="uid 0 gid 0" user="uid 65534 gid 65534"
+else
+    chmod 000 "$D/secret.yaml"
+    mode=0000 owner="uid $(id -u) gid $(id -g)" user=$owner
+fi
+OUT=$(timeout 10 "${as_other[@]}" "$D/portico" -t -c "$D/secret.yaml" 2>&1)
+check_eq "unreadable config file: exit 1" 1 "$?"
+check_match "unreadable config file: why, and what to do" \
+    "^$D/secret.yaml:1:1: cannot open: Permission denied: portico runs as $user, and the file belongs to $owner with mode $mode: make it readable to portico's user, e.g. chmod a\\+r $D/secret.yaml " \
+    "$OUT"
+if [ "${#as_other[@]}" -gt 0 ]; then
+    mkdir -m 700 "$D/closed"
+    good_cfg >"$D/closed/ok.yaml"
+    OUT=$(timeout 10 "${as_other[@]}" "$D/portico" -t -c "$D/closed/ok.yaml" 2>&1)
+    check_match "config file in a folder closed to portico: says so" \
+        "cannot open: Permission denied: portico runs as $user, and a folder on the way to the file is closed to it" "$OUT"
+fi
+rm -rf "$D"
 
 # An invalid config never starts a server.
 OUT=$(timeout 10 "$PORTICO_BIN" -c "$T/typo.yaml" 2>&1)

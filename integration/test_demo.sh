@@ -70,7 +70,10 @@ else:  # the lines this compose file is written with
     dfile = re.search(r"^\s+dockerfile:\s*(\S+)", text, re.M).group(1)
     volumes = re.findall(r'^\s+- "?([^"\s#]+:/[^"\s#]*)"?', text, re.M)
     named = set(re.findall(r"^  (\w[\w-]*):\s*$", text.split("\nvolumes:", 1)[1], re.M))
-    ports = re.findall(r'^\s+- "?(\d+:\d+)"?\s*$', text, re.M)
+    ports = re.findall(r'^\s+- "?([^"\s#]+:\d+)"?\s*$', text, re.M)
+# The host's port may be a variable with a default, ${PORTICO_PORT:-8080}:
+# what Docker publishes when the variable is not set.
+ports = [re.sub(r"\$\{\w+:-(\d+)\}", r"\1", p) for p in ports]
 
 ctx = os.path.normpath(os.path.join(cdir, context))
 ok(f"compose build.context {context} is a folder", os.path.isdir(ctx), ctx)
@@ -175,6 +178,60 @@ check_eq "portico -t -c configs/demo.yaml: configuration OK, no warning" "config
 check "demo.yaml: three servers on one listener" \
     "grep -q '^listener 0.0.0.0:8080: .*servers: .*(default).*demo.yaml.*demo.yaml' '$T/T.out'"
 
+# ------------------------------------------- make demo, make run: the deps
+# What a new user types first (issue 10): make demo and make run run the
+# same dependency step, the one for building and running only. make's own
+# variables from a `make test` above are not passed down.
+mk() { env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -n -C "$REPO_DIR" "$@" 2>&1; }
+deps_run=$(mk run | grep 'deps\.sh')
+deps_demo=$(mk demo | grep 'deps\.sh')
+check_eq "make demo runs the dependency step of make run" "$deps_run" "$deps_demo"
+check_match "... the one for running (scripts/deps.sh --run)" 'scripts/deps\.sh --run$' "$deps_demo"
+check_match "make test still installs everything (scripts/deps.sh)" '(^|[[:space:]])scripts/deps\.sh$' \
+    "$(mk test | grep 'deps\.sh')"
+check_match "make run PORT=8081 hands the port on" 'serve\.sh run configs/default\.yaml 8081$' \
+    "$(mk run PORT=8081 | grep 'serve\.sh')"
+check_match "make demo PORT=8082 hands the port on" 'serve\.sh demo configs/demo\.yaml 8082$' \
+    "$(mk demo PORT=8082 | grep 'serve\.sh')"
+check_match "make reload: scripts/serve.sh reload build" 'serve\.sh reload build$' "$(mk reload | grep 'serve\.sh')"
+
+# scripts/deps.sh with a fake dpkg-query (FAKE_MISSING: the packages not
+# installed), id (FAKE_UID) and apt-get (its arguments go to FAKE_LOG).
+FB=$T/fakebin
+mkdir -p "$FB"
+printf '#!/bin/sh\nfor m in $FAKE_MISSING; do [ "$m" = "$3" ] && exit 1; done\nprintf "install ok installed"\n' >"$FB/dpkg-query"
+printf '#!/bin/sh\n[ "$1" = -u ] && echo "$FAKE_UID"\n' >"$FB/id"
+printf '#!/bin/sh\necho "$*" >>"$FAKE_LOG"\n' >"$FB/apt-get"
+chmod +x "$FB"/*
+# deps MISSING UID ARGS...: runs scripts/deps.sh ARGS; sets OUT, RC, APT.
+deps() {
+    local missing=$1 uid=$2
+    shift 2
+    : >"$T/apt.log"
+    OUT=$(PATH="$FB:$PATH" FAKE_MISSING="$missing" FAKE_UID=$uid FAKE_LOG=$T/apt.log \
+        "$REPO_DIR/scripts/deps.sh" "$@" 2>&1)
+    RC=$?
+    APT=$(grep '^install' "$T/apt.log" | sed 's/^install -y -q --no-install-recommends //')
+}
+deps "libcmocka-dev jq php-cgi" 1000 --run
+check_eq "deps --run as a user, test packages and php-cgi missing: no stop" 0 "$RC"
+check_match "... a note names php-cgi and the CGI demos" 'php-cgi.*CGI|CGI.*php-cgi' "$OUT"
+check "... and says how to install it" "grep -q 'apt-get install -y php-cgi' <<<'$OUT'"
+check "... nothing about libcmocka-dev or jq" "! grep -Eq 'libcmocka|jq' <<<'$OUT'"
+deps "libyaml-dev python3" 1000 --run
+check_eq "deps --run as a user, libyaml-dev missing: a stop" 1 "$RC"
+check "... with the command to run" "grep -q 'sudo apt-get install -y libyaml-dev' <<<'$OUT'"
+deps "libcmocka-dev jq" 1000
+check_eq "deps (make test) as a user, test packages missing: a stop" 1 "$RC"
+check "... naming them" "grep -q 'apt-get install -y libcmocka-dev jq' <<<'$OUT'"
+deps "libcmocka-dev php-cgi" 0 --run
+check_eq "deps --run as root installs what running uses (php-cgi), no test package" "php-cgi" "$APT"
+deps "libyaml-dev jq php-cgi" 0
+check_eq "deps (make test, .ci/run) as root installs everything missing" "jq libyaml-dev php-cgi" \
+    "$(tr ' ' '\n' <<<"$APT" | sort | xargs)"
+deps "" 1000 --run
+check_eq "deps --run with nothing missing: silent, exit 0" "0 ''" "$RC '$OUT'"
+
 # ------------------------------------------------------- a copy of the demo
 # configs/demo.yaml and sites/ side by side as in the repository (paths in
 # the file are relative to its folder), minus anything uploaded or noted
@@ -184,7 +241,7 @@ DD=$T/demo
 mkdir -p "$DD/configs"
 tar -C "$REPO_DIR" --exclude='sites/default/uploads/*' --exclude='sites/api/data/*' -cf - sites |
     tar -C "$DD" -xf -
-mkdir -p "$DD/sites/default/uploads" "$DD/sites/api/data"
+mkdir -p "$DD/sites/default/uploads" "$DD/sites/api/data" "$DD/build"
 sed "s/listen: 8080\\b/listen: $PORT/" "$DEMO" >"$DD/configs/demo.yaml"
 check_eq "demo copy: the three listen lines moved to port $PORT" 3 "$(grep -c "listen: $PORT\\b" "$DD/configs/demo.yaml")"
 check "demo copy: no server left on 8080" "! grep -Eq '^[[:space:]-]*listen:[^#]*8080' '$DD/configs/demo.yaml'"
@@ -192,6 +249,8 @@ check "demo copy: no server left on 8080" "! grep -Eq '^[[:space:]-]*listen:[^#]
 start_server "$DD/configs/demo.yaml" || exit 0
 U=http://127.0.0.1:$PORT
 check "workers: auto starts at least one worker" "[ -n '$SERVER_CHILDREN' ]"
+check_eq "pid_file: build/demo.pid (beside configs/) holds the master's pid" "$SERVER_PID" \
+    "$(cat "$DD/build/demo.pid" 2>/dev/null)"
 
 # ---------------------------------------------- walk every site, every link
 # Every *.html under a site's root (but error pages and uploads) must answer
@@ -323,6 +382,29 @@ if [ -x /usr/bin/php-cgi ]; then
     http -H 'Host: localhost' "$U/cgi-bin/info.php"
     expect_status "default CGI: info.php -> 200" 200
 fi
+# The CGI demo pages look like the site (issue 10): its stylesheet and
+# header (the walk above checks that their links resolve).
+site_look() { # NAME: the last body has the site's stylesheet and header
+    expect_body "$1: the site's stylesheet" '<link rel="stylesheet" href="/css/style.css">'
+    expect_body "$1: the site's header" '<header class="site-header">'
+}
+for page in hello.py form.py frame.py; do
+    http -H 'Host: localhost' "$U/cgi-bin/$page"
+    site_look "default CGI: $page"
+done
+http -H 'Host: localhost' -d 'name=Ann&message=hi' "$U/cgi-bin/form.py"
+site_look "default CGI: form.py's answer"
+expect_body "... the fields as the site's facts list" '<dl class="facts">'
+if [ -x /usr/bin/php-cgi ]; then
+    http -H 'Host: localhost' "$U/cgi-bin/info.php"
+    site_look "default CGI: info.php"
+fi
+check "no __pycache__ beside the scripts (frame.py is imported)" "! [ -e '$DD/sites/default/cgi-bin/__pycache__' ]"
+# The welcome page: a master, workers and SIGHUP reloads are there, not
+# "coming next".
+http -H 'Host: localhost' "$U/"
+expect_no_body "welcome page: no 'reloads come next'" 'reloads come next'
+expect_body "welcome page: SIGHUP reloads, with make reload" '<code>SIGHUP</code> (<code>make reload</code>) reloads the'
 
 # ------------------------------------------------------------------- blog
 B=(-H 'Host: blog.localhost')
@@ -422,9 +504,104 @@ expect_header "api: ... Allow lists the location's methods" Allow "GET, POST"
 http "${A[@]}" "$U/data/notes.json"
 expect_status "api: the data folder is outside the document root (404)" 404
 expect_body "api: ... with the api's 404 page" 'data-page="api-404"'
+# Its endpoints are <code> in .error-page: a path such as /cgi-bin/notes.py
+# must not break at its hyphen (issue 10). The same for every site's
+# error pages.
+for css in sites/api/public/style.css sites/blog/css/blog.css sites/default/css/style.css; do
+    check "$css: .error-page code { white-space: nowrap }" python3 - "$REPO_DIR/$css" <<'PYEOF'
+import re, sys
+text = re.sub(r"/\*.*?\*/", "", open(sys.argv[1]).read(), flags=re.S)
+for sel, body in re.findall(r"([^{}]+)\{([^{}]*)\}", text):
+    sels = [" ".join(s.split()) for s in sel.split(",")]
+    if ".error-page code" in sels and re.search(r"white-space\s*:\s*nowrap", body):
+        sys.exit(0)
+sys.exit(1)
+PYEOF
+done
+check "api: the 404 page's endpoints are code inside .error-page" \
+    "grep -q 'class=\"wrap error-page\"' '$BODY' && grep -q '<code>/cgi-bin/notes.py</code>' '$BODY'"
 http "${A[@]}" --path-as-is "$U/cgi-bin/notes.py/../../data/notes.json"
 expect_status "api: no way up into data/ through cgi-bin" 404
 http "${A[@]}" "$U/status"
 jq_ok "api: /status answers JSON" '.workers >= 1'
 
+# ------------------------------------------------------------ make reload
+# make reload: SIGHUP to the pid of pid_file, after a check of the file;
+# the blog's post says so (issue 10: `pgrep -o portico` may find another
+# user's server).
+serve() { PORTICO=$PORTICO_BIN "$REPO_DIR/scripts/serve.sh" "$@"; }
+# new_workers: waits until the master's children are none of SERVER_CHILDREN
+# (a reload's new generation), then takes them as SERVER_CHILDREN.
+new_workers() {
+    local i c old
+    for ((i = 0; i < 50 * SLOW; i++)); do
+        old=0
+        for c in $(pgrep -P "$SERVER_PID"); do [[ " $SERVER_CHILDREN " == *" $c "* ]] && old=1; done
+        [ "$old" = 0 ] && [ -n "$(pgrep -P "$SERVER_PID")" ] && break
+        sleep 0.1
+    done
+    SERVER_CHILDREN=$(pgrep -P "$SERVER_PID" | sort | tr '\n' ' ')
+}
+OUT=$(serve reload "$DD/build" 2>&1)
+check_eq "make reload (serve.sh reload build): exit 0" 0 "$?"
+check_match "... says what it did" "make reload: sent SIGHUP to portico $SERVER_PID: it reloads $DD/configs/demo.yaml" "$OUT"
+check "... and the server reloaded" "wait_log 'configuration reloaded'"
+new_workers
+http -H 'Host: blog.localhost' "$U/posts/reloads.html"
+expect_status "after make reload the blog still answers" 200
+cp "$DD/configs/demo.yaml" "$T/demo.yaml.good"
+sed -i 's/^workers: auto/wokers: auto/' "$DD/configs/demo.yaml"
+OUT=$(serve reload "$DD/build" 2>&1)
+check_eq "make reload of a broken file: exit 1" 1 "$?"
+check_match "... the error, at its file:line:col" "$DD/configs/demo\\.yaml:[0-9]+:1: unknown key 'wokers'" "$OUT"
+check_match "... and the server keeps its configuration" "portico $SERVER_PID keeps its running configuration" "$OUT"
+check_eq "... no SIGHUP was sent" 1 "$(grep -c 'configuration reloaded' "$SERVER_ERR")"
+cp "$T/demo.yaml.good" "$DD/configs/demo.yaml"
+check "the blog's reload post says make reload" "grep -q 'make reload' '$REPO_DIR/sites/blog/posts/reloads.html'"
+check "... and the pid file way, never pgrep" \
+    "grep -q 'build/demo.pid' '$REPO_DIR/sites/blog/posts/reloads.html' && ! grep -q pgrep '$REPO_DIR/sites/blog/posts/reloads.html'"
+
 stop_server
+check "the pid file goes when portico stops" "! [ -e '$DD/build/demo.pid' ]"
+OUT=$(serve reload "$DD/build" 2>&1)
+check_eq "make reload with no server: exit 1" 1 "$?"
+check_match "... says none runs" "no portico started by make run or make demo is running" "$OUT"
+
+# ------------------------------------------------- make demo PORT=..., taken
+# serve.sh as make demo PORT=P runs it, on the repository's demo.yaml (port
+# 8080) beside the copy's sites: the port goes into build/demo8080-P.yaml.
+P2=$(free_port)
+cp "$DEMO" "$DD/configs/demo8080.yaml"
+(cd "$DD" && serve demo configs/demo8080.yaml "$P2" >"$T/serve.out" 2>"$T/serve.err") &
+SERVE_JOB=$!
+for ((i = 0; i < 50 * SLOW; i++)); do
+    [ -s "$DD/build/demo-$P2.pid" ] && break
+    sleep 0.1
+done
+M2=$(cat "$DD/build/demo-$P2.pid" 2>/dev/null)
+[ -n "$M2" ] && echo "$M2" >>"$PORTICO_RESULTS.pids"
+check "make demo PORT=$P2: started (pid file build/demo-$P2.pid)" "[ -n '$M2' ]"
+check_match "... says it serves a copy" "make demo: serving configs/demo8080\\.yaml on port $P2 \\(through the copy build/demo8080-$P2\\.yaml\\)" "$(cat "$T/serve.err")"
+check_eq "... the copy has the three listen lines on $P2" 3 "$(grep -c "listen: $P2\\b" "$DD/build/demo8080-$P2.yaml")"
+check_eq "... and the lines of its source" "$(wc -l <"$DEMO")" "$(grep -vc '^# \(Made by\|edit that\|serve.sh:\)' "$DD/build/demo8080-$P2.yaml")"
+check "... its start-up line gives the URL" "grep -q 'listening on http://localhost:$P2/' '$T/serve.err'"
+http -H 'Host: blog.localhost' "http://127.0.0.1:$P2/"
+expect_status "... the blog answers on $P2" 200
+# A second one on the same port: portico says who holds it, make which PORT.
+OUT=$(cd "$DD" && serve demo configs/demo8080.yaml "$P2" 2>&1)
+check_eq "make demo PORT=$P2 again: exit 1" 1 "$?"
+check_match "... portico: another program listens there" "another program listens on port $P2" "$OUT"
+check_match "... make: the command that serves on a free port" "make demo: port $P2 is taken: serve on a free one with: make demo PORT=[0-9]+" "$OUT"
+check_eq "... and the running one keeps its pid file" "$M2" "$(cat "$DD/build/demo-$P2.pid" 2>/dev/null)"
+OUT=$(cd "$DD" && serve reload build 2>&1)
+check_match "make reload finds it, checks the source, makes the copy again" \
+    "sent SIGHUP to portico $M2: it reloads .*/configs/demo8080\\.yaml" "$OUT"
+for ((i = 0; i < 30 * SLOW; i++)); do grep -q 'configuration reloaded' "$T/serve.err" && break; sleep 0.1; done
+check "... and it reloaded" "grep -q 'configuration reloaded' '$T/serve.err'"
+OUT=$(serve run "$DD/configs/demo8080.yaml" http 2>&1)
+check_eq "PORT=http: exit 2" 2 "$?"
+check_match "... says what PORT must be" "PORT must be a port number" "$OUT"
+if [ -n "$M2" ]; then kill -TERM "$M2"; else kill -TERM "$SERVE_JOB" $(pgrep -P "$SERVE_JOB"); fi
+wait "$SERVE_JOB"
+check_eq "Ctrl-C or SIGTERM: make demo ends with status 0" 0 "$?"
+check "... its pid file gone" "! [ -e '$DD/build/demo-$P2.pid' ]"

@@ -116,6 +116,12 @@ expect_no_body "broken symlink not listed" 'broken'
 expect_no_body "symlink leading outside the root not listed" 'escape'
 expect_body "file size in bytes" '>12<'
 expect_body "mtime as IMF-fixdate" 'Wed, 25 Nov 2026 20:00:00 GMT'
+# The look of the demo sites (issue 10), built in: any site may be listed.
+expect_body "a built-in stylesheet with the demo's palette" '--accent:#b4532a'
+expect_body "... light and dark" 'prefers-color-scheme:dark'
+expect_body "... and the demo's fonts" 'font:16px/1.6 system-ui'
+expect_body "a viewport for phones" '<meta name="viewport" content="width=device-width, initial-scale=1">'
+expect_no_body "no link to any stylesheet file" '<link rel="stylesheet"'
 pos_dir=$(grep -bo 'zsub/<' "$BODY" | head -1 | cut -d: -f1)
 pos_file=$(grep -bo '>a b.txt<' "$BODY" | head -1 | cut -d: -f1)
 check "directories listed before files" "[ -n '$pos_dir' ] && [ -n '$pos_file' ] && [ $pos_dir -lt $pos_file ]"

@@ -369,5 +369,18 @@ stop_server
 check "access_log: \"-\" -> the line on stdout, ending with the user agent" "grep -qE 'GET /k.bin\\?m=stdout HTTP/1.1\" 200 [0-9]+ \"-\" \"std/1\"\$' '$SERVER_OUT'"
 check "error_log: \"-\" -> the startup line on stderr" "grep -q 'listening on' '$SERVER_ERR'"
 check "... and no access line on stderr" "! grep -q 'm=stdout' '$SERVER_ERR'"
+
+# ======================================= the start-up line: a URL to open
+# A wildcard address is opened as localhost (issue 10: http://0.0.0.0:8080/
+# is no address a browser goes to).
+write_cfg "$T/cfg/any.yaml" 1 '"-"' info off
+sed -i "s/listen: \"127.0.0.1:$PORT\"/listen: [$PORT, \"[::]:$PORT\"]/" "$T/cfg/any.yaml"
+start_server "$T/cfg/any.yaml" || exit 0
+stop_server
+check "wildcard 0.0.0.0: the start-up line says http://localhost:PORT/" \
+    "grep -qE 'listening on http://localhost:$PORT/ \\(0\\.0\\.0\\.0:$PORT: every IPv4 address' '$SERVER_ERR'"
+check "wildcard [::]: the same URL, naming IPv6" \
+    "grep -qE 'listening on http://localhost:$PORT/ \\(\\[::\\]:$PORT: every IPv6 address' '$SERVER_ERR'"
+check "no http://0.0.0.0 nor http://[::] in the log" "! grep -qE 'http://(0\\.0\\.0\\.0|\\[::\\])' '$SERVER_ERR'"
 cd "$REPO_DIR" || exit 1
 exit 0

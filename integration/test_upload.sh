@@ -500,6 +500,25 @@ stored_spec=
 for f in "$UP/mp/"*'<i>&'*; do [ -e "$f" ] && stored_spec=$(basename "$f"); done
 check "the name with specials is stored as one file in the folder" "[ -n '$stored_spec' ] && cmp '$T/spec.txt' '$UP/mp/$stored_spec'"
 check "a b.txt stored" cmp "$T/a.txt" "$UP/mp/a b.txt"
+# The page a browser shows after the form without JavaScript (issue 10):
+# the look of the demo (a built-in stylesheet), "1 byte", a link back to
+# the form's page when the Referer is on this host, else to /.
+expect_body "HTML: the built-in stylesheet, with the demo's palette" '--accent:#b4532a'
+expect_body "HTML: ... light and dark" 'prefers-color-scheme:dark'
+expect_body "HTML: 4 bytes" '(4 bytes)'
+printf x >"$T/one.txt"
+http -H "Referer: http://127.0.0.1:$PORT/upload.html?from=<form>" -F "f=@$T/one.txt;filename=one.txt" "$U/up/mp/"
+expect_status "a 1-byte upload -> 201" 201
+expect_body "HTML: 1 byte, not 1 bytes" '(1 byte)'
+expect_body "HTML: a link back to the form's page (Referer on this host), escaped" \
+    '<a href="/upload.html?from=&lt;form&gt;">&larr; Back to /upload.html?from=&lt;form&gt;</a>'
+http -H "Referer: http://elsewhere.example/upload.html" -F "f=@$T/one.txt;filename=one.txt" "$U/up/mp/"
+expect_body "HTML: a Referer on another host -> a link to /" '<a href="/">&larr; Back to the home page</a>'
+http -H "Referer: http://127.0.0.1:$PORT//elsewhere.example/x" -F "f=@$T/one.txt;filename=one.txt" "$U/up/mp/"
+expect_body "HTML: ... and so does a path that starts with //" '<a href="/">&larr; Back to the home page</a>'
+http -F "f=@$T/one.txt;filename=one.txt" "$U/up/mp/"
+expect_body "HTML: no Referer -> a link to /" '<a href="/">'
+rm -f "$UP/mp/"one*.txt
 
 # Accept variants
 http -H 'Accept: text/html, application/json;q=0.9' -F "f=@$T/a.txt;filename=acc1.txt" "$U/up/mp/"

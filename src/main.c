@@ -142,6 +142,8 @@ struct loaded {
 static struct {
     const char *path;
     struct loaded *cur, *pending;
+    char *pid_file;   /* pid_file of the first configuration, or NULL */
+    bool pid_written; /* ours to remove at exit */
 } app;
 
 static void loaded_free(struct loaded *l)
@@ -271,6 +273,19 @@ static void child_free(void *ctx)
 {
     loaded_free(app.cur);
     app.cur = NULL;
+    free(app.pid_file);
+    app.pid_file = NULL;
+}
+
+/* Every socket is bound: the pid file now names a server that runs. */
+static void listening(void *ctx)
+{
+    if (!app.pid_file)
+        return;
+    if (write_pid_file(app.pid_file) < 0)
+        log_warn("pid file %s: %s", app.pid_file, strerror(errno));
+    else
+        app.pid_written = true;
 }
 
 static const struct master_hooks hooks = {
@@ -278,6 +293,7 @@ static const struct master_hooks hooks = {
     .reload = reload_config,
     .reload_done = reload_done,
     .child_free = child_free,
+    .listening = listening,
 };
 
 static int serve(struct config *cfg, const char *path)
@@ -295,15 +311,13 @@ static int serve(struct config *cfg, const char *path)
         return 1;
     }
     signal(SIGPIPE, SIG_IGN);
-    char *pid_file = cfg->pid_file ? strdup(cfg->pid_file) : NULL;
-    if (pid_file && write_pid_file(pid_file) < 0)
-        log_warn("pid file %s: %s", pid_file, strerror(errno));
+    app.pid_file = cfg->pid_file ? strdup(cfg->pid_file) : NULL;
     int status = master_run(&app.cur->plan, &hooks, NULL);
     loaded_free(app.cur);
     app.cur = NULL;
-    if (pid_file)
-        unlink(pid_file);
-    free(pid_file);
+    if (app.pid_written)
+        unlink(app.pid_file);
+    free(app.pid_file);
     log_close();
     return status;
 }

@@ -152,13 +152,36 @@ static int load_top(struct cfg_ctx *c, const struct cfg_node *root)
     return cfg_build_listeners(c);
 }
 
+/* Why open() failed. "Permission denied" alone leaves a person guessing
+ * when the file is another user's: most often a file of the host mounted
+ * into a container whose user differs (the demo image runs as uid 10001).
+ * Say who portico runs as, whose the file is and what to do. */
+static int open_error(struct cfg_ctx *c, int e)
+{
+    struct stat st;
+    unsigned uid = (unsigned)geteuid(), gid = (unsigned)getegid();
+    if (e != EACCES)
+        return cfg_error(c, NULL, "cannot open: %s", strerror(e));
+    if (stat(c->file, &st) < 0)
+        return cfg_error(c, NULL,
+                         "cannot open: %s: portico runs as uid %u gid %u, and a folder on the "
+                         "way to the file is closed to it (chmod a+x the folders)",
+                         strerror(e), uid, gid);
+    return cfg_error(c, NULL,
+                     "cannot open: %s: portico runs as uid %u gid %u, and the file belongs to "
+                     "uid %u gid %u with mode %04o: make it readable to portico's user, e.g. "
+                     "chmod a+r %s (for a file mounted into a container, do it on the host)",
+                     strerror(e), uid, gid, (unsigned)st.st_uid, (unsigned)st.st_gid,
+                     (unsigned)(st.st_mode & 07777), c->file);
+}
+
 /* The whole file into a NUL-terminated buffer in a. */
 static int read_file(struct cfg_ctx *c, struct cfg_arena *a, char **buf, size_t *len)
 {
     int fd = open(c->file, O_RDONLY | O_CLOEXEC);
     struct stat st = {0};
     if (fd < 0)
-        return cfg_error(c, NULL, "cannot open: %s", strerror(errno));
+        return open_error(c, errno);
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)CFG_FILE_MAX) {
         int e = errno;
         close(fd);

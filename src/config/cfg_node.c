@@ -219,6 +219,47 @@ static int on_event(struct builder *b, const yaml_event_t *ev)
     }
 }
 
+/* Where the line at buf[0..len) has a tab in its indentation (spaces,
+ * tabs and "- " indicators before its content): the tab's offset, or -1. */
+static long indent_tab(const char *line, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (line[i] == '\t')
+            return (long)i;
+        bool dash = line[i] == '-' && i + 1 < len && (line[i + 1] == ' ' || line[i + 1] == '\t');
+        if (line[i] != ' ' && !dash)
+            break;
+    }
+    return -1;
+}
+
+/* Called on a libyaml error at line `upto` (1-based): the line of a tab in
+ * the indentation of that line, or of the nearest line before it with
+ * only blank or comment lines between (*col: the tab's column); else 0.
+ * YAML indents with spaces only, and libyaml's messages for a tab ("found
+ * character that cannot start any token") never say so. */
+static int find_indent_tab(const struct builder *b, int upto, int *col)
+{
+    int line = 1, found = 0;
+    const char *p = b->buf, *end = b->buf + b->len;
+    while (p < end && line <= upto) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        long tab = indent_tab(p, n);
+        size_t skip = strspn(p, " \t");
+        bool filler = skip >= n || p[skip] == '#' || p[skip] == '\r';
+        if (tab >= 0) {
+            found = line;
+            *col = (int)tab + 1;
+        } else if (!filler && line < upto) {
+            found = 0;
+        }
+        p += n + 1;
+        line++;
+    }
+    return found;
+}
+
 /* Turns libyaml's error into "FILE:LINE:COL: YAML syntax error: ...". */
 static int parser_error(struct builder *b, const yaml_parser_t *p)
 {
@@ -238,6 +279,11 @@ static int parser_error(struct builder *b, const yaml_parser_t *p)
     } else {
         line = (int)p->problem_mark.line + 1;
         col = (int)p->problem_mark.column + 1;
+        int tab_col = 1, tab_line = find_indent_tab(b, line, &tab_col);
+        if (tab_line)
+            return build_error(b, tab_line, tab_col,
+                               "a tab in the indentation: YAML indents with spaces only "
+                               "(replace the tab with spaces)");
     }
     char msg[512];
     const char *problem = p->problem ? p->problem : "invalid YAML";

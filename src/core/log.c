@@ -131,6 +131,11 @@ void log_error(enum log_lvl lvl, const char *fmt, ...)
     write_all(error_log.fd, line, (size_t)n);
 }
 
+int log_error_on_stderr(void)
+{
+    return error_log.fd == 2;
+}
+
 int log_access_enabled(void)
 {
     return access_log.fd >= 0;

@@ -28,6 +28,10 @@ int log_enabled(enum log_lvl lvl);
 #define log_warn(...) log_error(LOGL_WARN, __VA_ARGS__)
 #define log_err(...) log_error(LOGL_ERROR, __VA_ARGS__)
 
+/* True when error log lines go to stderr (error_log "-"): a message for
+ * the terminal need not be printed again beside them. */
+int log_error_on_stderr(void);
+
 /* True when an access log is open. */
 int log_access_enabled(void);
 /* Appends one line (without its newline) to the access buffer. */

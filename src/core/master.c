@@ -92,12 +92,53 @@ static struct msock *sock_for(const struct master_listen *l)
 }
 
 /* The reason the last listen failed, for the command line at start-up. */
-static char listen_error[160];
+static char listen_error[768];
+
+/* The lowest port a process without CAP_NET_BIND_SERVICE may bind
+ * (net.ipv4.ip_unprivileged_port_start, 1024 unless changed). */
+static unsigned unprivileged_port_start(void)
+{
+    unsigned start = 1024;
+    FILE *f = fopen("/proc/sys/net/ipv4/ip_unprivileged_port_start", "re");
+    if (f) {
+        if (fscanf(f, "%u", &start) != 1)
+            start = 1024;
+        fclose(f);
+    }
+    return start;
+}
+
+/* What to do about the two failures a new user meets, appended to the
+ * message: a port someone else holds, a privileged port. */
+static void listen_hint(char *out, size_t cap, unsigned port, int err)
+{
+    unsigned low = unprivileged_port_start();
+    if (err == EADDRINUSE) {
+        snprintf(out, cap,
+                 ": another program listens on port %u (ss -ltnp 'sport = :%u' names it); "
+                 "stop it, or listen on another port",
+                 port, port);
+    } else if (err == EACCES && port < low) {
+        char exe[256];
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+        exe[n > 0 ? n : 0] = '\0';
+        snprintf(out, cap,
+                 ": ports below %u are privileged; listen on a port above %u (such as 8080), "
+                 "or give portico the right to bind them (sudo setcap "
+                 "cap_net_bind_service=+ep %s), or start it as root",
+                 low, low - 1, n > 0 ? exe : "portico");
+    } else {
+        out[0] = '\0';
+    }
+}
 
 static int listen_failed(const struct msock *s)
 {
-    snprintf(listen_error, sizeof(listen_error), "cannot listen on %s: %s", s->text,
-             strerror(errno));
+    int err = errno;
+    char hint[512];
+    listen_hint(hint, sizeof(hint), sockaddr_port(&s->addr), err);
+    snprintf(listen_error, sizeof(listen_error), "cannot listen on %s: %s%s", s->text,
+             strerror(err), hint);
     log_err("%s", listen_error);
     return -1;
 }
@@ -115,6 +156,7 @@ static int probe_new_ports(const struct master_plan *plan)
             held = M.socks[j].n > 0 && sockaddr_port(&M.socks[j].addr) == sockaddr_port(&l->addr);
         if (!held && listener_probe((const struct sockaddr *)&l->addr, l->len) < 0) {
             struct msock probe = {.len = l->len};
+            memcpy(&probe.addr, &l->addr, l->len);
             memcpy(probe.text, l->text, sizeof(probe.text));
             return listen_failed(&probe);
         }
@@ -444,6 +486,24 @@ static int next_timeout(void)
     return due <= now ? 0 : (int)(due - now);
 }
 
+/* The start-up lines: a URL a person can open for each address. A
+ * wildcard address is reached from this machine as localhost; a specific
+ * one as itself. */
+static void log_urls(const struct master_plan *plan)
+{
+    for (size_t i = 0; i < plan->n_listens; i++) {
+        const struct master_listen *l = &plan->listens[i];
+        if (!sockaddr_is_any(&l->addr)) {
+            log_info("portico/%s listening on http://%s/", PORTICO_VERSION, l->text);
+            continue;
+        }
+        log_info("portico/%s listening on http://localhost:%u/ (%s: every %s address of this "
+                 "machine)",
+                 PORTICO_VERSION, sockaddr_port(&l->addr), l->text,
+                 l->addr.ss_family == AF_INET6 ? "IPv6" : "IPv4");
+    }
+}
+
 int master_run(const struct master_plan *plan, const struct master_hooks *hooks, void *ctx)
 {
     memset(&M, 0, sizeof(M));
@@ -462,14 +522,16 @@ int master_run(const struct master_plan *plan, const struct master_hooks *hooks,
     M.sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
     stats_board = stats_board_create();
     if (M.sfd < 0 || !stats_board || prepare_sockets(plan) < 0) {
-        if (listen_error[0])
+        /* The terminal gets the reason, once. */
+        if (listen_error[0] && !log_error_on_stderr())
             fprintf(stderr, "portico: %s\n", listen_error);
         close_all_sockets();
         return 1;
     }
     stats_board->workers = plan->workers;
-    for (size_t i = 0; i < plan->n_listens; i++)
-        log_info("portico/%s listening on http://%s/", PORTICO_VERSION, plan->listens[i].text);
+    log_urls(plan);
+    if (hooks->listening)
+        hooks->listening(ctx);
     spawn_generation(plan->workers);
     while (!M.stopping || any_alive()) {
         struct pollfd p = {.fd = M.sfd, .events = POLLIN};

@@ -53,6 +53,10 @@ struct master_hooks {
     /* In a forked worker, after run_worker: frees what the fork copied
      * from the master, so that a leak checker sees a clean exit. */
     void (*child_free)(void *ctx);
+    /* Once, when the first plan's sockets are all bound, before the first
+     * workers start (main writes the pid file then, so that a start that
+     * fails leaves another server's pid file alone). May be NULL. */
+    void (*listening)(void *ctx);
 };
 
 /* Runs the master until it is told to stop. Returns the exit status. */

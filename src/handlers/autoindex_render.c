@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "handlers/page_style.h"
 #include "http/escape.h"
 #include "http/http_date.h"
 
@@ -18,14 +19,8 @@ void render_head(struct strbuf *b, bool json, const char *path, size_t path_len)
         strbuf_puts(b, "[");
         return;
     }
-    strbuf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-                   "<title>Index of ");
-    escape_html(b, path, path_len);
-    strbuf_puts(b, "</title>\n<style>body{font-family:sans-serif}"
-                   "td,th{padding:0 1em 0 0;text-align:left}.s{text-align:right}</style>\n"
-                   "</head>\n<body>\n<h1>Index of ");
-    escape_html(b, path, path_len);
-    strbuf_puts(b, "</h1>\n<table>\n<thead><tr><th>Name</th><th class=\"s\">Size</th>"
+    page_open(b, "Index of ", path, path_len);
+    strbuf_puts(b, "<table>\n<thead><tr><th>Name</th><th class=\"s\">Size</th>"
                    "<th>Last modified</th></tr></thead>\n<tbody>\n");
     if (!(path_len == 1 && path[0] == '/'))
         strbuf_puts(b, "<tr><td><a href=\"../\">../</a></td><td class=\"s\">-</td><td></td></tr>\n");
@@ -63,7 +58,7 @@ static void entry_html(struct strbuf *b, const struct entry *e)
         strbuf_printf(b, "%llu", (unsigned long long)e->size);
     else
         strbuf_puts(b, "-");
-    strbuf_puts(b, "</td><td>");
+    strbuf_puts(b, "</td><td class=\"d\">");
     put_date(b, e->mtime);
     strbuf_puts(b, "</td></tr>\n");
 }
@@ -85,5 +80,5 @@ void render_tail(struct strbuf *b, bool json, bool sorted)
     strbuf_puts(b, "</tbody>\n</table>\n");
     if (!sorted)
         strbuf_puts(b, "<p>A large folder: listed in the order the file system keeps.</p>\n");
-    strbuf_puts(b, "<hr><p>portico</p>\n</body>\n</html>\n");
+    page_close(b);
 }

@@ -2,11 +2,12 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-#include "lib/strbuf.h"
-#include "server/request.h"
+#include "handlers/page_style.h"
 #include "http/escape.h"
 #include "lib/strbuf.h"
+#include "server/request.h"
 
 /* The URL of a stored file: the request path for a single-file upload,
  * else the folder's path with the name appended. */
@@ -39,11 +40,36 @@ static void json_body(struct strbuf *b, const struct request *r, const struct up
     strbuf_puts(b, "]}\n");
 }
 
+/* The page the upload came from, to link back to: the path (and query)
+ * of a Referer on this request's own host, else NULL. *len: its length.
+ * Anything else (another host, a path starting "//") is no way back. */
+static const char *referer_path(const struct request *r, size_t *len)
+{
+    const struct http_header *h = http_find_header(&r->head, "referer", 7);
+    const struct str *host = &r->head.host;
+    if (!h || host->len == 0)
+        return NULL;
+    const char *p = h->value.p, *end = p + h->value.len;
+    size_t scheme = h->value.len > 7 && strncasecmp(p, "http://", 7) == 0    ? 7
+                    : h->value.len > 8 && strncasecmp(p, "https://", 8) == 0 ? 8
+                                                                             : 0;
+    if (!scheme || (size_t)(end - p) < scheme + host->len ||
+        strncasecmp(p + scheme, host->p, host->len) != 0)
+        return NULL;
+    p += scheme + host->len;
+    if (p == end || *p != '/' || (end - p > 1 && p[1] == '/'))
+        return NULL;
+    *len = (size_t)(end - p);
+    return p;
+}
+
+/* Without JavaScript the browser shows this page: the stored files with
+ * their sizes, and a way back to the form. */
 static void html_body(struct strbuf *b, const struct request *r, const struct upload_file *files,
                       size_t n)
 {
-    strbuf_puts(b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Uploaded</title>"
-                   "</head>\n<body><h1>Uploaded</h1>\n<ul>\n");
+    page_open(b, "Uploaded", NULL, 0);
+    strbuf_puts(b, "<ul class=\"files\">\n");
     for (size_t i = 0; i < n; i++) {
         struct strbuf url = STRBUF_INIT;
         file_url(&url, r, &files[i]);
@@ -51,10 +77,18 @@ static void html_body(struct strbuf *b, const struct request *r, const struct up
         escape_html(b, url.p ? url.p : "", url.len);
         strbuf_puts(b, "\">");
         escape_html(b, files[i].name, strlen(files[i].name));
-        strbuf_printf(b, "</a> (%llu bytes)</li>\n", (unsigned long long)files[i].size);
+        strbuf_printf(b, "</a> (%llu byte%s)</li>\n", (unsigned long long)files[i].size,
+                      files[i].size == 1 ? "" : "s");
         strbuf_free(&url);
     }
-    strbuf_puts(b, "</ul>\n</body></html>\n");
+    strbuf_puts(b, "</ul>\n<p><a href=\"");
+    size_t len = 0;
+    const char *back = referer_path(r, &len);
+    escape_html(b, back ? back : "/", back ? len : 1);
+    strbuf_puts(b, "\">&larr; Back to ");
+    escape_html(b, back ? back : "the home page", back ? len : 13);
+    strbuf_puts(b, "</a></p>\n");
+    page_close(b);
 }
 
 void upload_reply(struct request *r, int status, const struct upload_file *files, size_t n)

@@ -103,9 +103,23 @@ static const struct err_case cases[] = {
      "started at line 2, column 13)"},
     {"yaml_mapping_value", "a: b: c\n",
      "1:5: YAML syntax error: mapping values are not allowed in this context"},
-    {"yaml_tab", "servers:\n\tx: 1\n",
-     "2:1: YAML syntax error: found character that cannot start any token (while scanning "
-     "for the next token started at line 2, column 1)"},
+    /* Tabs in the indentation: said so, at the tab (issue 10). */
+#define TAB_MSG "a tab in the indentation: YAML indents with spaces only (replace the tab with spaces)"
+    {"yaml_tab", "servers:\n\tx: 1\n", "2:1: " TAB_MSG},
+    {"yaml_tab_after_spaces", SRV "    locations:\n      /:\n      \tautoindex: true\n",
+     "6:7: " TAB_MSG},
+    {"yaml_tab_after_dash", "servers:\n  -\tlisten: 8080\n", "2:4: " TAB_MSG},
+    {"yaml_tab_continuation", "workers: 1\n\tlog_level: info\nservers: []\n", "2:1: " TAB_MSG},
+    {"yaml_tab_comment_line", "workers: 1\n\t# a comment\nservers: []\n", "2:1: " TAB_MSG},
+    {"yaml_tab_blank_line", LOC "        autoindex: true\n\t\n", "7:1: " TAB_MSG},
+    {"yaml_tab_sequence", SRV "    index:\n\t- a.html\n", "5:1: " TAB_MSG},
+    /* A tab that is not indentation is left to libyaml's own message. */
+    {"yaml_tab_inside", "a: b:\tc\n",
+     "1:5: YAML syntax error: mapping values are not allowed in this context"},
+    /* A tab in a flow collection is valid YAML; an error further on is not
+     * blamed on it. */
+    {"yaml_tab_flow_then_error", "workers: [1,\n\t2]\nlog_level: info\na: b: c\n",
+     "4:5: YAML syntax error: mapping values are not allowed in this context"},
     {"yaml_bad_utf8", "workers: 1\nlog_level: \xff\n",
      "2:12: YAML syntax error: invalid leading UTF-8 octet"},
     {"yaml_two_documents", "workers: 1\n---\nworkers: 2\n",

@@ -6,15 +6,15 @@ import os
 import sys
 import urllib.parse
 
+sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
+from frame import send  # noqa: E402  (this folder's frame.py: the site's look)
 
-def respond(body, status="200 OK"):
-    page = ('<!DOCTYPE html>\n<html lang="en">\n'
-            '<head><meta charset="utf-8"><title>Form</title></head>\n'
-            '<body>\n' + body + '<p><a href="/">Back</a></p>\n</body>\n</html>\n')
-    out = sys.stdout.buffer
-    out.write(b"Status: " + status.encode() + b"\n")
-    out.write(b"Content-Type: text/html; charset=utf-8\n\n")
-    out.write(page.encode())
+
+def respond(heading, body, status="200 OK"):
+    send(heading, f"""    <section class="page-intro">
+      <h1>{html.escape(heading)}</h1>
+    </section>
+{body}""", "form.py", status)
 
 
 def read_body():
@@ -31,28 +31,33 @@ def read_body():
 
 def show_form():
     action = html.escape(os.environ.get("SCRIPT_NAME", ""), quote=True)
-    respond(f"""<h1>Say something</h1>
-<form method="post" action="{action}">
-<p><label>Name <input type="text" name="name"></label></p>
-<p><label>Message<br><textarea name="message" rows="4" cols="40"></textarea></label></p>
-<p><button type="submit">Send</button></p>
-</form>
-""")
+    respond("Say something", f"""    <p class="lead">This form posts to the Python script that drew it; the
+      script reads the request body portico hands it and shows what it got.</p>
+    <form class="card cgi-form" method="post" action="{action}">
+      <label for="name">Name</label>
+      <input type="text" id="name" name="name">
+      <label for="message">Message</label>
+      <textarea id="message" name="message" rows="4"></textarea>
+      <div class="form-actions"><button type="submit" class="btn">Send</button></div>
+    </form>""")
 
 
 def show_fields():
     ctype = os.environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
     if ctype != "application/x-www-form-urlencoded":
-        respond("<h1>Unsupported form encoding</h1>\n", "415 Unsupported Media Type")
+        respond("Unsupported form encoding", "", "415 Unsupported Media Type")
         return
     try:
         body = read_body()
     except ValueError:
-        respond("<h1>Bad Content-Length</h1>\n", "400 Bad Request")
+        respond("Bad Content-Length", "", "400 Bad Request")
         return
     fields = urllib.parse.parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
-    rows = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>\n" for k, v in fields)
-    respond(f"<h1>You sent {len(fields)} field(s)</h1>\n<dl>\n{rows}</dl>\n")
+    rows = "".join(f"      <dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>\n" for k, v in fields)
+    action = html.escape(os.environ.get("SCRIPT_NAME", ""), quote=True)
+    respond(f"You sent {len(fields)} field(s)", f"""    <dl class="facts">
+{rows}    </dl>
+    <p><a href="{action}">Send another</a></p>""")
 
 
 if os.environ.get("REQUEST_METHOD") == "POST":

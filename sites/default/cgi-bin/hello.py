@@ -4,17 +4,19 @@ import html
 import sys
 import time
 
-now = time.strftime("%Y-%m-%d %H:%M:%S %Z")
-page = f"""<!DOCTYPE html>
-<html lang="en">
-<head><meta charset="utf-8"><title>Hello from Python</title></head>
-<body>
-<h1>Hello from Python!</h1>
-<p>The time on the server is {html.escape(now)}.</p>
-<p><a href="/">Back</a></p>
-</body>
-</html>
-"""
+sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
+from frame import send  # noqa: E402  (this folder's frame.py: the site's look)
 
-sys.stdout.write("Content-Type: text/html; charset=utf-8\n\n")
-sys.stdout.write(page)
+now = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+send("Hello from Python", f"""    <section class="page-intro">
+      <h1>Hello from Python!</h1>
+      <p class="lead">The time on the server is <strong>{html.escape(now)}</strong>.</p>
+      <p>portico ran <code>/usr/bin/python3</code> on this script with the
+        request in its environment, and streamed what it printed back to you.
+        Reload the page: the time is new each time.</p>
+    </section>
+    <ul class="links">
+      <li><a href="/cgi-bin/form.py">form.py</a> &mdash; a form that posts to its own script</li>
+      <li><a href="/cgi-bin/env.py">env.py</a> &mdash; the CGI environment, as JSON</li>
+      <li><a href="/cgi-bin/info.php">info.php</a> &mdash; the same from PHP</li>
+    </ul>""", "hello.py")

@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# scripts/serve.sh -- what `make run`, `make demo` and `make reload` run.
+#
+#   scripts/serve.sh TARGET CONFIG PORT
+#       Checks CONFIG (portico -t), then serves it in the foreground with
+#       $PORTICO (default ./portico); TARGET (run, demo) is the make target
+#       the messages name. A PORT other than 8080, the port the
+#       repository's configurations listen on, goes into a copy of CONFIG,
+#       build/NAME-PORT.yaml, with -PORT added to its pid_file too. build/
+#       lies beside CONFIG's folder, so relative paths (../sites/...) keep
+#       their meaning. When the start fails on a taken or privileged port,
+#       says which make command serves on a free one.
+#   scripts/serve.sh reload DIR
+#       For each DIR/*.pid naming a running portico: checks its
+#       configuration with -t (for a copy made as above: the file it was
+#       made from, then makes it again) and sends the master SIGHUP.
+#
+# portico's command line is -c -t -T -V -h only (design: CONFIG.md): a
+# port is changed in the file, never by a flag.
+set -u
+
+DEFAULT_PORT=8080
+PORTICO=${PORTICO:-./portico}
+TAG="# serve.sh:" # the last line of a copy: "# serve.sh: port P target T source FILE"
+
+say() { echo "make $WHO: $*" >&2; }
+
+# port_open PORT: something accepts connections on PORT of this machine.
+port_open() {
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null || (exec 3<>"/dev/tcp/::1/$1") 2>/dev/null
+}
+
+# free_port FROM: the first port from FROM up that nothing answers on.
+free_port() {
+    local p=$1
+    while ((p < 65535)) && port_open "$p"; do p=$((p + 1)); done
+    echo "$p"
+}
+
+# check CONFIG: portico -t; on failure prints its message and returns 1.
+check() {
+    local out
+    if ! out=$("$PORTICO" -t -c "$1" 2>&1); then
+        echo "$out" >&2
+        return 1
+    fi
+}
+
+# render SRC DST PORT TARGET: DST is SRC with PORT for 8080 in its listen
+# lines (before any comment) and -PORT before the .pid of its pid_file,
+# plus a last line naming PORT, TARGET and SRC for `reload`. Lines keep
+# their numbers, so that an error names the same line in both files.
+render() {
+    local src=$1 dst=$2 port=$3 target=$4 tmp
+    tmp=$(mktemp "$dst.XXXXXX") || return 1
+    sed -E -e "s/^(pid_file:[^#]*)\\.pid/\\1-$port.pid/" -e ':a' \
+        -e "s/^([[:space:]]*(-[[:space:]]+)?listen:[^#]*[^0-9#])$DEFAULT_PORT([^0-9]|\$)/\\1$port\\3/" \
+        -e 'ta' "$src" >"$tmp"
+    if ! grep -Eq "^[[:space:]]*(-[[:space:]]+)?listen:[^#]*[^0-9#]$port([^0-9]|\$)" "$tmp"; then
+        rm -f "$tmp"
+        say "$src has no listen line on port $DEFAULT_PORT to change: edit its listen lines instead"
+        return 1
+    fi
+    {
+        echo "# Made by scripts/serve.sh (make $target PORT=$port) from $src:"
+        echo "# edit that file, then run make reload, which makes this copy again."
+        echo "$TAG port $port target $target source $(realpath "$src")"
+    } >>"$tmp"
+    mv -f "$tmp" "$dst"
+}
+
+# hint PORT: after a failed start, the make command that serves elsewhere.
+hint() {
+    local port=$1 low
+    low=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start 2>/dev/null || echo 1024)
+    if ((port < low && EUID != 0)); then
+        say "ports below $low are privileged: serve on another one with: make $WHO PORT=$(free_port $DEFAULT_PORT)"
+    elif port_open "$port"; then
+        say "port $port is taken: serve on a free one with: make $WHO PORT=$(free_port $((port + 1)))"
+    fi
+}
+
+serve() {
+    local config=$1 port=$2 cfg=$1 build rc
+    if ! [[ $port =~ ^[0-9]+$ ]] || ((port < 1 || port > 65535)); then
+        say "PORT must be a port number (1-65535), not '$port'"
+        return 2
+    fi
+    check "$config" || return 1
+    if ((port != DEFAULT_PORT)); then
+        build=$(realpath -m --relative-to=. "$(dirname "$config")/../build")
+        mkdir -p "$build" || return 1
+        cfg=$build/$(basename "$config" .yaml)-$port.yaml
+        render "$config" "$cfg" "$port" "$WHO" || return 1
+        say "serving $config on port $port (through the copy $cfg)"
+    fi
+    "$PORTICO" -c "$cfg"
+    rc=$?
+    # Exit status 1 after a passed check: portico could not listen.
+    ((rc != 1)) || hint "$port"
+    return "$rc"
+}
+
+# config_of PID: the configuration file the running portico PID reads.
+config_of() {
+    local pid=$1 c=configs/default.yaml prev="" a
+    while IFS= read -r -d '' a; do
+        [[ $prev == -c ]] && c=$a
+        prev=$a
+    done <"/proc/$pid/cmdline"
+    [[ $c == /* ]] || c=$(readlink "/proc/$pid/cwd")/$c
+    echo "$c"
+}
+
+# reload_one PIDFILE: 0 reloaded, 1 failed, 2 no portico runs there.
+reload_one() {
+    local pid cfg src tag port target
+    pid=$(cat "$1" 2>/dev/null)
+    if ! [[ $pid =~ ^[0-9]+$ ]] || ! kill -0 "$pid" 2>/dev/null ||
+        ! tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q portico; then
+        say "$1: no portico runs as '$pid' (a stale pid file)"
+        return 2
+    fi
+    cfg=$(config_of "$pid")
+    src=$cfg
+    tag=$(tail -n 1 "$cfg" 2>/dev/null)
+    if [[ $tag == "$TAG port "* ]]; then
+        read -r _ _ _ port _ target _ src <<<"$tag"
+    fi
+    if ! check "$src"; then
+        say "$src has an error: portico $pid keeps its running configuration"
+        return 1
+    fi
+    if [[ $src != "$cfg" ]]; then
+        render "$src" "$cfg" "$port" "$target" || return 1
+    fi
+    kill -HUP "$pid" || return 1
+    say "sent SIGHUP to portico $pid: it reloads $src"
+}
+
+reload() {
+    local dir=$1 f rc=0 found=0 r
+    for f in "$dir"/*.pid; do
+        [[ -e $f ]] || continue
+        reload_one "$f"
+        r=$?
+        ((r == 2)) && continue
+        found=1
+        ((r == 0)) || rc=1
+    done
+    if ((!found)); then
+        say "no portico started by make run or make demo is running (no live pid file in $dir/)"
+        return 1
+    fi
+    return "$rc"
+}
+
+case ${1:-} in
+reload)
+    WHO=reload
+    reload "${2:-build}"
+    ;;
+run | demo)
+    [[ $# == 3 ]] || { echo "usage: $0 TARGET CONFIG PORT | reload DIR" >&2; exit 2; }
+    WHO=$1
+    serve "$2" "$3"
+    ;;
+*)
+    echo "usage: $0 TARGET CONFIG PORT | reload DIR" >&2
+    exit 2
+    ;;
+esac
