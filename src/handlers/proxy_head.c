@@ -45,12 +45,13 @@ static bool dropped(const struct proxy_head_in *in, struct str name)
     for (size_t i = 0; hop[i]; i++)
         if (str_case_eq(name, hop[i], strlen(hop[i])))
             return true;
-    if (STR_CASE_EQ(name, "upgrade") && !in->websocket)
-        return true;
     for (size_t i = 0; i < in->ps->n_set_headers; i++)
         if (strlen(in->ps->set_headers[i].name) == name.len &&
             ascii_case_eq(in->ps->set_headers[i].name, name.p, name.len))
             return true;
+    /* Passed on for a WebSocket, although its Connection names it. */
+    if (STR_CASE_EQ(name, "upgrade"))
+        return !in->websocket;
     return named_by_connection(in->head, name);
 }
 
@@ -93,15 +94,18 @@ static void put_host(struct strbuf *b, const struct proxy_head_in *in)
     strbuf_puts(b, "\r\n");
 }
 
-/* X-Forwarded-For: the client's list, with this client appended. */
+/* X-Forwarded-For: the client's list (all its lines, in order: one list,
+ * RFC 9110 5.3), with this client appended. */
 static void put_forwarded(struct strbuf *b, const struct proxy_head_in *in)
 {
     const struct http_request_head *h = in->head;
-    const struct http_header *xff = http_find_header(h, "x-forwarded-for", 15);
     strbuf_puts(b, "X-Forwarded-For: ");
-    if (xff && xff->value.len) {
-        strbuf_append(b, xff->value.p, xff->value.len);
-        strbuf_puts(b, ", ");
+    for (size_t i = 0; i < h->num_headers; i++) {
+        const struct http_header *xff = &h->headers[i];
+        if (STR_CASE_EQ(xff->name, "x-forwarded-for") && xff->value.len) {
+            strbuf_append(b, xff->value.p, xff->value.len);
+            strbuf_puts(b, ", ");
+        }
     }
     strbuf_puts(b, in->client_ip);
     strbuf_printf(b, "\r\nX-Forwarded-Proto: %s\r\n", in->https ? "https" : "http");
