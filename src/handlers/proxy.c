@@ -247,9 +247,7 @@ static void make_head(struct proxy *p)
     struct request *r = p->r;
     char ip[64];
     sockaddr_ip_text(&r->conn->peer, ip, sizeof(ip));
-    const struct http_header *up = http_find_header(&r->head, "upgrade", 7);
-    p->websocket = p->ps->websocket && up && r->head.method == HTTP_GET &&
-                   str_case_eq(up->value, "websocket", 9);
+    p->websocket = p->ps->websocket && proxy_head_is_websocket(&r->head);
     struct proxy_head_in in = {
         .head = &r->head, .ps = p->ps, .path = r->path, .path_len = r->path_len,
         .prefix_len = r->loc->prefix_len, .client_ip = ip,

@@ -114,6 +114,20 @@ static bool is_token(const char *s)
     return true;
 }
 
+/* Headers that frame the request or belong to one connection: portico
+ * writes them itself, and a second value would confuse the upstream. */
+static bool owned_header(const char *name)
+{
+    static const char *const owned[] = {"host",    "content-length", "transfer-encoding",
+                                        "connection", "keep-alive",  "proxy-connection",
+                                        "te",      "trailer",        "upgrade",
+                                        NULL};
+    for (size_t i = 0; owned[i]; i++)
+        if (strcasecmp(name, owned[i]) == 0)
+            return true;
+    return false;
+}
+
 static int parse_set_headers(struct cfg_ctx *c, const struct cfg_node *n, struct proxy_settings *ps)
 {
     if (cfg_get_mapping(c, n, "set_headers") < 0)
@@ -126,6 +140,9 @@ static int parse_set_headers(struct cfg_ctx *c, const struct cfg_node *n, struct
         const char *value;
         if (!is_token(k->str))
             return cfg_error(c, k, "'%s' is not a header name", k->str);
+        if (owned_header(k->str))
+            return cfg_error(c, k, "'%s' cannot be set: portico writes it for each request%s",
+                             k->str, strcasecmp(k->str, "host") == 0 ? " (use host: instead)" : "");
         if (cfg_get_string(c, v, "set_headers", &value) < 0 || strpbrk(value, "\r\n"))
             return cfg_error(c, v, "header value for '%s' must be one line of text", k->str);
         ps->set_headers[i] = (struct proxy_header){k->str, value};

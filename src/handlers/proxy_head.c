@@ -33,6 +33,23 @@ static bool named_by_connection(const struct http_request_head *h, struct str na
     return false;
 }
 
+bool proxy_head_is_websocket(const struct http_request_head *h)
+{
+    const struct http_header *up = http_find_header(h, "upgrade", 7);
+    return h->method == HTTP_GET && up && str_case_eq(up->value, "websocket", 9) &&
+           named_by_connection(h, (struct str){"upgrade", 7});
+}
+
+/* A set_headers entry names this header (and so replaces or removes it). */
+static bool configured(const struct proxy_head_in *in, const char *name, size_t len)
+{
+    for (size_t i = 0; i < in->ps->n_set_headers; i++)
+        if (strlen(in->ps->set_headers[i].name) == len &&
+            ascii_case_eq(in->ps->set_headers[i].name, name, len))
+            return true;
+    return false;
+}
+
 /* Headers that are not passed on: hop-by-hop ones (RFC 9110 7.6.1), the
  * framing (set anew), Host and the X-Forwarded-* (rewritten), and those a
  * set_headers entry replaces. */
@@ -45,10 +62,8 @@ static bool dropped(const struct proxy_head_in *in, struct str name)
     for (size_t i = 0; hop[i]; i++)
         if (str_case_eq(name, hop[i], strlen(hop[i])))
             return true;
-    for (size_t i = 0; i < in->ps->n_set_headers; i++)
-        if (strlen(in->ps->set_headers[i].name) == name.len &&
-            ascii_case_eq(in->ps->set_headers[i].name, name.p, name.len))
-            return true;
+    if (configured(in, name.p, name.len))
+        return true;
     /* Passed on for a WebSocket, although its Connection names it. */
     if (STR_CASE_EQ(name, "upgrade"))
         return !in->websocket;
@@ -95,21 +110,27 @@ static void put_host(struct strbuf *b, const struct proxy_head_in *in)
 }
 
 /* X-Forwarded-For: the client's list (all its lines, in order: one list,
- * RFC 9110 5.3), with this client appended. */
+ * RFC 9110 5.3), with this client appended; -Proto and -Host. A
+ * set_headers entry for one of them takes its place (X-Forwarded-Proto:
+ * https behind a TLS terminator; "" sends none). */
 static void put_forwarded(struct strbuf *b, const struct proxy_head_in *in)
 {
     const struct http_request_head *h = in->head;
-    strbuf_puts(b, "X-Forwarded-For: ");
-    for (size_t i = 0; i < h->num_headers; i++) {
-        const struct http_header *xff = &h->headers[i];
-        if (STR_CASE_EQ(xff->name, "x-forwarded-for") && xff->value.len) {
-            strbuf_append(b, xff->value.p, xff->value.len);
-            strbuf_puts(b, ", ");
+    if (!configured(in, "x-forwarded-for", 15)) {
+        strbuf_puts(b, "X-Forwarded-For: ");
+        for (size_t i = 0; i < h->num_headers; i++) {
+            const struct http_header *xff = &h->headers[i];
+            if (STR_CASE_EQ(xff->name, "x-forwarded-for") && xff->value.len) {
+                strbuf_append(b, xff->value.p, xff->value.len);
+                strbuf_puts(b, ", ");
+            }
         }
+        strbuf_puts(b, in->client_ip);
+        strbuf_puts(b, "\r\n");
     }
-    strbuf_puts(b, in->client_ip);
-    strbuf_printf(b, "\r\nX-Forwarded-Proto: %s\r\n", in->https ? "https" : "http");
-    if (h->host.len) {
+    if (!configured(in, "x-forwarded-proto", 17))
+        strbuf_printf(b, "X-Forwarded-Proto: %s\r\n", in->https ? "https" : "http");
+    if (h->host.len && !configured(in, "x-forwarded-host", 16)) {
         strbuf_puts(b, "X-Forwarded-Host: ");
         strbuf_append(b, h->host.p, h->host.len);
         strbuf_puts(b, "\r\n");

@@ -21,6 +21,10 @@ struct proxy_head_in {
     bool websocket;            /* an Upgrade: websocket passed on */
 };
 
+/* A WebSocket opening handshake (RFC 6455 4.1): a GET whose Upgrade is
+ * websocket and whose Connection names upgrade. */
+bool proxy_head_is_websocket(const struct http_request_head *h);
+
 /* Appends the whole head, blank line included, to b. */
 void proxy_head_write(struct strbuf *b, const struct proxy_head_in *in);
 

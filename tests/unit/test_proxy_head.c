@@ -331,6 +331,46 @@ static void test_set_headers(void **state)
     assert_sent("X-Other", "o");
 }
 
+/* set_headers takes the place of a generated X-Forwarded-* header (Proto
+ * https behind a TLS terminator), and "" sends none. */
+static void test_set_headers_forwarded(void **state)
+{
+    struct proxy_header set[] = {{"X-Forwarded-Proto", "https"}, {"x-forwarded-for", ""},
+                                 {"X-Forwarded-Host", "www.example"}};
+    g_ps.set_headers = set;
+    g_ps.n_set_headers = 3;
+    request("GET / HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 203.0.113.9\r\n\r\n");
+    forward();
+    assert_sent("X-Forwarded-Proto", "https");
+    assert_not_sent("X-Forwarded-For");
+    assert_sent("X-Forwarded-Host", "www.example");
+}
+
+/* Only a GET whose Upgrade is websocket and whose Connection names upgrade
+ * opens a WebSocket (RFC 6455 4.1). */
+static void test_is_websocket(void **state)
+{
+    static const struct {
+        const char *raw;
+        bool want;
+    } cases[] = {
+        {"GET /ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n", true},
+        {"GET /ws HTTP/1.1\r\nHost: h\r\nConnection: keep-alive, upgrade\r\nUpgrade: WebSocket\r\n\r\n",
+         true},
+        {"GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n\r\n", false},
+        {"GET /ws HTTP/1.1\r\nHost: h\r\nConnection: keep-alive\r\nUpgrade: websocket\r\n\r\n", false},
+        {"GET /ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n", false},
+        {"POST /ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+         "Content-Length: 0\r\n\r\n", false},
+        {"GET /ws HTTP/1.1\r\nHost: h\r\nConnection: Upgraded\r\nUpgrade: websocket\r\n\r\n", false},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        request(cases[i].raw);
+        if (proxy_head_is_websocket(&g_req) != cases[i].want)
+            fail_msg("want %s for:\n%s", cases[i].want ? "a WebSocket" : "none", cases[i].raw);
+    }
+}
+
 /* `to` with a path: it replaces the location prefix in the decoded,
  * normalised path (re-encoded), the query kept as sent. */
 static void check_rewrite(const char *raw, const char *path, const char *prefix, const char *to,
@@ -450,6 +490,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_no_client_host, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicate_host, setup, teardown),
         cmocka_unit_test_setup_teardown(test_set_headers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_set_headers_forwarded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_is_websocket, setup, teardown),
         cmocka_unit_test_setup_teardown(test_target_rewrite, setup, teardown),
         cmocka_unit_test_setup_teardown(test_target_unchanged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_body_framing, setup, teardown),
