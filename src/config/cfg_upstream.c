@@ -47,6 +47,7 @@ static int resolve(struct cfg_ctx *c, const struct cfg_node *n, const char *text
     if (sockaddr_port(&s->addr) == 0)
         return cfg_error(c, n, "port must be between 1 and 65535 in '%s'", text);
     sockaddr_text(&s->addr, s->text, sizeof(s->text));
+    s->written = text;
     return 0;
 }
 
@@ -223,11 +224,16 @@ const struct cfg_upstream *cfg_upstream_single(struct cfg_ctx *c, const struct c
     struct cfg_upstream_server s = {.weight = 1};
     if (resolve(c, n, hostport, UPSTREAM_PORT, &s) < 0)
         return NULL;
-    /* The same server named twice shares one group (one pool). */
+    if (!(s.written = cfg_arena_strdup(c->a, hostport))) { /* hostport is the caller's */
+        cfg_error(c, n, "out of memory");
+        return NULL;
+    }
+    /* The same server named twice (the same way: Host: upstream sends the
+     * name) shares one group, and so one pool. */
     for (size_t i = 0; i < cfg->n_upstreams; i++) {
         struct cfg_upstream *u = &cfg->upstreams[i];
-        if (u->implicit && sockaddr_equal(&u->servers[0].addr, u->servers[0].addrlen, &s.addr,
-                                          s.addrlen))
+        if (u->implicit && strcasecmp(u->servers[0].written, s.written) == 0 &&
+            sockaddr_equal(&u->servers[0].addr, u->servers[0].addrlen, &s.addr, s.addrlen))
             return u;
     }
     struct cfg_upstream *u = &cfg->upstreams[cfg->n_upstreams];

@@ -112,6 +112,7 @@ struct cfg_upstream_server {
     struct sockaddr_storage addr; /* resolved at load */
     socklen_t addrlen;
     char text[64]; /* "127.0.0.1:9001", as /status shows it */
+    const char *written; /* the address as in the file: Host: upstream sends it */
     unsigned weight; /* 1 by default */
     bool backup;     /* used only while every other server is down */
 };

@@ -46,7 +46,8 @@ static int group_init(struct upstream_group *g, const struct cfg_upstream *u,
     for (size_t i = 0; i < u->n_servers; i++)
         defs[i] = (struct upstream_server_def){
             .addr = u->servers[i].addr, .addrlen = u->servers[i].addrlen,
-            .text = u->servers[i].text, .weight = u->servers[i].weight,
+            .text = u->servers[i].text, .host = u->servers[i].written,
+            .weight = u->servers[i].weight,
             .backup = u->servers[i].backup};
     struct upstream_group_def def = {
         .name = u->name, .servers = defs, .n_servers = u->n_servers,
@@ -215,8 +216,11 @@ void proxy_fault(struct proxy *p, enum proxy_fault fault, int err)
             err ? ": " : "", err ? strerror(err) : "");
     upstream_report(p->g, p->server, false, request_loop(p->r)->now_ms);
     p->tried[p->server] = true;
+    /* CONFIG.md: a connection never made is retried for any method; once
+     * the request went out (a timeout waiting for the head too), only an
+     * idempotent one, and only before a response byte came back. */
     bool again = !p->got_byte && p->attempts <= p->ps->retries &&
-                 (fault == FAULT_CONNECT || (fault != FAULT_TIMEOUT && replayable(p)));
+                 (fault == FAULT_CONNECT || replayable(p));
     int next = again ? upstream_pick(p->g, &p->r->conn->peer, p->tried,
                                      request_loop(p->r)->now_ms)
                      : -1;
@@ -225,7 +229,8 @@ void proxy_fault(struct proxy *p, enum proxy_fault fault, int err)
         if (attempt(p) == 0)
             return;
     }
-    answer_error(p, fault == FAULT_TIMEOUT && p->phase == PROXY_WAIT ? 504 : 502);
+    /* No head within timeouts.upstream (sending or waiting): 504. */
+    answer_error(p, fault == FAULT_TIMEOUT && !p->got_byte ? 504 : 502);
 }
 
 void proxy_upstream_done(struct proxy *p, bool reusable)
@@ -251,7 +256,7 @@ static void make_head(struct proxy *p)
     struct proxy_head_in in = {
         .head = &r->head, .ps = p->ps, .path = r->path, .path_len = r->path_len,
         .prefix_len = r->loc->prefix_len, .client_ip = ip,
-        .upstream_text = p->g->def.servers[p->server].text, .websocket = p->websocket};
+        .upstream_text = p->g->def.servers[p->server].host, .websocket = p->websocket};
     proxy_head_write(&p->head, &in);
 }
 

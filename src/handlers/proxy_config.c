@@ -51,7 +51,7 @@ static int split_url(struct cfg_ctx *c, const struct cfg_node *n, const char *ur
     *auth = url + 7;
     *auth_len = strcspn(*auth, "/?#");
     const char *rest = *auth + *auth_len;
-    if (*rest == '?' || *rest == '#')
+    if (rest[strcspn(rest, "?#")])
         return cfg_error(c, n, "'proxy' must be an http:// URL with a host and at most a path "
                          "(no query or fragment)");
     *path = *rest ? rest : NULL;

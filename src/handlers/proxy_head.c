@@ -88,7 +88,7 @@ static void put_target(struct strbuf *b, const struct proxy_head_in *in)
             rest++;
             rest_len--;
         }
-        escape_url_path(b, rest, rest_len);
+        escape_url_pchar(b, rest, rest_len);
     }
     if (h->has_query) {
         strbuf_puts(b, "?");

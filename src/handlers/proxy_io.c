@@ -186,11 +186,19 @@ static void start_response(struct proxy *p, size_t head_len)
     upstream_conn_timer(p->uc, 0);
     r->upstream_ms = request_loop(r)->now_ms - p->t0;
     response_set_status(r, h->status);
-    for (size_t i = 0; i < h->num_headers; i++)
-        if (!resp_dropped(p, h->headers[i].name))
-            response_add_header(r, "%.*s: %.*s", (int)h->headers[i].name.len,
+    for (size_t i = 0; i < h->num_headers; i++) {
+        if (resp_dropped(p, h->headers[i].name))
+            continue;
+        if (response_add_header(r, "%.*s: %.*s", (int)h->headers[i].name.len,
                                 h->headers[i].name.p, (int)h->headers[i].value.len,
-                                h->headers[i].value.p);
+                                h->headers[i].value.p) < 0) {
+            /* Never a response with some of its headers missing. */
+            log_err("upstream %s: response headers over %d bytes", p->g->def.servers[p->server].text,
+                    REQUEST_EXTRA_BUF);
+            proxy_fault(p, FAULT_INVALID, 0);
+            return;
+        }
+    }
     p->pos = head_len;
     if (h->status == 101) {
         tunnel_start(p);
@@ -344,16 +352,31 @@ static size_t from_client(struct request *r, const char *data, size_t len)
         request_fail(r, 502); /* the upstream is gone: so is the tunnel */
         return 0;
     }
-    upstream_conn_timer(p->uc, r->loc->timeouts.upstream_ms);
+    p->heard_client_ms = request_loop(r)->now_ms;
     return done;
 }
 
 static const struct tunnel_ops tunnel_ops = {from_client};
 
+/* The tunnel ends when either side stays silent for timeouts.upstream
+ * (CONFIG.md). Arrivals only stamp the time; the timer, when it fires,
+ * ends the tunnel or runs again to the older side's deadline. */
+static bool tunnel_idle(struct proxy *p)
+{
+    uint64_t now = request_loop(p->r)->now_ms, t = p->r->loc->timeouts.upstream_ms;
+    uint64_t oldest = p->heard_client_ms < p->heard_upstream_ms ? p->heard_client_ms
+                                                                : p->heard_upstream_ms;
+    if (now - oldest >= t)
+        return true;
+    upstream_conn_timer(p->uc, (uint32_t)(oldest + t - now));
+    return false;
+}
+
 static void tunnel_start(struct proxy *p)
 {
     p->phase = PROXY_TUNNEL;
     p->writing = false;
+    p->heard_client_ms = p->heard_upstream_ms = request_loop(p->r)->now_ms;
     upstream_conn_timer(p->uc, p->r->loc->timeouts.upstream_ms);
     request_tunnel(p->r, &tunnel_ops); /* the 101 head goes out */
 }
@@ -380,7 +403,7 @@ void proxy_tunnel_ready(struct proxy *p)
         }
         if (got == 0)
             return;
-        upstream_conn_timer(p->uc, r->loc->timeouts.upstream_ms);
+        p->heard_upstream_ms = request_loop(r)->now_ms;
     }
     size_t n = p->len - p->pos;
     const char *data = p->buf + p->pos;
@@ -424,7 +447,15 @@ static void on_ready(struct upstream_conn *uc, uint32_t events)
 static void on_timeout(struct upstream_conn *uc)
 {
     struct proxy *p = uc->owner;
-    if (p->phase == PROXY_BODY || p->phase == PROXY_TUNNEL) {
+    if (p->phase == PROXY_TUNNEL && !tunnel_idle(p))
+        return;
+    if (p->phase == PROXY_TUNNEL) {
+        log_info("upstream %s: WebSocket silent for timeouts.upstream on one side: closed",
+                 p->g->def.servers[p->server].text);
+        request_fail(p->r, 504); /* the head is out: this closes the connection */
+        return;
+    }
+    if (p->phase == PROXY_BODY) {
         log_err("upstream %s: silent for longer than timeouts.upstream",
                 p->g->def.servers[p->server].text);
         request_fail(p->r, 504); /* the head is out: this closes the connection */

@@ -14,13 +14,14 @@
 #include "server/request.h"
 #include "upstream/upstream.h"
 
-/* The upstream's response is read through a buffer of this size: the
- * memory a proxied request holds, whatever the body sizes. */
+/* The memory a proxied request holds, whatever the body sizes (CONFIG.md:
+ * "tens of KiB"), is these three at most. The upstream's response is read
+ * through a buffer of this size: */
 #define PROXY_BUF (32 * 1024)
 /* A request body is written upstream as it comes, at most this much ahead. */
-#define PROXY_OUT_MAX (64 * 1024)
+#define PROXY_OUT_MAX (16 * 1024)
 /* A body up to this size is kept, so that a retry can send it again. */
-#define PROXY_REPLAY_MAX (64 * 1024)
+#define PROXY_REPLAY_MAX (16 * 1024)
 
 enum proxy_phase {
     PROXY_CONNECT, /* connecting (or taking a pooled connection) */
@@ -63,6 +64,7 @@ struct proxy {
     struct http_chunked dechunk;
     uint64_t t0;         /* when the attempt began */
     struct timer kick;   /* starts an attempt from the loop */
+    uint64_t heard_client_ms, heard_upstream_ms; /* a tunnel's last bytes each way */
 };
 
 /* proxy.c: an attempt failed; retry or answer the error. */

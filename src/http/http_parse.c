@@ -292,9 +292,17 @@ enum http_method http_method_from(struct str s)
         if (STR_EQ(s, "POST"))
             return HTTP_POST;
         break;
+    case 5:
+        if (STR_EQ(s, "PATCH"))
+            return HTTP_PATCH;
+        break;
     case 6:
         if (STR_EQ(s, "DELETE"))
             return HTTP_DELETE;
+        break;
+    case 7:
+        if (STR_EQ(s, "OPTIONS"))
+            return HTTP_OPTIONS;
         break;
     }
     return HTTP_METHOD_UNKNOWN;
@@ -313,6 +321,10 @@ const char *http_method_name(enum http_method m)
         return "PUT";
     case HTTP_DELETE:
         return "DELETE";
+    case HTTP_OPTIONS:
+        return "OPTIONS";
+    case HTTP_PATCH:
+        return "PATCH";
     default:
         return "UNKNOWN";
     }

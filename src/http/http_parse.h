@@ -20,6 +20,8 @@ enum http_method {
     HTTP_POST,
     HTTP_PUT,
     HTTP_DELETE,
+    HTTP_OPTIONS, /* only a proxy location passes these on: */
+    HTTP_PATCH,   /* elsewhere they get 405 like any method not allowed */
     HTTP_METHOD_COUNT
 };
 

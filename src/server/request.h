@@ -51,8 +51,12 @@ struct response_filter {
     struct response_filter *next; /* set by response_add_filter */
 };
 
-#define REQUEST_HEAD_BUF 2048
-#define REQUEST_EXTRA_BUF 4096
+/* Headers a handler adds (a CGI script's, an upstream's) fit in
+ * REQUEST_EXTRA_BUF, as in nginx's proxy_buffer_size of a page or two; the
+ * head written from them and ours (status line, Server, Date, type,
+ * framing) in REQUEST_HEAD_BUF. */
+#define REQUEST_EXTRA_BUF 8192
+#define REQUEST_HEAD_BUF (REQUEST_EXTRA_BUF + 1024)
 #define REQUEST_PATH_INLINE 1024
 #define REQUEST_MAX_REDIRECTS 5
 #define REQUEST_BIG_BODY_BUF (128 * 1024)

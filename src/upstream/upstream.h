@@ -19,6 +19,7 @@ struct upstream_server_def {
     struct sockaddr_storage addr;
     socklen_t addrlen;
     const char *text; /* "127.0.0.1:9001": logs and /status */
+    const char *host; /* the address as written: the Host header sent to it */
     unsigned weight;
     bool backup;
 };
@@ -78,9 +79,9 @@ void upstream_group_free(struct upstream_group *g);
 
 /* The server for a request from client (ip_hash), skipping those marked
  * in tried[] (n_servers flags; NULL: none) and those out of service;
- * backups only while every primary is out. When every server is out for
- * its failures, a first pick (tried NULL) ignores them: only failing
- * health checks keep a server out then. -1 when none is left. */
+ * backups only while every primary is out. When every server left is out
+ * for its failures, those are tried anyway: only failing health checks
+ * keep a server out then. -1 when none is left. */
 int upstream_pick(struct upstream_group *g, const struct sockaddr_storage *client,
                   const bool *tried, uint64_t now_ms);
 

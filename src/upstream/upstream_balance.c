@@ -19,8 +19,9 @@ bool upstream_server_up(struct upstream_group *g, int i, uint64_t now_ms)
 void upstream_report(struct upstream_group *g, int i, bool ok, uint64_t now_ms)
 {
     struct upstream_server *s = &g->servers[i];
-    if (ok) {
+    if (ok) { /* it answers: back in service (after a pick that ignored its time-out) */
         s->fails = 0;
+        s->down_until_ms = s->pub->down_until_ms = 0;
         return;
     }
     s->pub->failures++;
@@ -153,13 +154,13 @@ int upstream_pick(struct upstream_group *g, const struct sockaddr_storage *clien
     int i = pick_kind(g, client, tried, false, now_ms);
     if (i < 0)
         i = pick_kind(g, client, tried, true, now_ms);
-    /* Every server is out for its failures: rather than a certain 502
-     * until a fail_timeout ends, the first pick of a request tries them
-     * anyway (nginx forgets the failures then, for the same reason). A
-     * server whose health check fails stays out. */
-    if (i < 0 && !tried)
+    /* Every server left is out for its failures: rather than a certain
+     * 502 until a fail_timeout ends, they are tried anyway (nginx forgets
+     * the failures then, for the same reason); tried[] and the request's
+     * retries bound it. A server whose health check fails stays out. */
+    if (i < 0)
         i = pick_kind(g, client, tried, false, UINT64_MAX);
-    if (i < 0 && !tried)
+    if (i < 0)
         i = pick_kind(g, client, tried, true, UINT64_MAX);
     return i;
 }

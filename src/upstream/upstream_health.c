@@ -127,7 +127,7 @@ static void probe_start(struct health_probe *p)
     p->req_len = (size_t)snprintf(p->req, sizeof(p->req),
                                   "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: portico-health\r\n"
                                   "Connection: close\r\n\r\n",
-                                  g->def.health_path, s->text);
+                                  g->def.health_path, s->host);
     if ((connect(fd, (const struct sockaddr *)&s->addr, s->addrlen) < 0 && errno != EINPROGRESS) ||
         loop_add(g->loop, &p->io, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) < 0) {
         close(fd);

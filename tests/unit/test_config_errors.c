@@ -152,8 +152,9 @@ static const struct err_case cases[] = {
     {"bad_bool", LOC "        autoindex: maybe\n", "6:20: 'autoindex' must be true or false"},
     {"bad_default", "servers:\n  - listen: 1\n    default: 1\n",
      "3:14: 'default' must be true or false"},
-    {"bad_method", LOC "        methods: [GET, PATCH]\n",
-     "6:24: unknown method 'PATCH' in 'methods' (use GET, HEAD, POST, PUT or DELETE)"},
+    {"bad_method", LOC "        methods: [GET, TRACE]\n",
+     "6:24: unknown method 'TRACE' in 'methods' (use GET, HEAD, POST, PUT, DELETE, OPTIONS or "
+     "PATCH)"},
     {"empty_methods", LOC "        methods: []\n", "6:18: 'methods' must not be empty"},
     {"listen_port_zero", "servers:\n  - listen: 0\n",
      "2:13: port must be between 1 and 65535 in 'listen'"},

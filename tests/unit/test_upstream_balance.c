@@ -147,9 +147,11 @@ static void test_backup_when_every_primary_is_down(void **state)
         assert_in_range(upstream_pick(g, NULL, NULL, T0 + FAIL_MS), 0, 1);
 }
 
-/* Every server out, backup included: nothing for a retry (tried[] given,
- * none tried yet) until a fail_timeout ends. */
-static void test_no_server_left(void **state)
+/* Every server out for its failures: they are tried anyway, primaries
+ * first (a certain 502 helps no one), each once per request (tried[]);
+ * one that then answers is back at once. A failing health check keeps a
+ * server out even then. */
+static void test_all_out_tried_anyway(void **state)
 {
     struct upstream_group *g = group(UPSTREAM_ROUND_ROBIN, (unsigned[]){1, 1, 1},
                                      (bool[]){false, false, true}, 3, 1);
@@ -157,9 +159,27 @@ static void test_no_server_left(void **state)
     take_out(g, 0, T0);
     take_out(g, 1, T0);
     take_out(g, 2, T0);
+    int first = upstream_pick(g, NULL, tried, T0 + 1);
+    assert_in_range(first, 0, 1);
+    tried[first] = true;
+    int second = upstream_pick(g, NULL, tried, T0 + 1);
+    assert_int_equal(second, 1 - first);
+    tried[second] = true;
+    assert_int_equal(upstream_pick(g, NULL, tried, T0 + 1), 2); /* then the backup */
+    tried[2] = true;
     assert_int_equal(upstream_pick(g, NULL, tried, T0 + 1), -1);
-    assert_int_equal(upstream_pick(g, NULL, tried, T0 + FAIL_MS - 1), -1);
-    assert_in_range(upstream_pick(g, NULL, tried, T0 + FAIL_MS), 0, 1);
+
+    upstream_report(g, 1, true, T0 + 2); /* server 1 answered */
+    assert_true(upstream_server_up(g, 1, T0 + 2));
+    assert_false(upstream_server_up(g, 0, T0 + 2));
+    for (int k = 0; k < 10; k++)
+        assert_int_equal(upstream_pick(g, NULL, NULL, T0 + 2), 1);
+
+    g->servers[1].check_down = true; /* its health check fails now */
+    for (int k = 0; k < 10; k++)
+        assert_int_equal(upstream_pick(g, NULL, NULL, T0 + 3), 0); /* 0 tried anyway */
+    g->servers[0].check_down = g->servers[2].check_down = true;
+    assert_int_equal(upstream_pick(g, NULL, NULL, T0 + 3), -1);
 }
 
 /* max_fails failures within fail_timeout: out for fail_timeout, skipped,
@@ -405,7 +425,7 @@ int main(void)
         cmocka_unit_test_teardown(test_tried_skipped, teardown),
         cmocka_unit_test_teardown(test_backup_unused_while_a_primary_is_up, teardown),
         cmocka_unit_test_teardown(test_backup_when_every_primary_is_down, teardown),
-        cmocka_unit_test_teardown(test_no_server_left, teardown),
+        cmocka_unit_test_teardown(test_all_out_tried_anyway, teardown),
         cmocka_unit_test_teardown(test_passive_down_and_back, teardown),
         cmocka_unit_test_teardown(test_passive_window, teardown),
         cmocka_unit_test_teardown(test_max_fails_zero_never_down, teardown),
