@@ -245,6 +245,31 @@ check_eq "$N sequential requests during 3 SIGHUPs: all answered" "$N" "$(wc -l <
 check_eq "... all 200 (no refused connection, no error)" "200 x$N" "$codes"
 [ -s "$T/loop.err" ] && echo "    curl said: $(sort "$T/loop.err" | uniq -c | head -3 | tr '\n' ' ')"
 check_eq "3 reloads logged" 3 "$(grep -c 'configuration reloaded' "$SERVER_ERR" | awk '{ print $1 - 1 }')"
+
+# ---- a connection open at SIGHUP, its request sent after: served ----
+# One accepted but not used yet (its first request on the way) must not be
+# closed as idle by the draining old worker.
+python3 - "$PORT" "$SERVER_PID" >"$T/late.out" 2>&1 <<'EOF'
+import os, signal, socket, sys, time
+port, master = int(sys.argv[1]), int(sys.argv[2])
+req = b"GET /1k.txt HTTP/1.1\r\nHost: x\r\n\r\n"
+def answer(s):
+    s.settimeout(5)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        got = s.recv(4096)
+        if not got:
+            return "closed before an answer"
+        data += got
+    return data.split(b"\r\n")[0].decode()
+fresh = socket.create_connection(("127.0.0.1", port))
+time.sleep(0.3)  # accepted by a worker of now
+os.kill(master, signal.SIGHUP)
+time.sleep(0.5)  # the old workers drain
+fresh.sendall(req)
+print("fresh:", answer(fresh))
+EOF
+check_match "a connection accepted before SIGHUP, its first request after: 200" "fresh: HTTP/1.1 200" "$(cat "$T/late.out")"
 check "after the reloads: 2 workers" "wait_kids 2 5"
 http "$U/new/marker.txt"
 expect_status "the last configuration (with /new/) is served" 200

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 /* How long a half-closed connection drains the client's leftovers. */
@@ -400,14 +401,25 @@ void conn_set_collect(struct conn_set *s)
     }
 }
 
+/* A request (or its start) is waiting in our buffer or in the socket's. */
+static bool bytes_waiting(const struct conn *c)
+{
+    char b;
+    return conn_pending(c) > 0 || recv(c->io.fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
 void conn_set_stop(struct conn_set *s)
 {
     s->stopping = true;
-    /* Idle connections have nothing in flight: close them now. */
+    /* Idle keep-alive connections have nothing in flight: close them now
+     * (a client retries a request on a reused connection that closes).
+     * One accepted but not yet used is a client whose first request is on
+     * its way, and one with bytes waiting has sent its next request: both
+     * are served (within the header timeout), as nginx does. */
     struct conn *c = s->open;
     while (c) {
         struct conn *next = c->next;
-        if (c->state == CONN_IDLE)
+        if (c->state == CONN_IDLE && c->requests > 0 && !bytes_waiting(c))
             conn_close(c);
         c = next;
     }
