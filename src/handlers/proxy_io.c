@@ -98,11 +98,14 @@ static void keep_for_replay(struct proxy *p, const char *bytes, size_t n)
 static long sink_write(struct request *r, const char *data, size_t len)
 {
     struct proxy *p = r->handler_data;
-    if (p->phase != PROXY_SEND || p->out.len - p->out_pos >= PROXY_OUT_MAX) {
+    /* out holds at most PROXY_OUT_MAX: what waits, this piece, its framing. */
+    size_t waiting = p->out.len - p->out_pos, framing = 32;
+    if (p->phase != PROXY_SEND || waiting + framing >= PROXY_OUT_MAX) {
         p->body_paused = true;
         return 0;
     }
-    size_t n = len < PROXY_OUT_MAX ? len : PROXY_OUT_MAX;
+    size_t room = PROXY_OUT_MAX - waiting - framing;
+    size_t n = len < room ? len : room;
     p->body_paused = n < len; /* the server pauses the body on a short take */
     size_t from = p->out.len;
     if (r->head.chunked)
