@@ -229,8 +229,9 @@ void proxy_fault(struct proxy *p, enum proxy_fault fault, int err)
         if (attempt(p) == 0)
             return;
     }
-    /* No head within timeouts.upstream (sending or waiting): 504. */
-    answer_error(p, fault == FAULT_TIMEOUT && !p->got_byte ? 504 : 502);
+    /* No (whole) head within timeouts.upstream, sending or waiting: 504. */
+    bool no_head = p->phase == PROXY_SEND || p->phase == PROXY_WAIT;
+    answer_error(p, fault == FAULT_TIMEOUT && no_head ? 504 : 502);
 }
 
 void proxy_upstream_done(struct proxy *p, bool reusable)
