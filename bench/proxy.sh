@@ -239,7 +239,8 @@ run_case() {
     UPOPEN["$c $s"]+="$((UP_ACTIVE - 1)) " UPUS["$c $s"]+="$upus "
     printf '  round %d  %-8s %-3s %10s req/s %9s us/req  proxy %3s%% CPU, others %3s%%;' \
         "$r" "$s" "$c" "$RUN_RPS" "$us" "$RUN_UTIL" "$RUN_OTHER" >&2
-    printf ' upstream: %s us/req, %d connections for %d requests\n' "$upus" "$conns" "$ureqs" >&2
+    printf ' latency max %s; upstream: %s us/req, %d connections for %d requests\n' \
+        "$(awk '$1 == "Latency" {print $4; exit}' "$TMP/$s/wrk-$c-$r.txt")" "$upus" "$conns" "$ureqs" >&2
 }
 
 # bench_server NAME ROUND: checks that it proxies, warms up, runs each case.
