@@ -18,7 +18,8 @@
 #   h2o      proxy.reverse.url (its own upstream keep-alive, 2 s idle)
 #   haproxy  mode http, http-reuse always (its default idle pool)
 # Before timing, each round checks that both files come back through the
-# proxy byte for byte and that the upstream saw those requests.
+# proxy byte for byte and that the upstream saw those requests; a peer that
+# cannot start or fails that check at the outset is skipped with a note.
 #
 # Reported per case and proxy: the median over ROUNDS (and the min-max) of
 # requests/s and of the proxy's CPU time per request (utime+stime of the
@@ -254,9 +255,33 @@ bench_server() {
     return "$rc"
 }
 
+# preflight: starts each proxy of ACTIVE once and checks that it proxies;
+# a peer that cannot start or does not proxy is dropped from ACTIVE with a
+# one-line note; portico failing stops the benchmark.
+preflight() {
+    local s why
+    local -a ok=()
+    for s in "${ACTIVE[@]}"; do
+        mapfile -t CMD <<<"${CMDS[$s]}"
+        if start_server "$s" 2>"$TMP/$s/preflight.txt" && check_proxy "$s" 2>>"$TMP/$s/preflight.txt"; then
+            ok+=("$s")
+        elif [[ $s == portico ]]; then
+            cat "$TMP/$s/preflight.txt" >&2
+            die "portico does not proxy, nothing to compare"
+        else
+            why=$(head -n 1 "$TMP/$s/preflight.txt")
+            note "skipping $s: ${why#bench: }"
+        fi
+        stop_server
+    done
+    ((${#ok[@]} > 0)) || die "no proxy to benchmark"
+    ACTIVE=("${ok[@]}")
+}
+
 # ---------------------------------------------------------------- main
 prepare_all
 start_upstream
+preflight
 echo "bench: proxies: ${ACTIVE[*]}; DURATION=${DURATION}s ROUNDS=$ROUNDS CONNS=$CONNS;" \
     "proxy on CPU $SERVER_CPU, wrk on CPU $CLIENT_CPU, upstream nginx on CPU ${UPSTREAM_CPU:-any}" >&2
 run_rounds
