@@ -22,8 +22,8 @@ BIN     ?= portico
 # make Q= shows the full commands
 Q       ?= @
 
-.PHONY: all run test unit integration asan asan-test bench bench-workers bench-cgi deps clean valgrind fuzz \
-        check-layers
+.PHONY: all run test unit integration asan asan-test bench bench-workers bench-cgi bench-proxy deps clean \
+        valgrind fuzz check-layers
 all: $(BIN)
 
 $(BIN): $(LIB_OBJ) $(MAIN_OBJ)
@@ -136,6 +136,11 @@ bench-workers: $(BIN)
 # CGI requests per second against lighttpd's mod_cgi.
 bench-cgi: $(BIN)
 	bench/cgi.sh
+
+# The reverse proxy against nginx, h2o and HAProxy, in front of one upstream
+# nginx: 1 KiB and 1 MiB answers, req/s and proxy CPU per request.
+bench-proxy: $(BIN)
+	bench/proxy.sh
 
 # Slow clients and exhausted descriptors for a few minutes (not in make
 # test): slowhttptest slowloris/slow body/slow read, 10,000 keep-alive
