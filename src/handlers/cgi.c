@@ -154,9 +154,8 @@ static int start_response(struct cgi *g)
     response_set_status(r, status);
     int rc = 0;
     for (size_t i = 0; i < cr->num_headers; i++)
-        rc |= response_add_header(r, "%.*s: %.*s", (int)cr->headers[i].name.len,
-                                  cr->headers[i].name.p, (int)cr->headers[i].value.len,
-                                  cr->headers[i].value.p);
+        rc |= response_add_header_pair(r, cr->headers[i].name.p, cr->headers[i].name.len,
+                                       cr->headers[i].value.p, cr->headers[i].value.len);
     if (cr->location.len)
         rc |= response_add_header(r, "Location: %.*s", (int)cr->location.len, cr->location.p);
     if (cr->content_type.len)
@@ -170,7 +169,9 @@ static int start_response(struct cgi *g)
     response_set_length(r, cr->content_length);
     g->left = cr->content_length;
     g->started = true;
-    response_stream_begin(r);
+    /* Output already read, or its end: send_piece writes at once, and the
+     * head goes with it. */
+    response_stream_begin(r, g->len > g->head_len || g->eof || g->left == 0);
     return 0;
 }
 

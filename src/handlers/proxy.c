@@ -101,6 +101,7 @@ static void proxy_destroy(void)
     groups = NULL;
     server_defs = NULL;
     n_groups = 0;
+    proxy_alloc_free();
 }
 
 /* ---- one request ---- */
@@ -112,12 +113,7 @@ static void proxy_free(struct proxy *p)
         p->g->servers[p->server].pub->active--;
         upstream_conn_close(p->uc);
     }
-    strbuf_free(&p->head);
-    strbuf_free(&p->out);
-    strbuf_free(&p->replay);
-    free(p->buf);
-    free(p->tried);
-    free(p);
+    proxy_release(p);
 }
 
 static void proxy_on_abort(struct request *r)
@@ -264,20 +260,18 @@ static void make_head(struct proxy *p)
 static enum handler_result proxy_on_request(struct request *r)
 {
     const struct proxy_settings *ps = r->settings;
-    struct proxy *p = calloc(1, sizeof(*p));
-    if (!p)
+    struct upstream_group *g = group_of(ps->group);
+    struct proxy *p = g ? proxy_alloc(g->def.n_servers) : NULL;
+    if (!p) /* out of memory (also when the groups could not be made) */
         return request_error(r, 500);
     p->r = r;
     p->ps = ps;
-    p->g = group_of(ps->group);
-    p->tried = p->g ? calloc(p->g->def.n_servers, sizeof(*p->tried)) : NULL;
-    p->server = p->tried ? upstream_pick(p->g, &r->conn->peer, NULL, request_loop(r)->now_ms) : -1;
+    p->g = g;
+    p->server = upstream_pick(g, &r->conn->peer, NULL, request_loop(r)->now_ms);
     if (p->server < 0) {
-        int status = p->tried ? 502 : 500; /* no list of tried servers: out of memory */
-        if (p->tried)
-            log_err("upstream %s: no server is up", p->g->def.name);
+        log_err("upstream %s: no server is up", g->def.name);
         proxy_free(p);
-        return request_error(r, status);
+        return request_error(r, 502);
     }
     make_head(p);
     if (p->head.failed) {

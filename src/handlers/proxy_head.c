@@ -2,6 +2,7 @@
  * proxy): the client's method and target (rewritten when `to` has a path),
  * its headers minus the hop-by-hop ones, Host as configured, set_headers,
  * X-Forwarded-For/-Proto/-Host, and the body's framing. */
+#include <stdint.h>
 #include <string.h>
 
 #include "handlers/proxy_head.h"
@@ -129,12 +130,31 @@ static void put_forwarded(struct strbuf *b, const struct proxy_head_in *in)
         strbuf_puts(b, "\r\n");
     }
     if (!configured(in, "x-forwarded-proto", 17))
-        strbuf_printf(b, "X-Forwarded-Proto: %s\r\n", in->https ? "https" : "http");
+        strbuf_puts(b, in->https ? "X-Forwarded-Proto: https\r\n" : "X-Forwarded-Proto: http\r\n");
     if (h->host.len && !configured(in, "x-forwarded-host", 16)) {
         strbuf_puts(b, "X-Forwarded-Host: ");
         strbuf_append(b, h->host.p, h->host.len);
         strbuf_puts(b, "\r\n");
     }
+}
+
+static void put_line(struct strbuf *b, const char *name, const char *value)
+{
+    strbuf_puts(b, name);
+    strbuf_puts(b, ": ");
+    strbuf_puts(b, value);
+    strbuf_puts(b, "\r\n");
+}
+
+static void put_length(struct strbuf *b, uint64_t n)
+{
+    char digits[24], *d = digits + sizeof(digits);
+    do
+        *--d = (char)('0' + n % 10);
+    while (n /= 10);
+    strbuf_puts(b, "Content-Length: ");
+    strbuf_append(b, d, (size_t)(digits + sizeof(digits) - d));
+    strbuf_puts(b, "\r\n");
 }
 
 void proxy_head_write(struct strbuf *b, const struct proxy_head_in *in)
@@ -156,13 +176,12 @@ void proxy_head_write(struct strbuf *b, const struct proxy_head_in *in)
     }
     for (size_t i = 0; i < in->ps->n_set_headers; i++)
         if (*in->ps->set_headers[i].value)
-            strbuf_printf(b, "%s: %s\r\n", in->ps->set_headers[i].name,
-                          in->ps->set_headers[i].value);
+            put_line(b, in->ps->set_headers[i].name, in->ps->set_headers[i].value);
     put_forwarded(b, in);
     if (h->chunked)
         strbuf_puts(b, "Transfer-Encoding: chunked\r\n");
     else if (h->content_length >= 0)
-        strbuf_printf(b, "Content-Length: %lld\r\n", (long long)h->content_length);
+        put_length(b, (uint64_t)h->content_length);
     if (in->websocket)
         strbuf_puts(b, "Connection: upgrade\r\n");
     strbuf_puts(b, "\r\n");

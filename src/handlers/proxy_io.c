@@ -50,7 +50,7 @@ static void wait_response(struct proxy *p)
 {
     p->phase = PROXY_WAIT;
     upstream_conn_timer(p->uc, p->r->loc->timeouts.upstream_ms);
-    if (!p->buf && !(p->buf = malloc(PROXY_BUF))) {
+    if (!p->buf && !(p->buf = proxy_buf_get())) {
         proxy_fault(p, FAULT_IO, ENOMEM);
         return;
     }
@@ -144,13 +144,18 @@ const struct body_sink proxy_sink = {sink_write, sink_finish};
 static ssize_t read_up(struct proxy *p)
 {
     struct upstream_conn *uc = p->uc;
-    if (p->len == PROXY_BUF)
-        return 0;
+    if (p->len == PROXY_BUF || !uc->readable)
+        return 0; /* no room, or nothing came since the socket was drained */
     for (;;) {
-        ssize_t n = recv(uc->io.fd, p->buf + p->len, PROXY_BUF - p->len, 0);
+        size_t room = PROXY_BUF - p->len;
+        ssize_t n = recv(uc->io.fd, p->buf + p->len, room, 0);
         if (n > 0) {
             p->len += (size_t)n;
             p->got_byte = true;
+            /* A short read drained the socket: the next byte brings a new
+             * edge (but a FIN seen already brings none: read on to it). */
+            if ((size_t)n < room && !uc->rdhup)
+                uc->readable = false;
             return n;
         }
         if (n < 0 && errno == EINTR)
@@ -192,9 +197,8 @@ static void start_response(struct proxy *p, size_t head_len)
     for (size_t i = 0; i < h->num_headers; i++) {
         if (resp_dropped(p, h->headers[i].name))
             continue;
-        if (response_add_header(r, "%.*s: %.*s", (int)h->headers[i].name.len,
-                                h->headers[i].name.p, (int)h->headers[i].value.len,
-                                h->headers[i].value.p) < 0) {
+        if (response_add_header_pair(r, h->headers[i].name.p, h->headers[i].name.len,
+                                     h->headers[i].value.p, h->headers[i].value.len) < 0) {
             /* Never a response with some of its headers missing. */
             log_err("upstream %s: response headers over %d bytes", p->g->def.servers[p->server].text,
                     REQUEST_EXTRA_BUF);
@@ -215,8 +219,15 @@ static void start_response(struct proxy *p, size_t head_len)
                                ? (int64_t)h->content_length
                                : -1);
     p->phase = PROXY_BODY;
-    p->writing = true; /* the head; on_drained asks for the body */
-    response_stream_begin(r);
+    /* Body bytes came with the head (or there is no body): the head goes
+     * out with the first piece, in one write. Else now, and on_drained
+     * asks for the body. */
+    bool body_now = p->pos < p->len || h->body == HTTP_BODY_NONE;
+    p->head_out = !body_now;
+    p->writing = !body_now;
+    response_stream_begin(r, body_now);
+    if (body_now)
+        proxy_pass(p);
 }
 
 void proxy_read_head(struct proxy *p)
@@ -299,6 +310,12 @@ void proxy_pass(struct proxy *p)
         if (p->pos == p->len && !(p->resp.body == HTTP_BODY_NONE)) {
             p->pos = p->len = 0;
             ssize_t got = p->eof ? -1 : read_up(p);
+            if (got == 0 && !p->head_out) {
+                /* Only a chunk header came with the head: the head goes now. */
+                p->head_out = p->writing = true;
+                response_stream_flush(p->r);
+                return;
+            }
             if (got == 0) {
                 upstream_conn_timer(p->uc, p->r->loc->timeouts.upstream_ms);
                 return;
@@ -322,6 +339,7 @@ void proxy_pass(struct proxy *p)
         if (n == 0 && !last)
             continue;
         struct request *r = p->r;
+        p->head_out = true;
         if (last)
             proxy_upstream_done(p, p->resp.keep_alive && p->pos == p->len);
         else

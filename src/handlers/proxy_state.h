@@ -41,6 +41,7 @@ struct proxy {
     struct upstream_conn *uc;
     int server;
     bool *tried;         /* per server of the group */
+    size_t tried_cap;    /* ... room for this many (proxy_alloc.c) */
     unsigned attempts;
     enum proxy_phase phase;
     bool websocket;      /* an Upgrade: websocket was passed on */
@@ -59,6 +60,7 @@ struct proxy {
     struct http_response_in resp;
     bool got_byte;       /* a response byte came: no retry */
     bool writing;        /* a piece is queued to the client */
+    bool head_out;       /* the response head was written (or goes with a piece) */
     bool eof;            /* the upstream closed */
     uint64_t left;       /* a Content-Length body: bytes still to come */
     struct http_chunked dechunk;
@@ -66,6 +68,15 @@ struct proxy {
     struct timer kick;   /* starts an attempt from the loop */
     uint64_t heard_client_ms, heard_upstream_ms; /* a tunnel's last bytes each way */
 };
+
+/* proxy_alloc.c: a zeroed proxy for a group of n_servers, NULL when out
+ * of memory; release gives it (and its response buffer) back for reuse;
+ * buf_get is a PROXY_BUF response buffer (released with the proxy);
+ * alloc_free frees what is kept (a worker's end). */
+struct proxy *proxy_alloc(size_t n_servers);
+void proxy_release(struct proxy *p);
+char *proxy_buf_get(void);
+void proxy_alloc_free(void);
 
 /* proxy.c: an attempt failed; retry or answer the error. */
 void proxy_fault(struct proxy *p, enum proxy_fault fault, int err);

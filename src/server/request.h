@@ -167,6 +167,9 @@ void response_close_after(struct request *r);
 /* Appends a header line ("Name: value", CRLF added). -1 if no room. */
 int response_add_header(struct request *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* The same for a name and a value as they are (no formatting). */
+int response_add_header_pair(struct request *r, const char *name, size_t name_len,
+                             const char *value, size_t value_len);
 
 /* Answers with a file body: takes ownership of fd. */
 void response_set_file(struct request *r, int status, int fd, off_t off, off_t len,
@@ -193,15 +196,20 @@ void response_reset(struct request *r);
 void response_send(struct request *r);
 
 /* A streamed response: begin queues the head (status and headers set) and
- * starts writing it (on_drained follows once it is out);
+ * starts writing it (on_drained follows once it is out) -- unless
+ * body_now: the handler writes its first piece at once, and the head goes
+ * out with it, in one write;
  * the body is framed by Content-Length when the handler set one, else
  * chunked for HTTP/1.1, else by closing the connection. Each write queues
  * one piece, through the filters, and starts writing; data stays valid
  * until the handler's on_drained runs; last ends the response. write
  * returns 0, or -1 when the piece could not be queued (the connection is
  * then closed). */
-void response_stream_begin(struct request *r);
+void response_stream_begin(struct request *r, bool body_now);
 int response_stream_write(struct request *r, const char *data, size_t len, bool last);
+/* Writes what is queued (a head begun with body_now when no piece came
+ * after all); on_drained follows. */
+void response_stream_flush(struct request *r);
 
 /* Adds f in front of the filters a streamed body passes (before begin). */
 void response_add_filter(struct request *r, struct response_filter *f);

@@ -97,6 +97,24 @@ int response_add_header(struct request *r, const char *fmt, ...)
     return 0;
 }
 
+int response_add_header_pair(struct request *r, const char *name, size_t name_len,
+                             const char *value, size_t value_len)
+{
+    char *extra = head_room(r);
+    if (!extra)
+        return -1;
+    size_t need = name_len + 2 + value_len + 2;
+    if (need >= REQUEST_EXTRA_BUF - r->res.extra_len)
+        return -1;
+    char *at = extra + r->res.extra_len;
+    memcpy(at, name, name_len);
+    memcpy(at + name_len, ": ", 2);
+    memcpy(at + name_len + 2, value, value_len);
+    memcpy(at + name_len + 2 + value_len, "\r\n", 2);
+    r->res.extra_len += need;
+    return 0;
+}
+
 void response_set_file(struct request *r, int status, int fd, off_t off, off_t len,
                        const char *content_type)
 {
@@ -230,7 +248,7 @@ void response_send(struct request *r)
 
 /* ---- streaming ---- */
 
-void response_stream_begin(struct request *r)
+void response_stream_begin(struct request *r, bool body_now)
 {
     struct response *res = &r->res;
     res->streaming = true;
@@ -249,7 +267,8 @@ void response_stream_begin(struct request *r)
     }
     /* The head goes out now: a source that works long before its first
      * body byte has the client see the status meanwhile. */
-    conn_write(r->conn, request_timeouts(r, r->conn)->send_ms);
+    if (!body_now)
+        conn_write(r->conn, request_timeouts(r, r->conn)->send_ms);
 }
 
 /* The end of the filter chain: the piece goes into the queue, framed. */
@@ -304,6 +323,11 @@ int response_stream_write(struct request *r, const char *data, size_t len, bool 
     }
     conn_write(c, request_timeouts(r, c)->send_ms);
     return 0;
+}
+
+void response_stream_flush(struct request *r)
+{
+    conn_write(r->conn, request_timeouts(r, r->conn)->send_ms);
 }
 
 /* ---- a tunnel ---- */

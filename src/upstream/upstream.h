@@ -110,6 +110,7 @@ struct upstream_conn {
     bool connecting;    /* connect() in progress */
     bool reused;        /* taken from the pool */
     bool readable, writable, peer_closed;
+    bool rdhup; /* the server's FIN was seen: read until the end */
     const struct upstream_conn_ops *ops;
     void *owner;
     struct upstream_conn *next; /* the pool */

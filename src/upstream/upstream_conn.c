@@ -57,6 +57,8 @@ static void conn_event(struct io_watcher *io, uint32_t events)
         return;
     if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
         uc->readable = true;
+    if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+        uc->rdhup = true;
     if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
         uc->writable = true;
     if (!uc->owner) {
