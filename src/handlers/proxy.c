@@ -155,6 +155,7 @@ static int attempt(struct proxy *p)
     p->t0 = request_loop(r)->now_ms;
     p->got_byte = false;
     p->eof = false; /* the last attempt's end is not this one's */
+    p->sent = 0;
     p->out.len = p->out_pos = 0;
     strbuf_append(&p->out, p->head.p, p->head.len);
     p->uc = upstream_conn_get(p->g, p->server, r->loc->timeouts.upstream_connect_ms,
