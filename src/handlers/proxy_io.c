@@ -274,6 +274,8 @@ void proxy_pass(struct proxy *p)
                 upstream_conn_timer(p->uc, p->r->loc->timeouts.upstream_ms);
                 return;
             }
+            if (got > 0) /* not silent: waiting for a slow client is not its silence */
+                upstream_conn_timer(p->uc, 0);
             if (got < 0 && p->resp.body != HTTP_BODY_CLOSE) {
                 log_err("upstream %s: closed the connection in the middle of a response",
                         p->g->def.servers[p->server].text);
