@@ -142,35 +142,6 @@ static void kick(struct timer *t)
         proxy_send(p);
 }
 
-/* A connection to server p->server: the head goes out as soon as it is
- * up. Returns -1 when not even a socket could be made. */
-static int attempt(struct proxy *p)
-{
-    struct request *r = p->r;
-    p->attempts++;
-    p->g->servers[p->server].pub->requests++;
-    p->g->servers[p->server].pub->active++;
-    p->t0 = request_loop(r)->now_ms;
-    p->got_byte = false;
-    p->out.len = p->out_pos = 0;
-    strbuf_append(&p->out, p->head.p, p->head.len);
-    /* A retry sends what the last attempt sent of the body, again. */
-    if (p->replay.len)
-        strbuf_append(&p->out, p->replay.p, p->replay.len);
-    p->uc = upstream_conn_get(p->g, p->server, r->loc->timeouts.upstream_connect_ms,
-                              &proxy_conn_ops, p);
-    if (!p->uc) {
-        p->g->servers[p->server].pub->active--;
-        log_err("upstream %s: %s", p->g->def.servers[p->server].text, strerror(errno));
-        return -1;
-    }
-    r->upstream = p->g->def.servers[p->server].text;
-    p->phase = p->uc->connecting ? PROXY_CONNECT : PROXY_SEND;
-    if (p->phase == PROXY_SEND)
-        loop_timer_in(request_loop(r), &p->kick, 0);
-    return 0;
-}
-
 static bool replayable(const struct proxy *p)
 {
     static const char *const safe[] = {"GET", "HEAD", "PUT", "DELETE", "OPTIONS", NULL};
@@ -181,6 +152,36 @@ static bool replayable(const struct proxy *p)
         if (str_eq(h->method_str, safe[i], strlen(safe[i])))
             return true;
     return false;
+}
+
+/* A connection to server p->server: the head goes out as soon as it is
+ * up. Returns -1 when not even a socket could be made. */
+static int attempt(struct proxy *p)
+{
+    struct request *r = p->r;
+    p->attempts++;
+    p->g->servers[p->server].pub->requests++;
+    p->g->servers[p->server].pub->active++;
+    p->t0 = request_loop(r)->now_ms;
+    p->got_byte = false;
+    p->eof = false; /* the last attempt's end is not this one's */
+    p->out.len = p->out_pos = 0;
+    strbuf_append(&p->out, p->head.p, p->head.len);
+    /* A retry sends what the last attempt sent of the body, again. */
+    if (p->replay.len)
+        strbuf_append(&p->out, p->replay.p, p->replay.len);
+    p->uc = upstream_conn_get(p->g, p->server, r->loc->timeouts.upstream_connect_ms,
+                              !replayable(p), &proxy_conn_ops, p);
+    if (!p->uc) {
+        p->g->servers[p->server].pub->active--;
+        log_err("upstream %s: %s", p->g->def.servers[p->server].text, strerror(errno));
+        return -1;
+    }
+    r->upstream = p->g->def.servers[p->server].text;
+    p->phase = p->uc->connecting ? PROXY_CONNECT : PROXY_SEND;
+    if (p->phase == PROXY_SEND)
+        loop_timer_in(request_loop(r), &p->kick, 0);
+    return 0;
 }
 
 static const char *fault_text(enum proxy_fault f)
@@ -201,8 +202,10 @@ void proxy_fault(struct proxy *p, enum proxy_fault fault, int err)
     p->g->servers[p->server].pub->active--;
     upstream_conn_close(p->uc);
     p->uc = NULL;
-    /* A pooled connection the server had closed meanwhile: not a fault. */
-    if (reused && !p->got_byte && fault == FAULT_IO && (!p->body_taken || !p->replay_lost)) {
+    /* A pooled connection the server had closed meanwhile: not a fault,
+     * and tried again on a fresh one -- unless the request may not be sent
+     * twice (POST: CONFIG.md; attempt() checked the connection first). */
+    if (reused && !p->got_byte && fault == FAULT_IO && replayable(p)) {
         p->attempts--;
         if (attempt(p) < 0)
             answer_error(p, 502);

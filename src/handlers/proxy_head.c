@@ -13,25 +13,7 @@
 /* Connection, and what it names, are the client's hop with us. */
 static bool named_by_connection(const struct http_request_head *h, struct str name)
 {
-    for (size_t i = 0; i < h->num_headers; i++) {
-        if (!STR_CASE_EQ(h->headers[i].name, "connection"))
-            continue;
-        struct str v = h->headers[i].value;
-        for (size_t a = 0; a < v.len;) {
-            size_t b = a;
-            while (b < v.len && v.p[b] != ',')
-                b++;
-            size_t s = a, e = b;
-            while (s < e && ascii_is_blank((unsigned char)v.p[s]))
-                s++;
-            while (e > s && ascii_is_blank((unsigned char)v.p[e - 1]))
-                e--;
-            if (e - s == name.len && ascii_case_eq(v.p + s, name.p, name.len))
-                return true;
-            a = b + 1;
-        }
-    }
-    return false;
+    return http_headers_connection_names(h->headers, h->num_headers, name);
 }
 
 bool proxy_head_is_websocket(const struct http_request_head *h)

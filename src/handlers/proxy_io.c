@@ -170,8 +170,9 @@ static ssize_t read_up(struct proxy *p)
     }
 }
 
-/* Headers of the response not passed to the client: hop-by-hop ones, the
- * framing (ours is set anew), and Date and Server (ours are sent). */
+/* Headers of the response not passed to the client: hop-by-hop ones (and
+ * those its Connection names), the framing (ours is set anew), and Date
+ * and Server (ours are sent). */
 static bool resp_dropped(const struct proxy *p, struct str name)
 {
     static const char *const drop[] = {"connection", "keep-alive",        "proxy-connection",
@@ -181,7 +182,9 @@ static bool resp_dropped(const struct proxy *p, struct str name)
     for (size_t i = 0; drop[i]; i++)
         if (name.len == strlen(drop[i]) && ascii_case_eq(name.p, drop[i], name.len))
             return true;
-    return STR_CASE_EQ(name, "upgrade") && !(p->resp.upgrade && p->websocket);
+    if (STR_CASE_EQ(name, "upgrade")) /* for a WebSocket, though Connection names it */
+        return !(p->resp.upgrade && p->websocket);
+    return http_headers_connection_names(p->resp.headers, p->resp.num_headers, name);
 }
 
 static void tunnel_start(struct proxy *p);
@@ -320,6 +323,8 @@ void proxy_pass(struct proxy *p)
                 upstream_conn_timer(p->uc, p->r->loc->timeouts.upstream_ms);
                 return;
             }
+            if (got > 0) /* not silent: waiting for a slow client is not its silence */
+                upstream_conn_timer(p->uc, 0);
             if (got < 0 && p->resp.body != HTTP_BODY_CLOSE) {
                 log_err("upstream %s: closed the connection in the middle of a response",
                         p->g->def.servers[p->server].text);

@@ -271,6 +271,29 @@ const struct http_header *http_headers_find(const struct http_header *headers, s
     return NULL;
 }
 
+bool http_headers_connection_names(const struct http_header *headers, size_t n, struct str name)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!STR_CASE_EQ(headers[i].name, "connection"))
+            continue;
+        struct str v = headers[i].value;
+        for (size_t a = 0; a < v.len;) {
+            size_t b = a;
+            while (b < v.len && v.p[b] != ',')
+                b++;
+            size_t s = a, e = b;
+            while (s < e && ascii_is_blank((unsigned char)v.p[s]))
+                s++;
+            while (e > s && ascii_is_blank((unsigned char)v.p[e - 1]))
+                e--;
+            if (e - s == name.len && ascii_case_eq(v.p + s, name.p, name.len))
+                return true;
+            a = b + 1;
+        }
+    }
+    return false;
+}
+
 const struct http_header *http_find_header(const struct http_request_head *h,
                                            const char *lower_name, size_t name_len)
 {

@@ -119,9 +119,12 @@ struct upstream_conn {
 
 /* A connection to server i of g for owner: an idle one from the pool (most
  * recent first; uc->reused set) or a new non-blocking connect bounded by
- * connect_ms. NULL with errno when even the socket cannot be made. */
+ * connect_ms. checked: a pooled one is first asked (one recv) whether the
+ * server closed it meanwhile, for a request that could not be sent twice.
+ * NULL with errno when even the socket cannot be made. */
 struct upstream_conn *upstream_conn_get(struct upstream_group *g, int i, uint32_t connect_ms,
-                                        const struct upstream_conn_ops *ops, void *owner);
+                                        bool checked, const struct upstream_conn_ops *ops,
+                                        void *owner);
 
 /* The owner is done and the connection is clean (a whole response read,
  * keep-alive): back to the pool, or closed when the pool is full. */

@@ -97,16 +97,33 @@ void upstream_conn_timer(struct upstream_conn *uc, uint32_t ms)
         loop_timer_cancel(uc->group->loop, &uc->timer);
 }
 
-/* The most recently pooled connection to server i, taken out. */
-static struct upstream_conn *from_pool(struct upstream_group *g, int i)
+/* The server has not closed (or reset) the connection: nothing to read. */
+static bool still_open(const struct upstream_conn *uc)
 {
-    for (struct upstream_conn *uc = g->idle; uc; uc = uc->next) {
+    char b;
+    return recv(uc->io.fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) < 0 &&
+           (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+/* The most recently pooled connection to server i, taken out; when
+ * checked, only one the server has not closed meanwhile. */
+static struct upstream_conn *from_pool(struct upstream_group *g, int i, bool checked)
+{
+    struct upstream_conn *uc = g->idle;
+    while (uc) {
+        struct upstream_conn *next = uc->next;
         if (uc->server == i) {
             pool_remove(uc);
             loop_timer_cancel(g->loop, &uc->timer);
+            if (checked && !still_open(uc)) {
+                upstream_conn_close(uc);
+                uc = next;
+                continue;
+            }
             uc->reused = true;
             return uc;
         }
+        uc = next;
     }
     return NULL;
 }
@@ -146,9 +163,10 @@ fail:;
 }
 
 struct upstream_conn *upstream_conn_get(struct upstream_group *g, int i, uint32_t connect_ms,
-                                        const struct upstream_conn_ops *ops, void *owner)
+                                        bool checked, const struct upstream_conn_ops *ops,
+                                        void *owner)
 {
-    struct upstream_conn *uc = from_pool(g, i);
+    struct upstream_conn *uc = from_pool(g, i, checked);
     if (!uc)
         uc = connect_new(g, i, connect_ms);
     if (!uc)
