@@ -45,8 +45,8 @@ static bool dropped(const struct proxy_head_in *in, struct str name)
     for (size_t i = 0; hop[i]; i++)
         if (str_case_eq(name, hop[i], strlen(hop[i])))
             return true;
-    if (STR_CASE_EQ(name, "upgrade") && !in->websocket)
-        return true;
+    if (STR_CASE_EQ(name, "upgrade"))
+        return !in->websocket;
     for (size_t i = 0; i < in->ps->n_set_headers; i++)
         if (strlen(in->ps->set_headers[i].name) == name.len &&
             ascii_case_eq(in->ps->set_headers[i].name, name.p, name.len))
