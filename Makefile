@@ -86,8 +86,8 @@ test: deps
 	else echo "e2e: skipped, it needs /usr/bin/chromium and node (apt-get install chromium nodejs npm)"; fi
 
 # Browser tests (e2e/): playwright-core driving Debian's /usr/bin/chromium
-# through the three demo sites, on a private copy of configs/demo.yaml and
-# sites/ on a free port; a screenshot of each failing test in build/e2e/.
+# through the four demo sites, on a private copy of configs/demo.yaml and
+# sites/ on a free port (the app's two processes on two others); a screenshot of each failing test in build/e2e/.
 .PHONY: e2e
 e2e: $(BIN) e2e/node_modules/.package-lock.json
 	PORTICO_BIN=./$(BIN) node --test-reporter=spec e2e/run.mjs
