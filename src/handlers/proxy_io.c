@@ -189,6 +189,13 @@ static bool resp_dropped(const struct proxy *p, struct str name)
 
 static void tunnel_start(struct proxy *p);
 
+/* No more body bytes to wait for: none at all (HEAD, 204, 304), or all of
+ * a Content-Length (0 included) passed on. */
+static bool body_over(const struct proxy *p)
+{
+    return p->resp.body == HTTP_BODY_NONE || (p->resp.body == HTTP_BODY_LENGTH && p->left == 0);
+}
+
 /* The head is in: status and headers go to the client, then the body. */
 static void start_response(struct proxy *p, size_t head_len)
 {
@@ -225,7 +232,7 @@ static void start_response(struct proxy *p, size_t head_len)
     /* Body bytes came with the head (or there is no body): the head goes
      * out with the first piece, in one write. Else now, and on_drained
      * asks for the body. */
-    bool body_now = p->pos < p->len || h->body == HTTP_BODY_NONE;
+    bool body_now = p->pos < p->len || body_over(p);
     p->head_out = !body_now;
     p->writing = !body_now;
     response_stream_begin(r, body_now);
@@ -310,7 +317,7 @@ void proxy_pass(struct proxy *p)
     if (p->phase != PROXY_BODY || p->writing)
         return;
     for (;;) {
-        if (p->pos == p->len && !(p->resp.body == HTTP_BODY_NONE)) {
+        if (p->pos == p->len && !body_over(p)) {
             p->pos = p->len = 0;
             ssize_t got = p->eof ? -1 : read_up(p);
             if (got == 0 && !p->head_out) {
