@@ -30,8 +30,10 @@ case $PORTICO_BIN in
 esac
 PORTICO_WRAP=${PORTICO_WRAP:-}
 
-# Time factor: everything is slower under valgrind.
+# Time factor: everything is slower under valgrind, and under the
+# sanitizers (an ASan build of 2-3 times the CPU per request).
 SLOW=1
+case $PORTICO_BIN in *asan*) SLOW=3 ;; esac
 [ -n "$PORTICO_WRAP" ] && SLOW=6
 MAXT=$((5 * SLOW)) # curl --max-time for one request
 
