@@ -17,16 +17,21 @@
     first request (N requests at the same moment).
 
   proxyclient.py slowread --port P --path PATH --rate B [--rcvbuf N] [--timeout S]
+        [--max N]
     GET PATH, then read the answer at a steady B bytes/s through a receive
     buffer of N bytes (64 KiB): the server feels the pace at once. Prints
     {"status", "length" (Content-Length or null), "got" (body bytes),
-    "sha256", "seconds", "end": complete|eof|timeout}.
+    "sha256", "seconds", "end": complete|eof|timeout|max}. --max N: close
+    the connection once N body bytes came (end "max").
 
-  proxyclient.py ws --port P --path PATH [--timeout S] [--idle S]
+  proxyclient.py ws --port P --path PATH [--timeout S] [--idle S [--talk S2]]
     A WebSocket through the proxy: the handshake, text, binary (100 KiB)
     and fragmented frames, a ping, then the close handshake. Prints one
     line per step, "ok STEP" or "FAIL STEP: why", and "done". With --idle:
-    the handshake, then silence: "closed after S" or "still open after S".
+    the handshake, then silence (or with --talk, a text frame every S2
+    seconds), reading whatever comes, for at most S seconds: "closed after
+    T got N" or "still open after T got N" (N: bytes received after the
+    handshake).
 """
 import argparse
 import base64
@@ -245,20 +250,25 @@ def slowread(a):
             k, _, v = line.partition(b":")
             if k.strip().lower() == b"content-length":
                 res["length"] = int(v)
+        if a.max:
+            body = body[: a.max]
         h.update(body)
         got = len(body)
         step = 16384
         while res["length"] is None or got < res["length"]:
+            if a.max and got >= a.max:
+                res["end"] = "max"
+                break
             ahead = got / a.rate - (time.monotonic() - t0)
             if ahead > 0:
                 time.sleep(ahead)
-            c = s.recv(step)
+            c = s.recv(min(step, a.max - got) if a.max else step)
             if not c:
                 break
             h.update(c)
             got += len(c)
         res["got"] = got
-        if res["length"] is not None and got >= res["length"]:
+        if res["end"] != "max" and res["length"] is not None and got >= res["length"]:
             res["end"] = "complete"
     except (EOFError, ConnectionResetError):
         pass
@@ -384,16 +394,7 @@ def ws(a):
 
     if a.idle:
         if step("handshake (101, Upgrade, Connection, Sec-WebSocket-Accept)", handshake):
-            t0 = time.monotonic()
-            s.settimeout(a.idle)
-            try:
-                while s.recv(65536):
-                    pass
-                print("closed after %.2f" % (time.monotonic() - t0))
-            except socket.timeout:
-                print("still open after %.2f" % (time.monotonic() - t0))
-            except ConnectionResetError:
-                print("closed after %.2f" % (time.monotonic() - t0))
+            idle(s, a, len(buf))
     elif step("handshake (101, Upgrade, Connection, Sec-WebSocket-Accept)", handshake):
         for name, fn in [
             ("text frame echoed", echo(0x1, b"hello through the proxy")),
@@ -408,6 +409,41 @@ def ws(a):
     s.close()
     print("done")
     return 0
+
+
+def idle(s, a, got):
+    """After the handshake: silent (or a frame every a.talk seconds),
+    reading what comes, until the connection ends or a.idle seconds."""
+    t0 = time.monotonic()
+    end = t0 + a.idle
+    next_talk = t0 + a.talk if a.talk else end
+    n = 0
+    state = "still open"
+    while True:
+        now = time.monotonic()
+        if now >= end:
+            break
+        if now >= next_talk:
+            n += 1
+            try:
+                s.sendall(ws_frame(0x1, b"client tick %d" % n))
+            except (BrokenPipeError, ConnectionResetError):
+                state = "closed"
+                break
+            next_talk += a.talk
+            continue
+        s.settimeout(max(0.001, min(end, next_talk) - now))
+        try:
+            c = s.recv(65536)
+        except socket.timeout:
+            continue
+        except ConnectionResetError:
+            c = b""
+        if not c:
+            state = "closed"
+            break
+        got += len(c)
+    print("%s after %.2f got %d" % (state, time.monotonic() - t0, got))
 
 
 def main():
@@ -435,12 +471,15 @@ def main():
     wp.add_argument("--idle", type=float, default=0.0,
                     help="after the handshake send nothing: print 'closed after S' or "
                     "'still open after S' (waiting at most this long)")
+    wp.add_argument("--talk", type=float, default=0.0,
+                    help="with --idle: send a text frame every this many seconds")
     sp = sub.add_parser("slowread")
     sp.add_argument("--port", type=int, required=True)
     sp.add_argument("--path", required=True)
     sp.add_argument("--rate", type=float, required=True, help="bytes/s")
     sp.add_argument("--rcvbuf", type=int, default=65536)
     sp.add_argument("--timeout", type=float, default=10.0)
+    sp.add_argument("--max", type=int, default=0, help="close after this many body bytes")
     a = ap.parse_args()
     if a.cmd == "load":
         return load(a)

@@ -2,11 +2,14 @@
 """A test backend for the proxy's integration tests (standard library only).
 
 usage: upstream.py --port PORT [--id ID] [--health STATUS] [--mode normal|drop]
+                   [--idle-close S]
 
 HTTP/1.1 with keep-alive, one thread per connection. Every answer carries
   X-Up-Id: ID (the port unless --id)      X-Up-Conn: this connection's number
   X-Up-Conn-Req: requests on it so far    X-Up-Conns / X-Up-Reqs: totals
 so a test sees which server answered and whether connections are reused.
+--idle-close S: a keep-alive connection idle for S seconds after an answer
+is closed (as servers with a short keep-alive timeout do).
 
 What a request gets is chosen by its query string (whatever the path):
   (nothing)        200 with a JSON echo: {"id", "method", "target",
@@ -26,6 +29,10 @@ What a request gets is chosen by its query string (whatever the path):
                    on those servers)
   interim=N        N interim responses first (100 Continue, 103 Early Hints)
   hdr=Name:Value   an extra response header (repeatable)
+  fill=N           filler headers X-Fill-001: ... of N bytes in all (as
+                   "Name: value" lines with their CRLF), each value its own
+  partial=S        the first lines of a head (no blank line), then silence
+                   for S seconds, then a close
   hop=1            hop-by-hop headers in the answer (Connection naming
                    X-Hop-Named, X-Hop-Named, Keep-Alive, Proxy-Connection,
                    Trailer, Upgrade) that a proxy must not pass on
@@ -37,6 +44,8 @@ What a request gets is chosen by its query string (whatever the path):
 A GET with Upgrade: websocket and Sec-WebSocket-Key gets 101, then every
 data frame is echoed back (RFC 6455; client frames must be masked, else
 close 1002), pings are answered, a close is returned and the socket closed.
+Its query may say talk=S (send a text frame every S seconds, read nothing)
+or mute=1 (read the client's frames, answer none).
 
 Paths of its own (not counted as requests):
   /healthz         the health status (200 unless switched), body ok/bad
@@ -165,7 +174,12 @@ class Conn:
 
     def one_request(self):
         if not self.buf:
+            idle = self.srv.idle_close if self.nreq else 0
+            if idle:  # a keep-alive connection waits at most this long
+                self.s.settimeout(idle)
             self.recv_more()
+            if idle:
+                self.s.settimeout(120)
         head = self.read_until(b"\r\n\r\n").decode("latin-1")
         lines = head.split("\r\n")
         try:
@@ -254,7 +268,11 @@ class Conn:
             time.sleep(float(q["sleep"][0]))
         if (method == "GET" and hv.get("upgrade", "").lower() == "websocket"
                 and "sec-websocket-key" in hv):
-            return self.websocket(hv)
+            return self.websocket(hv, q)
+        if "partial" in q:
+            self.send(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Partial: 1\r\n")
+            time.sleep(float(q["partial"][0]))
+            return False
         if "bad" in q:
             kind = q["bad"][0]
             bad = {
@@ -272,6 +290,8 @@ class Conn:
         extra = ""
         for h in q.get("hdr", []):
             extra += h + "\r\n"
+        if "fill" in q:
+            extra += fill_headers(int(q["fill"][0]))
         if q.get("hop", [""])[0] == "1":
             extra += ("Connection: keep-alive, X-Hop-Named\r\nX-Hop-Named: secret\r\n"
                       "Keep-Alive: timeout=30\r\nProxy-Connection: keep-alive\r\n"
@@ -367,7 +387,7 @@ class Conn:
 
     # ----------------------------------------------------------- websocket
 
-    def websocket(self, hv):
+    def websocket(self, hv, q):
         key = hv["sec-websocket-key"].encode()
         accept = base64.b64encode(hashlib.sha1(key + WS_GUID).digest()).decode()
         with self.srv.lock:
@@ -375,6 +395,13 @@ class Conn:
         self.send(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
                    "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n%s\r\n" % (
                        accept, self.ident())).encode())
+        if "talk" in q:  # a frame every S seconds until the send fails
+            every, n = float(q["talk"][0]), 0
+            while True:
+                n += 1
+                self.send(ws_frame(0x81, b"tick %d" % n))
+                time.sleep(every)
+        mute = q.get("mute", [""])[0] == "1"
         while True:
             b0, b1 = self.read_exact(2)
             fin_op, masked, ln = b0, b1 & 0x80, b1 & 0x7F
@@ -388,6 +415,8 @@ class Conn:
             mask = self.read_exact(4)
             data = bytes(b ^ mask[i % 4] for i, b in enumerate(self.read_exact(ln)))
             op = fin_op & 0x0F
+            if mute and op != 0x8:
+                continue
             if op == 0x8:  # close: answered with the same code, then closed
                 self.send(ws_frame(0x88, data[:2]))
                 return False
@@ -406,6 +435,21 @@ def ws_frame(b0, payload):
     else:
         head = bytes([b0, 127]) + n.to_bytes(8, "big")
     return head + payload
+
+
+def fill_headers(n):
+    """Headers X-Fill-001: ... of n bytes in all, CRLFs included; lines of
+    about 120 bytes, each value different (a lost or doubled one shows)."""
+    out, i = [], 0
+    while n > 0:
+        i += 1
+        name = "X-Fill-%03d: " % i
+        size = 120 if n >= 120 + 20 else n
+        value_len = max(size - len(name) - 2, 1)
+        value = (("%03d-" % i) * 40)[:value_len]
+        out.append(name + value + "\r\n")
+        n -= len(out[-1])
+    return "".join(out)
 
 
 def varied(slices):
@@ -427,8 +471,9 @@ REASONS = {100: "Continue", 101: "Switching Protocols", 200: "OK", 201: "Created
 
 
 class Server:
-    def __init__(self, port, ident, health, mode):
+    def __init__(self, port, ident, health, mode, idle_close=0.0):
         self.port = port
+        self.idle_close = idle_close
         self.id = ident or str(port)
         self.health = health
         self.mode = mode
@@ -477,6 +522,8 @@ def main():
     ap.add_argument("--id", default="")
     ap.add_argument("--health", type=int, default=200)
     ap.add_argument("--mode", default="normal", choices=["normal", "drop"])
+    ap.add_argument("--idle-close", type=float, default=0.0, metavar="S",
+                    help="close a keep-alive connection idle for S seconds after an answer")
     ap.add_argument("--pattern", type=int, metavar="N",
                     help="write the first N bytes of the body pattern to stdout and exit")
     a = ap.parse_args()
@@ -488,7 +535,7 @@ def main():
     if not a.port:
         ap.error("--port is required")
     threading.stack_size(512 * 1024)
-    Server(a.port, a.id, a.health, a.mode).run()
+    Server(a.port, a.id, a.health, a.mode, a.idle_close).run()
     return 0
 
 
