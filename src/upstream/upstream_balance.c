@@ -48,26 +48,6 @@ static bool eligible(struct upstream_group *g, int i, const bool *tried, bool ba
            upstream_server_up(g, i, now_ms);
 }
 
-/* Smooth weighted round robin over the eligible servers: each gains its
- * weight, the richest is picked and pays the total. Spreads a 5:1:1
- * group as a a b a c a a, not a a a a a b c. */
-static int pick_weighted(struct upstream_group *g, const bool *tried, bool backup, uint64_t now)
-{
-    int best = -1, total = 0;
-    for (size_t i = 0; i < g->def.n_servers; i++) {
-        if (!eligible(g, (int)i, tried, backup, now))
-            continue;
-        struct upstream_server *s = &g->servers[i];
-        s->current += (int)g->def.servers[i].weight;
-        total += (int)g->def.servers[i].weight;
-        if (best < 0 || s->current > g->servers[best].current)
-            best = (int)i;
-    }
-    if (best >= 0)
-        g->servers[best].current -= total;
-    return best;
-}
-
 /* Server i carries fewer requests in flight per unit of weight than j. */
 static bool fewer(const struct upstream_group *g, int i, int j)
 {
@@ -75,16 +55,16 @@ static bool fewer(const struct upstream_group *g, int i, int j)
            (uint64_t)g->servers[j].pub->active * g->def.servers[i].weight;
 }
 
-/* The fewest requests in flight per unit of weight; among the servers
- * tied for that, smooth weighted round robin. */
-static int pick_least(struct upstream_group *g, const bool *tried, bool backup, uint64_t now)
+/* Smooth weighted round robin over the eligible servers (with least >= 0,
+ * only those carrying no more than server least): each gains its weight,
+ * the richest is picked and pays the total. Spreads a 5:1:1 group as
+ * a a b a c a a, not a a a a a b c. */
+static int pick_weighted(struct upstream_group *g, const bool *tried, bool backup, uint64_t now,
+                         int least)
 {
-    int least = -1, best = -1, total = 0;
-    for (size_t i = 0; i < g->def.n_servers; i++)
-        if (eligible(g, (int)i, tried, backup, now) && (least < 0 || fewer(g, (int)i, least)))
-            least = (int)i;
-    for (size_t i = 0; least >= 0 && i < g->def.n_servers; i++) {
-        if (!eligible(g, (int)i, tried, backup, now) || fewer(g, least, (int)i))
+    int best = -1, total = 0;
+    for (size_t i = 0; i < g->def.n_servers; i++) {
+        if (!eligible(g, (int)i, tried, backup, now) || (least >= 0 && fewer(g, least, (int)i)))
             continue;
         struct upstream_server *s = &g->servers[i];
         s->current += (int)g->def.servers[i].weight;
@@ -95,6 +75,17 @@ static int pick_least(struct upstream_group *g, const bool *tried, bool backup, 
     if (best >= 0)
         g->servers[best].current -= total;
     return best;
+}
+
+/* The fewest requests in flight per unit of weight; among the servers
+ * tied for that, smooth weighted round robin. */
+static int pick_least(struct upstream_group *g, const bool *tried, bool backup, uint64_t now)
+{
+    int least = -1;
+    for (size_t i = 0; i < g->def.n_servers; i++)
+        if (eligible(g, (int)i, tried, backup, now) && (least < 0 || fewer(g, (int)i, least)))
+            least = (int)i;
+    return least < 0 ? -1 : pick_weighted(g, tried, backup, now, least);
 }
 
 static uint32_t hash_bytes(uint32_t h, const unsigned char *p, size_t n)
@@ -134,7 +125,7 @@ static int pick_hash(struct upstream_group *g, const struct sockaddr_storage *cl
         if (eligible(g, (int)i, tried, backup, now))
             return (int)i;
     }
-    return pick_weighted(g, tried, backup, now);
+    return pick_weighted(g, tried, backup, now, -1);
 }
 
 static int pick_kind(struct upstream_group *g, const struct sockaddr_storage *client,
@@ -145,7 +136,7 @@ static int pick_kind(struct upstream_group *g, const struct sockaddr_storage *cl
     case UPSTREAM_IP_HASH: return pick_hash(g, client, tried, backup, now);
     case UPSTREAM_ROUND_ROBIN: break;
     }
-    return pick_weighted(g, tried, backup, now);
+    return pick_weighted(g, tried, backup, now, -1);
 }
 
 int upstream_pick(struct upstream_group *g, const struct sockaddr_storage *client,
