@@ -13,7 +13,7 @@ LDLIBS  += $(YAML_LIBS)
 LDFLAGS += $(SAN)
 
 BUILD   ?= build
-LIB_SRC := $(sort $(wildcard src/lib/*.c src/core/*.c src/http/*.c src/config/*.c src/server/*.c src/handlers/*.c))
+LIB_SRC := $(sort $(wildcard src/lib/*.c src/core/*.c src/http/*.c src/config/*.c src/server/*.c src/upstream/*.c src/handlers/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ := $(BUILD)/src/main.o
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -22,8 +22,8 @@ BIN     ?= portico
 # make Q= shows the full commands
 Q       ?= @
 
-.PHONY: all run test unit integration asan asan-test bench bench-workers bench-cgi deps clean valgrind fuzz \
-        check-layers
+.PHONY: all run test unit integration asan asan-test bench bench-workers bench-cgi bench-proxy deps clean \
+        valgrind fuzz check-layers
 all: $(BIN)
 
 $(BIN): $(LIB_OBJ) $(MAIN_OBJ)
@@ -60,7 +60,8 @@ run: deps-run
 	@PORTICO=./$(BIN) scripts/serve.sh run configs/default.yaml $(PORT)
 
 # The multi-site demo of docker/compose.yaml, without Docker: localhost,
-# blog.localhost and api.localhost on port 8080 (see configs/demo.yaml).
+# blog.localhost, api.localhost and app.localhost on port 8080 (see
+# configs/demo.yaml), the app's two processes beside it.
 .PHONY: demo reload deps-run
 demo: deps-run
 	@$(MAKE) -s --no-print-directory $(BIN)
@@ -86,8 +87,8 @@ test: deps
 	else echo "e2e: skipped, it needs /usr/bin/chromium and node (apt-get install chromium nodejs npm)"; fi
 
 # Browser tests (e2e/): playwright-core driving Debian's /usr/bin/chromium
-# through the three demo sites, on a private copy of configs/demo.yaml and
-# sites/ on a free port; a screenshot of each failing test in build/e2e/.
+# through the four demo sites, on a private copy of configs/demo.yaml and
+# sites/ on a free port (the app's two processes on two others); a screenshot of each failing test in build/e2e/.
 .PHONY: e2e
 e2e: $(BIN) e2e/node_modules/.package-lock.json
 	PORTICO_BIN=./$(BIN) node --test-reporter=spec e2e/run.mjs
@@ -97,9 +98,10 @@ e2e/node_modules/.package-lock.json: e2e/package-lock.json
 	@touch $@
 
 # The compose demo under podman, end to end (scripts/container-demo.sh, as
-# root): base image, build, podman-compose up on a free port, the three
-# sites, CGI and PHP, the volumes, a SIGHUP reload, a config of mode 0600,
-# down. Exit 77: podman cannot start on this machine.
+# root): base image, build, podman-compose up on a free port, the four
+# sites (the app's two processes in the portico container), CGI and PHP,
+# the volumes, a SIGHUP reload, a config of mode 0600, down. Exit 77:
+# podman cannot start on this machine.
 .PHONY: test-container
 test-container:
 	scripts/container-demo.sh
@@ -136,6 +138,11 @@ bench-workers: $(BIN)
 # CGI requests per second against lighttpd's mod_cgi.
 bench-cgi: $(BIN)
 	bench/cgi.sh
+
+# The reverse proxy against nginx, h2o and HAProxy, in front of one upstream
+# nginx: 1 KiB and 1 MiB answers, req/s and proxy CPU per request.
+bench-proxy: $(BIN)
+	bench/proxy.sh
 
 # Slow clients and exhausted descriptors for a few minutes (not in make
 # test): slowhttptest slowloris/slow body/slow read, 10,000 keep-alive

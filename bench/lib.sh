@@ -10,9 +10,15 @@
 #                            note when NAME cannot run
 #   bench_server NAME ROUND  the runs of one round against the started server
 # and may redefine ready (when a started server is ready) and READY_WHAT.
+# KEEP=1 in the environment keeps the scratch folder (configurations, logs,
+# wrk reports) instead of removing it at exit.
+# A helper process the servers need (bench/proxy.sh's upstream) is started
+# with start_aux; its CPU time counts neither as the server's nor as other
+# load, and cleanup stops it.
 
 HOST=127.0.0.1
 SRV_PID=""      # the running server, if any
+AUX_PIDS=()     # helper processes of the benchmark (start_aux), if any
 WRK_PID=""      # the running wrk, if any
 WRK_THREADS=1   # wrk -t
 CPU_FIELDS=2    # server CPU time: 2 = utime+stime, 4 = also cutime+cstime
@@ -78,13 +84,25 @@ descendants() {
     done
 }
 
-# stop_server: SIGTERM to SRV_PID, up to 5 s for a graceful stop, then
-# SIGKILL to whatever is left of it and its descendants (workers, scripts).
+# tree_pids PID: PID and its descendants, sorted, on one line: compared
+# before and after a run, a change shows a process that died (a crash?).
+tree_pids() {
+    { echo "$1"; descendants "$1"; } | sort -n | tr '\n' ' '
+}
+
+# stop_server: stop_tree SRV_PID.
 stop_server() {
     [[ -n $SRV_PID ]] || return 0
-    local pid=$SRV_PID i
-    local -a kids
+    local pid=$SRV_PID
     SRV_PID=""
+    stop_tree "$pid"
+}
+
+# stop_tree PID: SIGTERM to PID, up to 5 s for a graceful stop, then
+# SIGKILL to whatever is left of it and its descendants (workers, scripts).
+stop_tree() {
+    local pid=$1 i
+    local -a kids
     mapfile -t kids < <(descendants "$pid")
     kill -TERM "$pid" 2>/dev/null || true
     for ((i = 0; i < 50; i++)); do
@@ -96,8 +114,8 @@ stop_server() {
     wait "$pid" 2>/dev/null || true
 }
 
-# cleanup: the EXIT trap: stops wrk and the server, removes TMP, and exits
-# with the status the script was exiting with.
+# cleanup: the EXIT trap: stops wrk, the server and AUX_PIDS, removes TMP
+# (unless KEEP=1), and exits with the status the script was exiting with.
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM HUP
@@ -106,7 +124,13 @@ cleanup() {
         wait "$WRK_PID" 2>/dev/null || true
     fi
     stop_server
-    rm -rf "$TMP"
+    local p
+    for p in "${AUX_PIDS[@]}"; do stop_tree "$p"; done
+    if [[ ${KEEP:-0} == 1 ]]; then
+        note "kept $TMP (configurations, logs, wrk reports)"
+    else
+        rm -rf "$TMP"
+    fi
     exit "$rc"
 }
 
@@ -136,8 +160,10 @@ check_config() {
     return 1
 }
 
-# portico_conf WORKERS ERROR_LOG PORT: a portico.yaml serving DOCROOT at /
-# on HOST:PORT with long keep-alive; locations may be appended to it.
+# portico_conf WORKERS ERROR_LOG PORT [ROOT_LOCATION]: a portico.yaml
+# serving DOCROOT on HOST:PORT with long keep-alive, its location / being
+# ROOT_LOCATION (YAML flow map; default {}: static files); locations may be
+# appended to it.
 portico_conf() {
     cat <<EOF
 workers: $1
@@ -150,7 +176,7 @@ servers:
   - listen: "$HOST:$3"
     root: $DOCROOT
     locations:
-      /: {}
+      /: ${4:-"{}"}
 EOF
 }
 
@@ -184,6 +210,76 @@ EOF
     cat >>"$conf"
     check_config lighttpd "configuration test" "$bin" -tt -f "$conf" || return 1
     printf '%s\n' "$bin" -D -f "$conf"
+}
+
+# nginx_prepare NAME DIR: writes DIR/nginx.conf, a single nginx process
+# (no master) with its pid, error log (warn and up) and temporary files in
+# DIR, no access log and long keep-alive, the rest of its http { } block
+# (the server blocks) read from stdin; checks it and prints the command.
+# Returns 1 after a note naming NAME when nginx cannot run.
+nginx_prepare() {
+    local bin dir=$2 conf=$2/nginx.conf
+    bin=$(server_bin nginx nginx-light) || return 1
+    mkdir -p "$dir/tmp"
+    cat >"$conf" <<EOF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events {
+    worker_connections 4096;
+    multi_accept on;
+}
+http {
+    default_type application/octet-stream;
+    access_log off;
+    tcp_nodelay on;
+    keepalive_timeout 75s;
+    keepalive_requests 100000;
+    client_body_temp_path $dir/tmp/body;
+    proxy_temp_path $dir/tmp/proxy;
+    fastcgi_temp_path $dir/tmp/fastcgi;
+    uwsgi_temp_path $dir/tmp/uwsgi;
+    scgi_temp_path $dir/tmp/scgi;
+EOF
+    cat >>"$conf"
+    echo "}" >>"$conf"
+    check_config "$1" "configuration test" \
+        "$bin" -t -p "$dir" -e "$dir/error.log" -c "$conf" || return 1
+    printf '%s\n' "$bin" -p "$dir" -e "$dir/error.log" -c "$conf"
+}
+
+# h2o_prepare PORT DIR HANDLER: writes DIR/h2o.conf, h2o with one thread on
+# HOST:PORT, its pid and error log in DIR, the path / handled by HANDLER
+# (one line of YAML: "file.dir: ...", "proxy.reverse.url: ..."); checks it
+# and prints the command. Returns 1 after a note when h2o cannot run.
+h2o_prepare() {
+    local bin userline=""
+    bin=$(server_bin h2o h2o) || return 1
+    # h2o refuses to run as root without a user to switch to; it opens its
+    # pid file after switching, so that user gets the folder.
+    if [[ $(id -u) == 0 ]]; then
+        userline="user: nobody"
+        chown nobody "$2"
+    fi
+    cat >"$2/h2o.conf" <<EOF
+$userline
+num-threads: 1
+pid-file: $2/h2o.pid
+error-log: $2/error.log
+http1-request-timeout: 75
+listen:
+  host: $HOST
+  port: $1
+hosts:
+  default:
+    paths:
+      /:
+        $3
+EOF
+    check_config h2o "configuration test" "$bin" -t -c "$2/h2o.conf" || return 1
+    printf '%s\n' "$bin" -c "$2/h2o.conf"
 }
 
 # port_of NAME: BASE_PORT plus the place of NAME in KNOWN (0 for the first).
@@ -239,19 +335,31 @@ pin() {
     [[ -z $1 ]] || PIN=(taskset -c "$1")
 }
 
-# start_server NAME: starts CMD on SERVER_CPU, its output in $TMP/NAME/,
-# and waits up to 10 s for `ready NAME PORT`; returns 1 after a note if it
-# exits or does not get ready (then it is stopped). READY_WHAT ends the
-# time-out note "NAME did not ...".
+# start_server NAME: start_on NAME, its port (port_of) and SERVER_CPU.
 start_server() {
-    local s=$1 port dir=$TMP/$1 i
-    port=$(port_of "$s")
+    start_on "$1" "$(port_of "$1")" "${SERVER_CPU:-}"
+}
+
+# start_aux NAME PORT CPU: start_on for a helper process (an upstream),
+# which then goes into AUX_PIDS, not SRV_PID.
+start_aux() {
+    start_on "$@" || return 1
+    AUX_PIDS+=("$SRV_PID")
+    SRV_PID=""
+}
+
+# start_on NAME PORT CPU: starts CMD as SRV_PID on CPU, its output in
+# $TMP/NAME/, and waits up to 10 s for `ready NAME PORT`; returns 1 after a
+# note if it exits or does not get ready (then it is stopped). READY_WHAT
+# ends the time-out note "NAME did not ...".
+start_on() {
+    local s=$1 port=$2 dir=$TMP/$1 i
     if port_busy "$port"; then
         note "port $port is already in use; set BASE_PORT"
         return 1
     fi
     LAST_ANSWER=""
-    pin "${SERVER_CPU:-}"
+    pin "$3"
     "${PIN[@]}" "${CMD[@]}" >"$dir/stdout.log" 2>"$dir/stderr.log" </dev/null &
     SRV_PID=$!
     for ((i = 0; i < 100; i++)); do
@@ -314,6 +422,16 @@ cpu_ticks() {
     stat_ticks "$CPU_FIELDS" "$1" $(descendants "$1")
 }
 
+# aux_ticks: utime+stime of AUX_PIDS and their descendants (0 if none).
+aux_ticks() {
+    local p total=0
+    for p in "${AUX_PIDS[@]}"; do
+        # shellcheck disable=SC2046 # one PID a word
+        total=$((total + $(stat_ticks 2 "$p" $(descendants "$p"))))
+    done
+    echo "$total"
+}
+
 # busy_ticks: user+nice+system+steal ticks so far of SERVER_CPU and
 # CLIENT_CPU (/proc/stat), with BUSY_IRQ=1 also irq+softirq. What they gain
 # beyond the server's and wrk's own CPU time is other load (other processes,
@@ -360,13 +478,15 @@ warm_up() {
 # measure LABEL URL OUT [SETTLE]: one wrk run of DURATION seconds on URL
 # against SRV_PID, wrk's report in OUT, SETTLE seconds of wait before the
 # server's CPU time is read. Sets RUN_NS (wall time), RUN_TICKS (server's
-# cpu_ticks), RUN_WRK_MS (wrk's CPU time), RUN_BUSY (busy_ticks), then
-# wrk_stats and shares. Returns 1 after a note naming LABEL if it failed.
+# cpu_ticks), RUN_AUX_TICKS (aux_ticks), RUN_WRK_MS (wrk's CPU time),
+# RUN_BUSY (busy_ticks), then wrk_stats and shares. Returns 1 after a note
+# naming LABEL if it failed.
 measure() {
-    local label=$1 out=$3 w0 b0 t0 k0
+    local label=$1 out=$3 w0 b0 t0 a0 k0
     w0=$(date +%s%N)
     b0=$(busy_ticks)
     t0=$(cpu_ticks "$SRV_PID")
+    a0=$(aux_ticks)
     children_ms
     k0=$CHILD_MS
     if ! run_wrk "$DURATION" "$2" "$out"; then
@@ -379,6 +499,7 @@ measure() {
     RUN_WRK_MS=$((CHILD_MS - k0))
     [[ ${4:-0} == 0 ]] || sleep "$4"
     RUN_TICKS=$(($(cpu_ticks "$SRV_PID") - t0))
+    RUN_AUX_TICKS=$(($(aux_ticks) - a0))
     RUN_BUSY=$(($(busy_ticks) - b0))
     wrk_stats "$label" "$out" || return 1
     shares
@@ -400,11 +521,11 @@ wrk_stats() {
 
 # shares: sets RUN_UTIL, the share of one CPU (%) the server used, and
 # RUN_OTHER, the CPU time (% of one CPU) the two CPUs spent on anything but
-# the server and wrk.
+# the server, its helpers (AUX_PIDS) and wrk.
 shares() {
     RUN_UTIL=$(awk -v d="$RUN_TICKS" -v hz="$CLK_TCK" -v ns="$RUN_NS" \
         'BEGIN{printf "%.0f", d / hz * 1e11 / ns}')
-    RUN_OTHER=$(awk -v d=$((RUN_BUSY - RUN_TICKS)) -v hz="$CLK_TCK" -v wrk="$RUN_WRK_MS" \
+    RUN_OTHER=$(awk -v d=$((RUN_BUSY - RUN_TICKS - RUN_AUX_TICKS)) -v hz="$CLK_TCK" -v wrk="$RUN_WRK_MS" \
         -v ns="$RUN_NS" 'BEGIN{x = (d / hz - wrk / 1000) * 1e11 / ns; printf "%.0f", x < 0 ? 0 : x}')
 }
 
@@ -444,6 +565,15 @@ median() {
         if (NR == 0) exit
         if (NR % 2) printf "%.3f", v[(NR+1)/2]
         else printf "%.3f", (v[NR/2] + v[NR/2+1]) / 2 }'
+}
+
+# range_of FORMAT N...: "min-max" of the numbers, each printed with the
+# printf FORMAT (nothing when there are none).
+range_of() {
+    local fmt=$1
+    shift
+    printf '%s\n' "$@" | sort -g | awk -v f="$fmt" 'NR == 1 {lo = $1} {hi = $1}
+        END { if (NR) printf f "-" f, lo, hi }'
 }
 
 # medians KEY: sets MED_RPS, MED_CPU, MED_UTIL and MED_OTHER to the medians

@@ -86,83 +86,33 @@ case_size() {
 # prepare NAME PORT DIR: writes its config into DIR and prints the command to
 # run (one word per line). Returns 1 (after a message) if it cannot run.
 prepare() {
-    local port=$2 dir=$3 bin
+    local port=$2 dir=$3
     case $1 in
     portico)
         portico_conf 1 off "$port" >"$dir/portico.yaml"
         portico_cmd "$dir"
         ;;
     nginx)
-        bin=$(server_bin nginx nginx-light) || return 1
-        mkdir -p "$dir/tmp"
-        cat >"$dir/nginx.conf" <<EOF
-daemon off;
-master_process off;
-worker_processes 1;
-pid $dir/nginx.pid;
-error_log $dir/error.log error;
-events {
-    worker_connections 4096;
-    multi_accept on;
-}
-http {
+        nginx_prepare nginx "$dir" <<EOF
     types {
         text/html html;
         application/octet-stream bin;
     }
-    default_type application/octet-stream;
-    access_log off;
     sendfile on;
     tcp_nopush on;
-    tcp_nodelay on;
     open_file_cache max=1000 inactive=60s;
     open_file_cache_valid 60s;
     open_file_cache_errors on;
-    keepalive_timeout 75s;
-    keepalive_requests 100000;
-    client_body_temp_path $dir/tmp/body;
-    proxy_temp_path $dir/tmp/proxy;
-    fastcgi_temp_path $dir/tmp/fastcgi;
-    uwsgi_temp_path $dir/tmp/uwsgi;
-    scgi_temp_path $dir/tmp/scgi;
     server {
         listen $HOST:$port;
         server_name localhost;
         root $DOCROOT;
         location / { }
     }
-}
 EOF
-        check_config nginx "configuration test" \
-            "$bin" -t -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" || return 1
-        printf '%s\n' "$bin" -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf"
         ;;
     h2o)
-        local userline=""
-        bin=$(server_bin h2o h2o) || return 1
-        # h2o refuses to run as root without a user to switch to.
-        # It opens its pid file after switching, so give that user the folder.
-        if [[ $(id -u) == 0 ]]; then
-            userline="user: nobody"
-            chown nobody "$dir"
-        fi
-        cat >"$dir/h2o.conf" <<EOF
-$userline
-num-threads: 1
-pid-file: $dir/h2o.pid
-error-log: $dir/error.log
-http1-request-timeout: 75
-listen:
-  host: $HOST
-  port: $port
-hosts:
-  default:
-    paths:
-      /:
-        file.dir: $DOCROOT
-EOF
-        check_config h2o "configuration test" "$bin" -t -c "$dir/h2o.conf" || return 1
-        printf '%s\n' "$bin" -c "$dir/h2o.conf"
+        h2o_prepare "$port" "$dir" "file.dir: $DOCROOT"
         ;;
     lighttpd)
         lighttpd_prepare "$port" "$dir" <<EOF

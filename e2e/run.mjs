@@ -1,6 +1,7 @@
 // The browser tests of the portico demo: starts ./portico on a private copy
-// of configs/demo.yaml and sites/ (a free port), launches Debian's chromium,
-// runs every e2e/tests/*.mjs with node's own test runner, then stops both.
+// of configs/demo.yaml and sites/ (a free port; the app behind app.localhost
+// on two others), launches Debian's chromium, runs every e2e/tests/*.mjs
+// with node's own test runner, then stops them all.
 // Exits non-zero when a test fails or portico does not stop cleanly.
 //
 //   make e2e                                   # builds portico, npm ci, this

@@ -1,13 +1,15 @@
 /* What the libFuzzer harnesses share: an invariant check that aborts (so
- * libFuzzer keeps the input), slices checked against their buffer, and the
+ * libFuzzer keeps the input), a limit picked from control bytes, exact-size
+ * heap copies, byte classes, slices checked against their buffer, and the
  * prefixes worth parsing again when a parser re-reads its input from the
- * start (fuzz_http_parse.c, fuzz_cgi_parse.c). */
+ * start (fuzz_http_parse.c, fuzz_http_resp.c, fuzz_cgi_parse.c). */
 #ifndef PORTICO_FUZZ_H
 #define PORTICO_FUZZ_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "lib/str.h"
 
@@ -16,6 +18,64 @@
         if (!(c))                                                                        \
             abort();                                                                     \
     } while (0)
+
+/* A limit from two control bytes: min << (b0 % steps), plus up to as much
+ * again by b1, so that limits spread log-uniformly; at most max. */
+static inline size_t fuzz_pick_max(uint8_t b0, uint8_t b1, size_t min, unsigned steps,
+                                   size_t max)
+{
+    size_t base = min << (b0 % steps);
+    size_t m = base + base * b1 / 256;
+    return m > max ? max : m;
+}
+
+/* A heap copy of exactly src[0..n), so that ASan sees a read past its end. */
+static inline char *fuzz_copy(const char *src, size_t n)
+{
+    char *copy = malloc(n ? n : 1);
+    CHECK(copy != NULL);
+    if (n)
+        memcpy(copy, src, n);
+    return copy;
+}
+
+/* Appends s[0..n) at *p. */
+static inline void fuzz_put(char **p, const char *s, size_t n)
+{
+    memcpy(*p, s, n);
+    *p += n;
+}
+
+/* Appends the field line "name: value" CRLF at *p. */
+static inline void fuzz_put_field(char **p, struct str name, struct str value)
+{
+    fuzz_put(p, name.p, name.len);
+    fuzz_put(p, ": ", 2);
+    fuzz_put(p, value.p, value.len);
+    fuzz_put(p, "\r\n", 2);
+}
+
+static inline int fuzz_is_ows(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* tchar (RFC 9110 5.6.2), written out independently of the parsers. */
+static inline int fuzz_is_tchar(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+/* Same bytes, and at the same offset from their bases when offsets is set
+ * and the slices are not empty. */
+static inline void fuzz_same_str(struct str a, struct str b, const char *ab, const char *bb,
+                                 int offsets)
+{
+    CHECK(a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0));
+    if (offsets && a.len)
+        CHECK(a.p - ab == b.p - bb);
+}
 
 /* s lies inside [base, base + n). An empty str may sit at base + n. */
 static inline int fuzz_str_inside(struct str s, const char *base, size_t n)

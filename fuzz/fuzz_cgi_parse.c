@@ -40,31 +40,13 @@
 
 static struct cgi_response g_full, g_pre;
 
-static size_t pick_max(uint8_t b0, uint8_t b1)
-{
-    size_t base = (size_t)MAX_MIN << (b0 % 11); /* 16 .. 16384 */
-    size_t m = base + base * b1 / 256;
-    return m > MAX_MAX ? MAX_MAX : m;
-}
-
-static int is_ows(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
-static int is_tchar(unsigned char c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
-}
-
 /* A value as the parser hands it out: one line, trimmed. */
 static int clean_value(struct str v)
 {
     for (size_t i = 0; i < v.len; i++)
         if (v.p[i] == '\r' || v.p[i] == '\n' || v.p[i] == '\0')
             return 0;
-    return v.len == 0 || (!is_ows(v.p[0]) && !is_ows(v.p[v.len - 1]));
+    return v.len == 0 || (!fuzz_is_ows(v.p[0]) && !fuzz_is_ows(v.p[v.len - 1]));
 }
 
 static int name_is(struct str n, const char *lower)
@@ -111,7 +93,7 @@ static void check_ok(const struct cgi_response *o, const char *buf, size_t n)
         struct str nm = o->headers[i].name, v = o->headers[i].value;
         CHECK(fuzz_str_inside(nm, buf, n) && nm.len > 0);
         for (size_t j = 0; j < nm.len; j++)
-            CHECK(is_tchar((unsigned char)nm.p[j]));
+            CHECK(fuzz_is_tchar((unsigned char)nm.p[j]));
         CHECK(nm.p + nm.len < buf + n && nm.p[nm.len] == ':');
         CHECK(!is_own_name(nm));
         CHECK(fuzz_str_inside(v, buf, n) && clean_value(v));
@@ -121,26 +103,18 @@ static void check_ok(const struct cgi_response *o, const char *buf, size_t n)
     }
 }
 
-/* Same bytes, and at the same offset when both are in their buffers. */
-static void same_str(struct str a, struct str b, const char *ab, const char *bb, int offsets)
-{
-    CHECK(a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0));
-    if (offsets && a.len)
-        CHECK(a.p - ab == b.p - bb);
-}
-
 /* Two successful parses agree (at the same offsets, unless rewritten). */
 static void check_same(const struct cgi_response *x, const char *xb,
                        const struct cgi_response *y, const char *yb, int offsets)
 {
     CHECK(x->status == y->status && x->content_length == y->content_length);
     CHECK(x->num_headers == y->num_headers);
-    same_str(x->reason, y->reason, xb, yb, offsets);
-    same_str(x->content_type, y->content_type, xb, yb, offsets);
-    same_str(x->location, y->location, xb, yb, offsets);
+    fuzz_same_str(x->reason, y->reason, xb, yb, offsets);
+    fuzz_same_str(x->content_type, y->content_type, xb, yb, offsets);
+    fuzz_same_str(x->location, y->location, xb, yb, offsets);
     for (size_t i = 0; i < x->num_headers; i++) {
-        same_str(x->headers[i].name, y->headers[i].name, xb, yb, offsets);
-        same_str(x->headers[i].value, y->headers[i].value, xb, yb, offsets);
+        fuzz_same_str(x->headers[i].name, y->headers[i].name, xb, yb, offsets);
+        fuzz_same_str(x->headers[i].value, y->headers[i].value, xb, yb, offsets);
     }
 }
 
@@ -148,10 +122,7 @@ static void check_same(const struct cgi_response *x, const char *xb,
 static long parse_copy(const char *src, size_t n, size_t max, struct cgi_response *o,
                        char **copy)
 {
-    *copy = malloc(n ? n : 1);
-    CHECK(*copy != NULL);
-    if (n)
-        memcpy(*copy, src, n);
+    *copy = fuzz_copy(src, n);
     return cgi_parse_headers(*copy, n, max, o);
 }
 
@@ -174,20 +145,6 @@ static void check_prefix(const char *in, size_t max, long full, const char *full
     free(buf);
 }
 
-static void put(char **p, const char *s, size_t n)
-{
-    memcpy(*p, s, n);
-    *p += n;
-}
-
-static void put_field(char **p, const char *name, struct str v)
-{
-    put(p, name, strlen(name));
-    put(p, ": ", 2);
-    put(p, v.p, v.len);
-    put(p, "\r\n", 2);
-}
-
 /* The parsed block written back canonically parses to the same fields. */
 static void check_canonical(const struct cgi_response *o, size_t n)
 {
@@ -199,32 +156,28 @@ static void check_canonical(const struct cgi_response *o, size_t n)
     if (o->status) {
         char st[8];
         snprintf(st, sizeof(st), "%03d", o->status);
-        put(&p, "Status: ", 8);
-        put(&p, st, 3);
+        fuzz_put(&p, "Status: ", 8);
+        fuzz_put(&p, st, 3);
         if (o->reason.len) {
-            put(&p, " ", 1);
-            put(&p, o->reason.p, o->reason.len);
+            fuzz_put(&p, " ", 1);
+            fuzz_put(&p, o->reason.p, o->reason.len);
         }
-        put(&p, "\r\n", 2);
+        fuzz_put(&p, "\r\n", 2);
     }
     if (o->content_type.len)
-        put_field(&p, "Content-Type", o->content_type);
+        fuzz_put_field(&p, STR_LIT("Content-Type"), o->content_type);
     if (o->location.len)
-        put_field(&p, "Location", o->location);
+        fuzz_put_field(&p, STR_LIT("Location"), o->location);
     if (o->content_length >= 0) {
         char cl[24];
         int l = snprintf(cl, sizeof(cl), "%lld", (long long)o->content_length);
-        put(&p, "Content-Length: ", 16);
-        put(&p, cl, (size_t)l);
-        put(&p, "\r\n", 2);
+        fuzz_put(&p, "Content-Length: ", 16);
+        fuzz_put(&p, cl, (size_t)l);
+        fuzz_put(&p, "\r\n", 2);
     }
-    for (size_t i = 0; i < o->num_headers; i++) {
-        put(&p, o->headers[i].name.p, o->headers[i].name.len);
-        put(&p, ": ", 2);
-        put(&p, o->headers[i].value.p, o->headers[i].value.len);
-        put(&p, "\r\n", 2);
-    }
-    put(&p, "\r\n", 2);
+    for (size_t i = 0; i < o->num_headers; i++)
+        fuzz_put_field(&p, o->headers[i].name, o->headers[i].value);
+    fuzz_put(&p, "\r\n", 2);
     size_t len = (size_t)(p - out);
     CHECK(len <= cap);
 
@@ -240,7 +193,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 2)
         return 0;
-    size_t max = pick_max(data[0], data[1]);
+    size_t max = fuzz_pick_max(data[0], data[1], MAX_MIN, 11, MAX_MAX); /* 16 .. 16384 */
     const char *in = (const char *)data + 2;
     size_t len = size - 2;
 

@@ -29,18 +29,6 @@
 
 static struct http_request_head g_full, g_pre;
 
-static size_t pick_max_head(uint8_t b0, uint8_t b1)
-{
-    size_t base = (size_t)MAX_HEAD_MIN << (b0 % 9); /* 64 .. 16384 */
-    size_t m = base + base * b1 / 256;
-    return m > MAX_HEAD_MAX ? MAX_HEAD_MAX : m;
-}
-
-static int is_ows(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
 static int is_error_status(int s)
 {
     return s == 400 || s == 414 || s == 431 || s == 501 || s == 505;
@@ -91,7 +79,7 @@ static void check_ok(const struct http_request_head *h, const char *buf, long le
         CHECK(f->value.p > f->name.p + f->name.len); /* past the colon */
         CHECK(memchr(f->name.p, ':', f->name.len) == NULL);
         if (f->value.len)
-            CHECK(!is_ows(f->value.p[0]) && !is_ows(f->value.p[f->value.len - 1]));
+            CHECK(!fuzz_is_ows(f->value.p[0]) && !fuzz_is_ows(f->value.p[f->value.len - 1]));
         CHECK(memchr(f->value.p, '\n', f->value.len) == NULL);
         if (i)
             CHECK(f->name.p > h->headers[i - 1].value.p);
@@ -143,10 +131,7 @@ static void check_same(const struct http_request_head *x, const char *xb,
 static long parse_copy(const char *src, size_t n, size_t max_head,
                        struct http_request_head *h, char **copy)
 {
-    *copy = malloc(n ? n : 1);
-    CHECK(*copy != NULL);
-    if (n)
-        memcpy(*copy, src, n);
+    *copy = fuzz_copy(src, n);
     return http_parse_request(*copy, n, max_head, h);
 }
 
@@ -178,7 +163,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 2)
         return 0;
-    size_t max_head = pick_max_head(data[0], data[1]);
+    /* 64 .. 16384 */
+    size_t max_head = fuzz_pick_max(data[0], data[1], MAX_HEAD_MIN, 9, MAX_HEAD_MAX);
     const char *in = (const char *)data + 2;
     size_t len = size - 2;
 

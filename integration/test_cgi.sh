@@ -411,6 +411,9 @@ expect_status "script that crashes (SIGABRT) before its headers -> 502" 502
 http "$U/cgi-bin/badheader.sh"
 expect_status "bad header block -> 502" 502
 check "the 502s are logged" wait_log 'bad header block|without a response'
+http "$U/cgi-bin/bigheaders.sh"
+expect_status "headers over 8 KiB -> 502, never a head with headers missing" 502
+check "... logged" wait_log 'bigheaders.sh: response headers over 8192 bytes'
 worker_same "the worker survives the 502s (no crash, not restarted)"
 no_leftovers "no process left after the 502s"
 

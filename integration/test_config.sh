@@ -73,7 +73,13 @@ s.bind(("127.0.0.1", int(sys.argv[1])))
 s.listen(1)
 time.sleep(60)' "$PORT" &
 holder=$!
-sleep 0.5
+# Wait until the holder listens: on a loaded machine half a second is not
+# always enough, and a start on a free port would run until the timeout.
+for ((i = 0; i < 50; i++)); do
+    python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2)' \
+        "$PORT" 2>/dev/null && break
+    sleep 0.1
+done
 run_t "$T/good.yaml"
 check_eq "-t succeeds while the listen port is in use (binds nothing)" 0 "$RC"
 # A real start on a taken port fails cleanly.

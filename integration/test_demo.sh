@@ -8,7 +8,13 @@
 # resource (href, src) on the pages resolves (redirects followed), the api's
 # endpoints answer JSON (jq), notes survive concurrent writers, the blog's
 # custom 404 page comes with status 404, redirects, autoindex, uploads and
-# body limits behave as the comments in demo.yaml say.
+# body limits behave as the comments in demo.yaml say. app.localhost, the
+# reverse proxy: the copy's upstream group app moves to two free ports where
+# two sites/app/app.py run (killed at the end, also on failure); round robin
+# over one keep-alive connection, X-Forwarded-*, bodies both ways, static
+# files from the disk, WebSocket, a health check taking an instance out,
+# 502 with the app's page when none is left. make demo (scripts/serve.sh)
+# starts the app's two processes and stops them, on SIGTERM and on Ctrl-C.
 . "$(dirname "$0")/lib.sh"
 
 if ! command -v jq >/dev/null; then
@@ -175,8 +181,10 @@ rc=$?
 check_eq "portico -t -c configs/demo.yaml exits 0" 0 "$rc"
 check_eq "portico -t -c configs/demo.yaml: configuration OK, no warning" "configuration OK" "$(cat "$T/t.out")"
 "$PORTICO_BIN" -T -c "$DEMO" >"$T/T.out" 2>&1
-check "demo.yaml: three servers on one listener" \
-    "grep -q '^listener 0.0.0.0:8080: .*servers: .*(default).*demo.yaml.*demo.yaml' '$T/T.out'"
+check "demo.yaml: four servers on one listener" \
+    "grep -Eq '^listener 0.0.0.0:8080: .*servers: [^ ]+demo.yaml:[0-9:]+ \\(default\\)( [^ ]+demo.yaml:[0-9:]+){3}\$' '$T/T.out'"
+check "demo.yaml: the upstream group app, 127.0.0.1:9001 and :9002, with its health check" \
+    "grep -q '^upstream app: 127.0.0.1:9001 127.0.0.1:9002; .*health_check /healthz every 2s' '$T/T.out'"
 
 # ------------------------------------------- make demo, make run: the deps
 # What a new user types first (issue 10): make demo and make run run the
@@ -242,9 +250,49 @@ mkdir -p "$DD/configs"
 tar -C "$REPO_DIR" --exclude='sites/default/uploads/*' --exclude='sites/api/data/*' -cf - sites |
     tar -C "$DD" -xf -
 mkdir -p "$DD/sites/default/uploads" "$DD/sites/api/data" "$DD/build"
-sed "s/listen: 8080\\b/listen: $PORT/" "$DEMO" >"$DD/configs/demo.yaml"
-check_eq "demo copy: the three listen lines moved to port $PORT" 3 "$(grep -c "listen: $PORT\\b" "$DD/configs/demo.yaml")"
+# The app behind app.localhost (the upstream group app, 127.0.0.1:9001 and
+# :9002 in demo.yaml) moves to two free ports as well: two sites/app/app.py
+# of the copy run there, started before portico (its first health check
+# then finds them) and killed at the end, whatever happened.
+AP1=$(free_port)
+AP2=$(free_port)
+while [ "$AP2" = "$AP1" ]; do AP2=$(free_port); done
+sed -e "s/listen: 8080\\b/listen: $PORT/" -e "s/- 127\\.0\\.0\\.1:9001\$/- 127.0.0.1:$AP1/" \
+    -e "s/- 127\\.0\\.0\\.1:9002\$/- 127.0.0.1:$AP2/" "$DEMO" >"$DD/configs/demo.yaml"
+check_eq "demo copy: the four listen lines moved to port $PORT" 4 "$(grep -c "listen: $PORT\\b" "$DD/configs/demo.yaml")"
 check "demo copy: no server left on 8080" "! grep -Eq '^[[:space:]-]*listen:[^#]*8080' '$DD/configs/demo.yaml'"
+check_eq "demo copy: the upstream group app moved to ports $AP1 and $AP2" \
+    "- 127.0.0.1:$AP1 - 127.0.0.1:$AP2" "$(grep -Eo -- '- 127\.0\.0\.1:[0-9]+$' "$DD/configs/demo.yaml" | xargs)"
+check "demo copy: no upstream left on 9001 or 9002" "! grep -Eq '^[^#]*:900[12]\\b' '$DD/configs/demo.yaml'"
+"$PORTICO_BIN" -t -c "$DD/configs/demo.yaml" >"$T/tcopy.out" 2>&1
+check_eq "demo copy: portico -t: configuration OK, no warning" "configuration OK" "$(cat "$T/tcopy.out")"
+
+APP_PIDS=()
+# stop_apps: SIGTERM to the app.py processes this script started, and waits.
+stop_apps() {
+    local p
+    for p in "${APP_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+    for p in "${APP_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+    APP_PIDS=()
+}
+# lib.sh's trap stops portico and sums up; the apps go first, on every exit.
+demo_cleanup() {
+    local rc=$?
+    stop_apps
+    (exit "$rc") # _lib_cleanup takes the script's status from $?
+    _lib_cleanup
+}
+trap demo_cleanup EXIT
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+python3 "$DD/sites/app/app.py" --port "$AP1" --name app-1 2>"$T/app1.err" &
+APP_PIDS+=($!)
+python3 "$DD/sites/app/app.py" --port "$AP2" --name app-2 2>"$T/app2.err" &
+APP_PIDS+=($!)
+for ((i = 0; i < 50 * SLOW; i++)); do
+    port_open "$AP1" && port_open "$AP2" && break
+    sleep 0.1
+done
+check "app: two sites/app/app.py listen on $AP1 and $AP2" "port_open $AP1 && port_open $AP2"
 
 start_server "$DD/configs/demo.yaml" || exit 0
 U=http://127.0.0.1:$PORT
@@ -264,7 +312,8 @@ from html.parser import HTMLParser
 port, sites = int(sys.argv[1]), sys.argv[2]
 SITES = [("localhost", os.path.join(sites, "default")),
          ("blog.localhost", os.path.join(sites, "blog")),
-         ("api.localhost", os.path.join(sites, "api", "public"))]
+         ("api.localhost", os.path.join(sites, "api", "public")),
+         ("app.localhost", os.path.join(sites, "app", "public"))]  # / from app.py, static/ from here
 EXPECT = {("localhost", "/no-such-page"): 404,                  # the "custom 404" demo link
           ("blog.localhost", "/posts/no-such-post.html"): 404}   # the same, on the blog
 out = []
@@ -525,6 +574,157 @@ expect_status "api: no way up into data/ through cgi-bin" 404
 http "${A[@]}" "$U/status"
 jq_ok "api: /status answers JSON" '.workers >= 1'
 
+# -------------------------------------------------------------------- app
+# app.localhost: a reverse proxy to the upstream group app, here the two
+# app.py started above (app-1 on AP1, app-2 on AP2); /static/ and the 50x
+# page come from sites/app/public.
+AH=(-H 'Host: app.localhost')
+http "${AH[@]}" "$U/"
+expect_status "app: / -> 200" 200
+expect_header_re "app: / comes from an instance (X-App-Instance)" X-App-Instance '^app-[12]$'
+expect_header_re "app: ... as HTML" Content-Type '^text/html'
+check "app: the page names the instance that answered" \
+    "grep -q \"<h1>Answered by <span id=\\\"instance\\\" data-instance=\\\"$(hdr X-App-Instance)\\\">\" '$BODY'"
+# whoami N [curl args]: N GET /api/whoami in one curl (one connection when
+# portico keeps it alive). WHO: who answered, in order; CONNS: the
+# connections curl opened; WHO_PIDS: the pids the instances gave.
+whoami() {
+    local n=$1 urls=() i
+    shift
+    for ((i = 0; i < n; i++)); do urls+=("$U/api/whoami"); done
+    curl -sS --max-time "$MAXT" "${AH[@]}" "$@" -w '%{stderr}%{num_connects}\n' "${urls[@]}" \
+        >"$T/who.json" 2>"$T/who.w"
+    WHO=$(jq -r .instance "$T/who.json" 2>/dev/null | xargs)
+    WHO_PIDS=$(jq -r .pid "$T/who.json" 2>/dev/null | sort -u | xargs)
+    CONNS=$(awk '{ s += $1 } END { print s + 0 }' "$T/who.w")
+}
+whoami 6
+check_eq "app: 6 x /api/whoami in one curl: one connection (keep-alive)" 1 "$CONNS"
+check_match "app: ... answered in turns by app-1 and app-2 (round robin)" \
+    '^(app-1 app-2 app-1 app-2 app-1 app-2|app-2 app-1 app-2 app-1 app-2 app-1)$' "$WHO"
+check_eq "app: ... by the two app.py this test started" "$(printf '%s\n' "${APP_PIDS[@]}" | sort -u | xargs)" "$WHO_PIDS"
+# What the app received: Host as the client sent it, X-Forwarded-For with
+# the client appended, -Proto and -Host set by portico (a client's own are
+# replaced: they would let anyone claim https or another host).
+http "${AH[@]}" "$U/api/whoami"
+jq_ok "app: X-Forwarded-For is the client's address" '.headers["X-Forwarded-For"] == "127.0.0.1"'
+jq_ok "app: X-Forwarded-Proto http, X-Forwarded-Host and Host app.localhost" \
+    '.headers["X-Forwarded-Proto"] == "http" and .headers["X-Forwarded-Host"] == "app.localhost" and .headers.Host == "app.localhost"'
+http "${AH[@]}" -H 'X-Forwarded-For: 203.0.113.7' -H 'X-Forwarded-Proto: https' -H 'X-Forwarded-Host: evil.example' \
+    "$U/api/whoami"
+jq_ok "app: a client's X-Forwarded-For gets the client appended" '.headers["X-Forwarded-For"] == "203.0.113.7, 127.0.0.1"'
+jq_ok "app: ... its X-Forwarded-Proto and -Host are replaced" \
+    '.headers["X-Forwarded-Proto"] == "http" and .headers["X-Forwarded-Host"] == "app.localhost"'
+http "http://app.localhost:$PORT/"
+expect_status "curl resolves app.localhost itself: / -> 200" 200
+expect_body "app: the app saw Host app.localhost:$PORT" "<tr><th>X-Forwarded-Host</th><td>app.localhost:$PORT</td></tr>"
+expect_body "app: ... so its status link keeps the port" "href=\"http://localhost:$PORT/status\""
+# A body there and back: 200 KB of UTF-8 text, with Content-Length, then
+# chunked (streamed to the app as it comes).
+python3 -c 'import sys; sys.stdout.write("".join("Grüße, portico – line %05d\n" % i for i in range(7000)))' >"$T/echo.txt"
+for te in "" chunked; do
+    http "${AH[@]}" -H 'Content-Type: text/plain; charset=utf-8' ${te:+-H "Transfer-Encoding: $te"} \
+        --data-binary "@$T/echo.txt" "$U/api/echo"
+    expect_status "app: POST /api/echo ($(wc -c <"$T/echo.txt") bytes${te:+, chunked}) -> 200" 200
+    check "app: ... the same body back, its length too" \
+        "jq -e --rawfile b '$T/echo.txt' '.body == \$b and .length == $(wc -c <"$T/echo.txt")' '$BODY'"
+done
+# The app's static files come from the disk: no instance names them.
+http "${AH[@]}" "$U/static/style.css"
+expect_status "app: /static/style.css -> 200" 200
+expect_body_file "app: ... sites/app/public/static/style.css" "$DD/sites/app/public/static/style.css"
+expect_header_re "app: ... as CSS" Content-Type '^text/css'
+expect_no_header "app: ... served by portico, not by an instance (no X-App-Instance)" X-App-Instance
+http "${AH[@]}" -I "$U/"
+expect_status "app: HEAD / -> 200" 200
+expect_header_re "app: ... from an instance" X-App-Instance '^app-[12]$'
+http "${AH[@]}" "$U/no/such/endpoint"
+expect_status "app: a path the app does not know -> its own 404" 404
+jq_ok "app: ... as the app's JSON (error_pages has only 502 and 504)" '.error | test("no such endpoint")'
+http "${AH[@]}" -X DELETE "$U/api/echo"
+expect_status "app: DELETE -> 405 from portico (methods GET, HEAD, POST)" 405
+expect_header "app: ... Allow" Allow "GET, HEAD, POST"
+# The WebSocket echo through portico's tunnel.
+python3 - "$PORT" >"$T/ws.out" 2>&1 <<'PYEOF'
+import base64, os, socket, struct, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+key = base64.b64encode(os.urandom(16)).decode()
+s.sendall(("GET /ws HTTP/1.1\r\nHost: app.localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+           "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n" % key).encode())
+buf = b""
+while b"\r\n\r\n" not in buf:
+    d = s.recv(4096)
+    if not d:
+        sys.exit("closed before the head: %r" % buf)
+    buf += d
+head, _, buf = buf.partition(b"\r\n\r\n")
+print(head.split(b"\r\n")[0].decode())
+def frame():
+    global buf
+    while len(buf) < 2 or len(buf) < 2 + (buf[1] & 0x7F):
+        d = s.recv(4096)
+        if not d:
+            return "(closed)"
+        buf += d
+    n = buf[1] & 0x7F
+    p, buf = buf[2:2 + n], buf[2 + n:]
+    return p.decode()
+print(frame())
+msg, mask = "Grüße through the tunnel".encode(), os.urandom(4)
+s.sendall(struct.pack("!BB", 0x81, 0x80 | len(msg)) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(msg)))
+print(frame())
+PYEOF
+check_eq "app: WebSocket /ws -> 101, greeted by an instance, the message echoed" \
+    "HTTP/1.1 101 Switching Protocols|connected to app-?|Grüße through the tunnel" \
+    "$(sed 's/app-[12]$/app-?/' "$T/ws.out" | paste -sd '|')"
+http -H 'Host: localhost' "$U/status"
+jq_ok "/status lists the upstream group app, both servers up" \
+    ".upstreams.app | map([.server, .up]) == [[\"127.0.0.1:$AP1\", true], [\"127.0.0.1:$AP2\", true]]"
+
+# Health checks: app-1 fails /healthz (POST /api/sick, straight to its
+# port); within two checks (2 s apart) every request goes to app-2.
+http -H 'Accept: application/json' -X POST "http://127.0.0.1:$AP1/api/sick"
+jq_ok "app: POST /api/sick to app-1 directly" '.instance == "app-1" and .sick_for_s == 20'
+http "http://127.0.0.1:$AP1/healthz"
+expect_status "app: app-1's /healthz -> 503" 503
+t0=$SECONDS
+for ((i = 0; i < 30 * SLOW; i++)); do
+    whoami 4
+    curl -s --max-time "$MAXT" -H 'Host: localhost' "$U/status" >"$T/st.json"
+    [ "$WHO" = "app-2 app-2 app-2 app-2" ] &&
+        jq -e ".upstreams.app | map([.server, .up]) == [[\"127.0.0.1:$AP1\", false], [\"127.0.0.1:$AP2\", true]]" \
+            "$T/st.json" >/dev/null && break
+    sleep 0.2
+done
+check "app: within 6 s only app-2 answers, /status shows app-1 up:false (took $((SECONDS - t0)) s)" \
+    "[ '$WHO' = 'app-2 app-2 app-2 app-2' ] && [ $((SECONDS - t0)) -le $((6 * SLOW)) ]"
+BODY=$T/st.json
+jq_ok "... /status: app-1 up:false, app-2 up:true" \
+    ".upstreams.app | map([.server, .up]) == [[\"127.0.0.1:$AP1\", false], [\"127.0.0.1:$AP2\", true]]"
+codes=
+for i in 1 2 3 4 5 6; do # one connection each: whichever worker takes it
+    codes+=$(curl -s --max-time "$MAXT" "${AH[@]}" -o /dev/null -w '%{http_code}:%header{x-app-instance} ' "$U/api/whoami")
+done
+check_eq "app: ... 6 new connections: all app-2" "$(printf '200:app-2 %.0s' 1 2 3 4 5 6)" "$codes"
+
+# No instance left: 502 with the app's own page; static files still there.
+stop_apps
+http "${AH[@]}" "$U/"
+expect_status "app: both backends killed -> 502" 502
+expect_body "app: ... the app's 50x page" 'data-page="app-50x"'
+expect_header_re "app: ... as HTML" Content-Type '^text/html'
+http "${AH[@]}" "$U/api/whoami"
+expect_status "app: ... /api/whoami too -> 502" 502
+http "${AH[@]}" "$U/static/logo.svg"
+expect_status "app: ... /static/ still served from the disk" 200
+for ((i = 0; i < 30 * SLOW; i++)); do
+    curl -s --max-time "$MAXT" -H 'Host: localhost' "$U/status" >"$T/st.json"
+    jq -e '.upstreams.app | map(.up) == [false, false]' "$T/st.json" >/dev/null && break
+    sleep 0.2
+done
+BODY=$T/st.json
+jq_ok "app: ... /status: both servers up:false" '.upstreams.app | map(.up) == [false, false]'
+
 # ------------------------------------------------------------ make reload
 # make reload: SIGHUP to the pid of pid_file, after a check of the file;
 # the blog's post says so (issue 10: `pgrep -o portico` may find another
@@ -570,26 +770,78 @@ check_match "... says none runs" "no portico started by make run or make demo is
 # ------------------------------------------------- make demo PORT=..., taken
 # serve.sh as make demo PORT=P runs it, on the repository's demo.yaml (port
 # 8080) beside the copy's sites: the port goes into build/demo8080-P.yaml.
+# It also starts the app behind app.localhost, on the ports demo.yaml names
+# (serve.sh's own 9001 and 9002, not moved): the copy's sites/app/app.py,
+# twice, stopped when serve.sh ends. Another program on 9001 or 9002 (a
+# make demo someone runs) leaves that to the note serve.sh gives then.
+DDP=$(cd "$DD" && pwd -P)
+# apps_in DIR: the pids of the sites/app/app.py processes running in DIR.
+apps_in() {
+    local p
+    for p in $(pgrep -f 'sites/app/app\.py'); do
+        [ "$(readlink "/proc/$p/cwd" 2>/dev/null)" = "$1" ] && echo "$p"
+    done | sort | xargs
+}
+# apps_gone DIR: waits up to 3 s for apps_in DIR to be empty.
+apps_gone() {
+    local i
+    for ((i = 0; i < 30 * SLOW; i++)); do
+        [ -z "$(apps_in "$1")" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+FIXED_FREE=1
+if port_open 9001 || port_open 9002; then
+    FIXED_FREE=0
+    echo "  note  port 9001 or 9002 is taken by another program: make demo's own app is not started there"
+fi
 P2=$(free_port)
 cp "$DEMO" "$DD/configs/demo8080.yaml"
 (cd "$DD" && serve demo configs/demo8080.yaml "$P2" >"$T/serve.out" 2>"$T/serve.err") &
 SERVE_JOB=$!
-for ((i = 0; i < 50 * SLOW; i++)); do
-    [ -s "$DD/build/demo-$P2.pid" ] && break
-    sleep 0.1
-done
-M2=$(cat "$DD/build/demo-$P2.pid" 2>/dev/null)
-[ -n "$M2" ] && echo "$M2" >>"$PORTICO_RESULTS.pids"
+# demo_pid PORT: the pid in build/demo-PORT.pid, once there (up to 5 s),
+# also for run.sh's check that no server is left behind.
+demo_pid() {
+    local i m
+    for ((i = 0; i < 50 * SLOW; i++)); do
+        [ -s "$DD/build/demo-$1.pid" ] && break
+        sleep 0.1
+    done
+    m=$(cat "$DD/build/demo-$1.pid" 2>/dev/null)
+    [ -n "$m" ] && echo "$m" >>"$PORTICO_RESULTS.pids"
+    echo "$m"
+}
+M2=$(demo_pid "$P2")
 check "make demo PORT=$P2: started (pid file build/demo-$P2.pid)" "[ -n '$M2' ]"
 check_match "... says it serves a copy" "make demo: serving configs/demo8080\\.yaml on port $P2 \\(through the copy build/demo8080-$P2\\.yaml\\)" "$(cat "$T/serve.err")"
-check_eq "... the copy has the three listen lines on $P2" 3 "$(grep -c "listen: $P2\\b" "$DD/build/demo8080-$P2.yaml")"
+check_eq "... the copy has the four listen lines on $P2" 4 "$(grep -c "listen: $P2\\b" "$DD/build/demo8080-$P2.yaml")"
 check_eq "... and the lines of its source" "$(wc -l <"$DEMO")" "$(grep -vc '^# \(Made by\|edit that\|serve.sh:\)' "$DD/build/demo8080-$P2.yaml")"
 check "... its start-up line gives the URL" "grep -q 'listening on http://localhost:$P2/' '$T/serve.err'"
 http -H 'Host: blog.localhost' "http://127.0.0.1:$P2/"
 expect_status "... the blog answers on $P2" 200
+SERVE_SH=$(ps -o ppid= -p "${M2:-0}" 2>/dev/null | tr -d ' ')
+APPS2=$(apps_in "$DDP")
+if [ "$FIXED_FREE" = 1 ]; then
+    check_eq "make demo: two sites/app/app.py beside portico, children of serve.sh" \
+        "$SERVE_SH $SERVE_SH" "$(for p in $APPS2; do ps -o ppid= -p "$p"; done | xargs)"
+    check "... listening on 9001 and 9002" "port_open 9001 && port_open 9002"
+    whoami_on() { # PORT N: like whoami, through portico on PORT
+        local U=http://127.0.0.1:$1
+        whoami "$2"
+    }
+    whoami_on "$P2" 4
+    check_eq "... app.localhost on $P2 answered by app-1 and app-2, twice each" \
+        "app-1 app-2" "$(tr ' ' '\n' <<<"$WHO" | sort | uniq -c | awk '$1 == 2 { print $2 }' | xargs)"
+    check_eq "... which are those two processes" "$APPS2" "$WHO_PIDS"
+else
+    check_match "make demo: port 9001 or 9002 taken: serve.sh says so" \
+        "make demo: port 900[12] is taken: app.localhost sends its requests to whatever answers there" "$(cat "$T/serve.err")"
+fi
 # A second one on the same port: portico says who holds it, make which PORT.
 OUT=$(cd "$DD" && serve demo configs/demo8080.yaml "$P2" 2>&1)
 check_eq "make demo PORT=$P2 again: exit 1" 1 "$?"
+echo "$OUT" >"$T/again.out"
 check_match "... portico: another program listens there" "another program listens on port $P2" "$OUT"
 check_match "... make: the command that serves on a free port" "make demo: port $P2 is taken: serve on a free one with: make demo PORT=[0-9]+" "$OUT"
 check_eq "... and the running one keeps its pid file" "$M2" "$(cat "$DD/build/demo-$P2.pid" 2>/dev/null)"
@@ -603,5 +855,33 @@ check_eq "PORT=http: exit 2" 2 "$?"
 check_match "... says what PORT must be" "PORT must be a port number" "$OUT"
 if [ -n "$M2" ]; then kill -TERM "$M2"; else kill -TERM "$SERVE_JOB" $(pgrep -P "$SERVE_JOB"); fi
 wait "$SERVE_JOB"
-check_eq "Ctrl-C or SIGTERM: make demo ends with status 0" 0 "$?"
+check_eq "SIGTERM to portico: make demo ends with status 0" 0 "$?"
 check "... its pid file gone" "! [ -e '$DD/build/demo-$P2.pid' ]"
+check "... and its app.py processes with it" "apps_gone '$DDP'"
+[ "$FIXED_FREE" = 1 ] && check "... nothing listens on 9001 and 9002 any more" "! port_open 9001 && ! port_open 9002"
+
+# Ctrl-C in the terminal of make demo: SIGINT to each process of its
+# process group (serve.sh, portico, the app.py). Here serve.sh gets a
+# group of its own, with SIGINT's default action (a background job of a
+# script ignores it).
+P3=$(free_port)
+(cd "$DD" && exec python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.setpgid(0, 0)
+os.execvp(sys.argv[1], sys.argv[1:])' env PORTICO="$PORTICO_BIN" "$REPO_DIR/scripts/serve.sh" demo configs/demo8080.yaml "$P3" \
+    >"$T/serve3.out" 2>"$T/serve3.err") &
+PG=$!
+M3=$(demo_pid "$P3")
+check "make demo PORT=$P3 (for Ctrl-C): started" "[ -n '$M3' ] && [ \"\$(ps -o pgid= -p $M3 | tr -d ' ')\" = $PG ]"
+APPS3=$(apps_in "$DDP")
+[ "$FIXED_FREE" = 1 ] && check_eq "... with its two app.py" 2 "$(wc -w <<<"$APPS3")"
+kill -INT -- "-$PG"
+wait "$PG"
+rc=$?
+check_match "Ctrl-C: make demo ends (serve.sh exits 130, as after SIGINT; got $rc)" '^130$' "$rc"
+for ((i = 0; i < 30 * SLOW; i++)); do [ -z "$(pgrep -g "$PG")" ] && break; sleep 0.1; done
+check_eq "... no process of its group left (portico, workers, app.py)" "" "$(pgrep -g "$PG" | xargs)"
+check "... no app.py of the copy left" "apps_gone '$DDP'"
+check "... its pid file gone" "! [ -e '$DD/build/demo-$P3.pid' ]"
+check "... portico stopped on its SIGINT, gracefully (its log: signal 2: stopping, stopped)" \
+    "grep -q 'signal 2: stopping\$' '$T/serve3.err' && grep -q '#0: stopped\$' '$T/serve3.err'"

@@ -11,12 +11,15 @@
 #      exists debian:12` (the one thing kept between runs);
 #   4. podman build --format docker (the OCI format drops HEALTHCHECK);
 #   5. podman-compose up -d, the host's port a free one (PORTICO_PORT);
-#   6. checks: the three sites, CGI (Python) and PHP, the user (uid 10001),
-#      the HEALTHCHECK, an upload and a delete seen in the named volume, a
-#      note in the other volume, a SIGHUP reload under requests;
+#   6. checks: the four sites, CGI (Python) and PHP, the app behind
+#      app.localhost (its two processes in the portico container, both
+#      answering), the user (uid 10001), the HEALTHCHECK, an upload and a
+#      delete seen in the named volume, a note in the other volume, a SIGHUP
+#      reload under requests;
 #   7. a config file of mode 0600: portico's error says why and what to do
 #      (at a reload, and at a start);
-#   8. down, and everything it made removed but the base images.
+#   8. down, and everything it made removed (the app's processes too) but
+#      the base images.
 #
 # One `ok` or `FAIL` line per check, then "N passed, N failed"; exit 0 when
 # all passed, 1 when not, 77 when podman cannot start on this machine
@@ -322,6 +325,38 @@ page "CGI (Python): /cgi-bin/hello.py" localhost /cgi-bin/hello.py 200 "Hello fr
 page "CGI (PHP): /cgi-bin/info.php" localhost /cgi-bin/info.php 200 "Hello from PHP"
 page "api CGI: /cgi-bin/time.py answers JSON" api.localhost /cgi-bin/time.py 200 '"now": "'
 
+# The app: app-1 and app-2, started by compose.yaml's command inside the
+# portico container, on its 127.0.0.1:9001 and :9002 (configs/demo.yaml).
+app_procs() { # the host pids of the container's app.py, with their arguments
+    # (the lines of the init's arguments, compose.yaml's script, left out)
+    podman top "$CTR" hpid args 2>/dev/null | grep -E '^ *[0-9]+ +python3 sites/app/app\.py ' | sed 's/ *$//' | sort -k6
+}
+APP_PIDS=$(app_procs | awk '{ print $1 }' | xargs)
+check "app: two app.py in the portico container, on 127.0.0.1:9001 and :9002 ($(app_procs | wc -l) found)" \
+    test "$(app_procs | sed 's/^ *[0-9]* *//' | paste -sd '|')" = \
+    "python3 sites/app/app.py --host 127.0.0.1 --port 9001 --name app-1|python3 sites/app/app.py --host 127.0.0.1 --port 9002 --name app-2"
+# Adopted by the container's init, which reaps them: portico's master has
+# only its workers for children.
+check "app: ... children of the init (PID 1), not of portico" \
+    test "$(podman top "$CTR" ppid args 2>/dev/null | grep -E '^ *[0-9]+ +python3 sites/app/app\.py ' | awk '{ print $1 }' | xargs)" = "1 1"
+get app.localhost / -D "$W/app.h"
+if [ "$CODE" = 200 ] && grep -qiE '^X-App-Instance: app-[12]' "$W/app.h" && grep -q 'Answered by' "$BODY"; then
+    ok "app.localhost: / -> 200, the page of an instance"
+else
+    bad "app.localhost: / -> 200, the page of an instance" "got $CODE:" "$(head -c 300 "$W/app.h")"
+fi
+# Four requests on one connection: portico takes turns.
+who=$(curl -s --max-time 10 -H 'Host: app.localhost' "$U/api/whoami" "$U/api/whoami" "$U/api/whoami" "$U/api/whoami" |
+    grep -o '"instance": "app-[12]"' | sort | uniq -c | tr -s ' ' | paste -sd ',')
+check "app.localhost: /api/whoami x4 answered by app-1 and app-2 in turns ($who)" \
+    test "$who" = ' 2 "instance": "app-1", 2 "instance": "app-2"'
+get app.localhost /static/style.css -D "$W/app.h"
+if [ "$CODE" = 200 ] && cmp -s "$BODY" sites/app/public/static/style.css && ! grep -qi '^X-App-Instance' "$W/app.h"; then
+    ok "app.localhost: /static/style.css from the disk, not from the app"
+else
+    bad "app.localhost: /static/style.css from the disk, not from the app" "got $CODE:" "$(head -c 300 "$W/app.h")"
+fi
+
 users=$(podman top "$CTR" huser 2>&1 | tail -n +2 | sort -u | paste -sd,)
 check "every process of the container runs as uid 10001 (host view: $users)" test "$users" = 10001
 check "HEALTHCHECK passes (podman healthcheck run)" podman healthcheck run "$CTR"
@@ -371,6 +406,7 @@ check "reload: the log says 'configuration reloaded'" test "$after" -gt "$before
 codes=$(sort "$W/codes" | uniq -c | tr -s ' ' | tr '\n' ';')
 check "reload: 60 requests around it all answered 200 ($codes)" test "$codes" = " 60 200;"
 page "reload: the server answers after it" localhost /status 200 '"workers"'
+page "reload: ... and so does the app" app.localhost /api/whoami 200 '"instance": "app-'
 check "reload: the container is still running" \
     test "$(podman inspect -f '{{.State.Running}}' "$CTR" 2>/dev/null)" = true
 
@@ -428,6 +464,9 @@ if PORTICO_PORT=$PORT compose down -v; then ok "podman-compose down -v"; else ba
 podman rm -f -t 0 "$PERM_CTR" >/dev/null 2>&1
 check "down: no container of $PROJECT left" \
     test -z "$(podman ps -aq --filter "label=io.podman.compose.project=$PROJECT")"
+gone() { local p; for p in "$@"; do [ -d "/proc/$p" ] && return 1; done; return 0; }
+# shellcheck disable=SC2086 # a list of pids
+check "down: the app's processes are gone (pids ${APP_PIDS:-none})" gone $APP_PIDS
 check "down: the volumes are gone" test ! -e "$VOL" -a ! -e "$NOTES"
 check "down: nothing answers on port $PORT" \
     test "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$U/" 2>/dev/null)" = 000

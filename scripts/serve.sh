@@ -9,7 +9,9 @@
 #       build/NAME-PORT.yaml, with -PORT added to its pid_file too. build/
 #       lies beside CONFIG's folder, so relative paths (../sites/...) keep
 #       their meaning. When the start fails on a taken or privileged port,
-#       says which make command serves on a free one.
+#       says which make command serves on a free one. For demo, the app
+#       behind app.localhost runs beside it (sites/app/app.py, ports 9001
+#       and 9002) and stops with it.
 #   scripts/serve.sh reload DIR
 #       For each DIR/*.pid naming a running portico: checks its
 #       configuration with -t (for a copy made as above: the file it was
@@ -69,6 +71,42 @@ render() {
     mv -f "$tmp" "$dst"
 }
 
+# start_app CONFIG: for make demo, the application behind app.localhost
+# (the upstream group app of configs/demo.yaml): sites/app/app.py on ports
+# 9001 and 9002, beside CONFIG's folder, stopped when this script ends.
+# Waits until both listen, so that portico's first request finds them.
+APP_PIDS=()
+start_app() {
+    local app p
+    app=$(dirname "$1")/../sites/app/app.py
+    [[ -f $app ]] || return 0
+    if ! command -v python3 >/dev/null; then
+        say "no python3: app.localhost will answer 502 (apt-get install python3)"
+        return 0
+    fi
+    trap stop_app EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    for p in 9001 9002; do
+        if port_open "$p"; then
+            say "port $p is taken: app.localhost sends its requests to whatever answers there"
+            continue
+        fi
+        python3 "$app" --port "$p" --name "app-$((p - 9000))" &
+        APP_PIDS+=($!)
+    done
+    for _ in $(seq 1 50); do
+        port_open 9001 && port_open 9002 && return 0
+        sleep 0.1
+    done
+    say "the app did not start on ports 9001 and 9002: app.localhost will answer 502"
+}
+
+stop_app() {
+    ((${#APP_PIDS[@]})) && kill "${APP_PIDS[@]}" 2>/dev/null
+    APP_PIDS=()
+}
+
 # hint PORT: after a failed start, the make command that serves elsewhere.
 hint() {
     local port=$1 low
@@ -94,6 +132,7 @@ serve() {
         render "$config" "$cfg" "$port" "$WHO" || return 1
         say "serving $config on port $port (through the copy $cfg)"
     fi
+    [[ $WHO == demo ]] && start_app "$config"
     "$PORTICO" -c "$cfg"
     rc=$?
     # Exit status 1 after a passed check: portico could not listen.

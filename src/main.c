@@ -218,6 +218,10 @@ static int run_worker(void *ctx, const int *fds, int slot)
     for (size_t i = 0; i < cur->plan.n_listens; i++)
         if (worker_add_listener(&w, fds[i], cur->bound[i]) < 0)
             goto out;
+    if (handlers_start(cfg, &w.loop, w.stats) < 0) {
+        log_err("worker: cannot start the handlers: %s", strerror(errno));
+        goto out;
+    }
     sig.drain_ms = cfg->timeouts.drain_ms;
     if (setup_signals(&sig, &w) < 0)
         goto out;

@@ -118,7 +118,7 @@ export function links(page) {
   return page.$$eval('a[href]', (as) => as.map((a) => a.href));
 }
 
-// Which of the site's look a page has: the three demo sites share the
+// Which of the site's look a page has: the four demo sites share the
 // palette (background #f7f5f0, system-ui text) through their stylesheets.
 export const SITE_BG = 'rgb(247, 245, 240)';
 export const ACCENT = 'rgb(180, 83, 42)';

@@ -1,6 +1,7 @@
 // Starts portico on a private copy of the demo (configs/demo.yaml and
 // sites/), so that uploads and notes written by the tests never land in the
-// repository, and stops it again.
+// repository, and stops it again; with it the app behind app.localhost, the
+// copy's sites/app/app.py twice, on free ports in place of 9001 and 9002.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -42,11 +43,12 @@ export function copyDemo(repo, dir) {
   return path.join(dir, 'configs', 'demo.yaml');
 }
 
-// The demo's config with every `listen: 8080` moved to `port`.
-export function writeConfig(repo, config, port) {
+// The demo's config with every `listen: 8080` moved to `port`, and the
+// upstream group app's servers 127.0.0.1:9001 and :9002 to `appPorts`.
+export function writeConfig(repo, config, port, appPorts) {
   const text = fs.readFileSync(path.join(repo, 'configs', 'demo.yaml'), 'utf8');
   let moved = 0;
-  const out = text.replace(/^(\s*-?\s*listen:\s*)8080\b/gm, (m, head) => {
+  let out = text.replace(/^(\s*-?\s*listen:\s*)8080\b/gm, (m, head) => {
     moved += 1;
     return head + port;
   });
@@ -54,8 +56,60 @@ export function writeConfig(repo, config, port) {
     throw new Error('configs/demo.yaml: cannot move its listen lines off port 8080 ' +
       `(${moved} moved); e2e/lib/server.mjs expects "listen: 8080" lines`);
   }
+  APP_PORTS.forEach((from, i) => {
+    const line = new RegExp(`^(\\s*-\\s*127\\.0\\.0\\.1:)${from}$`, 'm');
+    if (!line.test(out)) {
+      throw new Error(`configs/demo.yaml: no upstream server "- 127.0.0.1:${from}" to move; ` +
+        'e2e/lib/server.mjs expects the group app on 127.0.0.1:9001 and :9002');
+    }
+    out = out.replace(line, `$1${appPorts[i]}`);
+  });
   fs.writeFileSync(config, out);
   return moved;
+}
+
+// The ports of the upstream group app in configs/demo.yaml, and the names
+// scripts/serve.sh gives the two instances there.
+const APP_PORTS = [9001, 9002];
+const APP_NAMES = ['app-1', 'app-2'];
+export const SITES = ['localhost', 'blog.localhost', 'api.localhost', 'app.localhost'];
+
+function listening(port) {
+  return new Promise((resolve) => {
+    const sock = net.connect({ host: '127.0.0.1', port }, () => { sock.destroy(); resolve(true); });
+    sock.on('error', () => resolve(false));
+  });
+}
+
+// The copy's sites/app/app.py on each of `ports`, as make demo starts them;
+// waits until both listen. Returns { procs, stop() }; throws (after
+// stopping what it started) when one exits first.
+async function startApp(dir, ports, log) {
+  const procs = ports.map((port, i) => {
+    const p = spawn('python3', ['sites/app/app.py', '--port', String(port), '--name', APP_NAMES[i]], {
+      cwd: dir,
+      stdio: ['ignore', 'ignore', fs.openSync(log, 'a')],
+    });
+    p.exited = new Promise((resolve) => p.on('exit', (code, signal) => {
+      p.status = { code, signal };
+      resolve(p.status);
+    }));
+    p.on('error', () => {});
+    return p;
+  });
+  const stop = async () => {
+    for (const p of procs) if (!p.status) p.kill('SIGTERM');
+    await Promise.all(procs.map((p) => p.exited));
+  };
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (procs.some((p) => p.status)) break;
+    if ((await Promise.all(ports.map(listening))).every(Boolean)) return { procs, stop };
+    await sleep(100);
+  }
+  await stop();
+  throw new Error(`the app (sites/app/app.py on ports ${ports.join(' and ')}) did not start; ` +
+    `its log:\n${tail(log)}`);
 }
 
 function get(port, host, urlPath) {
@@ -80,18 +134,30 @@ function tail(file, lines = 15) {
   }
 }
 
-// Starts `bin -c <copy of demo.yaml>` and waits until all three sites
-// answer. Returns { port, dir, sites, origin(site), url(site, path),
-// stop(), cleanup() }.
+// Starts the app's two processes, then `bin -c <copy of demo.yaml>`, and
+// waits until all four sites answer. Returns { port, appPorts, dir, sites,
+// origin(site), url(site, path), stop(), cleanup() }.
 export async function startDemo({ repo, bin, keep = false }) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portico-e2e-'));
   const config = copyDemo(repo, dir);
   const errLog = path.join(dir, 'error.log');
   const outLog = path.join(dir, 'access.log');
+  const appLog = path.join(dir, 'app.log');
 
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    writeConfig(repo, config, port);
+    const appPorts = [await freePort(), await freePort()];
+    if (new Set([port, ...appPorts]).size < 3) continue;   // the kernel gave one twice
+    writeConfig(repo, config, port, appPorts);
+    let app;
+    try {
+      // Before portico: its first health check then finds both up.
+      app = await startApp(dir, appPorts, appLog);
+    } catch (err) {
+      if (attempt < 3 && /Address already in use/.test(tail(appLog))) continue;
+      if (!keep) fs.rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
     const child = spawn(bin, ['-c', config], {
       cwd: dir,
       stdio: ['ignore', fs.openSync(outLog, 'a'), fs.openSync(errLog, 'a')],
@@ -101,20 +167,23 @@ export async function startDemo({ repo, bin, keep = false }) {
       exited = { code, signal };
       resolve(exited);
     }));
-    // A crash of the runner must not leave portico behind.
-    const reap = () => { if (!exited) child.kill('SIGKILL'); };
+    // A crash of the runner must not leave portico or the app behind.
+    const reap = () => {
+      if (!exited) child.kill('SIGKILL');
+      for (const p of app.procs) if (!p.status) p.kill('SIGKILL');
+    };
     process.on('exit', reap);
 
     const deadline = Date.now() + 10_000;
     let up = false;
     while (!exited && Date.now() < deadline) {
-      const codes = await Promise.all(['localhost', 'blog.localhost', 'api.localhost']
-        .map((h) => get(port, `${h}:${port}`, '/')));
+      const codes = await Promise.all(SITES.map((h) => get(port, `${h}:${port}`, '/')));
       if (codes.every((c) => c === 200)) { up = true; break; }
       await sleep(100);
     }
     if (!up) {
       if (!exited) { child.kill('SIGKILL'); await done; }
+      await app.stop();
       process.off('exit', reap);
       const why = tail(errLog);
       if (attempt < 3 && /Address already in use/.test(why)) continue;
@@ -126,13 +195,16 @@ export async function startDemo({ repo, bin, keep = false }) {
     const origin = (site) => `http://${site}:${port}`;
     return {
       port,
+      appPorts,
       dir,
       sites: path.join(dir, 'sites'),
       errLog,
       outLog,
+      appLog,
       origin,
       url: (site, p = '/') => origin(site) + p,
-      // SIGTERM, as a person's Ctrl-C; portico finishes and exits 0.
+      // SIGTERM, as a person's Ctrl-C; portico finishes and exits 0. Then
+      // the app, as make demo stops it.
       async stop() {
         if (!exited) {
           child.kill('SIGTERM');
@@ -140,6 +212,7 @@ export async function startDemo({ repo, bin, keep = false }) {
           await done;
           clearTimeout(timer);
         }
+        await app.stop();
         process.off('exit', reap);
         return exited;
       },

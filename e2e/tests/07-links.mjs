@@ -4,12 +4,14 @@
 // 404 page), its images must load, its stylesheets, scripts and fetches
 // must not fail, no script may throw, and every file of the site the
 // browser got must be byte for byte the file on disk. Every HTML file of
-// the site (but its error pages) must be reached this way.
+// the site (but its error pages) must be reached this way. A link may
+// leave the site for another demo site on the same port, no further.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { brokenImages } from '../lib/browser.mjs';
 import { browserTest } from '../lib/harness.mjs';
+import { SITES as DEMO_SITES } from '../lib/server.mjs';
 
 const MAX_PAGES = 100;
 
@@ -81,8 +83,10 @@ async function walk(page, watch, origin, root, { expect404 = [], skip = () => fa
         if (u.origin === origin && !seen.has(next) && !skip(u.pathname)) {
           seen.add(next);
           queue.push(next);
-        } else if (u.origin !== origin && !['localhost', 'blog.localhost', 'api.localhost'].includes(u.hostname)) {
+        } else if (u.origin !== origin && !DEMO_SITES.includes(u.hostname)) {
           bad.push(`${url}: link out of the demo: ${href}`);
+        } else if (u.origin !== origin && u.port !== new URL(origin).port) {
+          bad.push(`${url}: link to another demo site off this port: ${href}`);
         }
       }
     }
@@ -99,6 +103,9 @@ const SITES = [
   ['localhost', 'default', { expect404: ['/no-such-page'], skip: (p) => p.startsWith('/uploads/') && p !== '/uploads/' }],
   ['blog.localhost', 'blog', { expect404: ['/posts/no-such-post.html'] }],
   ['api.localhost', 'api/public', {}],
+  // The app's pages come from app.py (through the proxy); only its static/
+  // files are on disk, and compared.
+  ['app.localhost', 'app/public', {}],
 ];
 
 for (const [site, dir, opts] of SITES) {

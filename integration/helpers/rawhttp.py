@@ -174,7 +174,9 @@ def main():
         end = rest.find(b"\r\n\r\n")
         if end >= 0 and rest.startswith(b"HTTP/"):
             head = rest[: end + 4]
-            if a.head or b"content-length:" not in head.lower():
+            # (a chunked body cut short is incomplete, not close-delimited)
+            chunked = "chunked" in header_of(head, b"transfer-encoding").lower()
+            if a.head or (b"content-length:" not in head.lower() and not chunked):
                 responses.append((head, rest[end + 4 :]))
                 consumed = len(buf)
 

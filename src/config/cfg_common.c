@@ -18,10 +18,10 @@
 int cfg_load_timeouts(struct cfg_ctx *c, const struct cfg_node *n, struct cfg_timeouts *t,
                       bool top)
 {
-    static const char *const keys[] = {"header", "body",     "keepalive", "send",
-                                       "cgi",    "upstream", "drain",     NULL};
+    static const char *const keys[] = {"header",   "body",  "keepalive",        "send", "cgi",
+                                       "upstream", "drain", "upstream_connect", NULL};
     uint32_t *fields[] = {&t->header_ms, &t->body_ms,     &t->keepalive_ms, &t->send_ms,
-                          &t->cgi_ms,    &t->upstream_ms, &t->drain_ms};
+                          &t->cgi_ms,    &t->upstream_ms, &t->drain_ms,     &t->upstream_connect_ms};
     if (cfg_get_mapping(c, n, "timeouts") < 0 || cfg_check_keys(c, n, keys, "in timeouts") < 0)
         return -1;
     for (size_t i = 0; keys[i]; i++) {

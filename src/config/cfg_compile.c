@@ -127,13 +127,18 @@ int cfg_compile_pipeline(struct cfg_ctx *c, const struct cfg_node *k, const stru
     for (size_t i = 0; i < c->n_handlers; i++) {
         const struct cfg_handler *h = c->handlers[i];
         const void *settings = NULL;
+        /* No root: the location has an exclusive handler (cfg_location.c
+         * checked), and the others, which read files, are left out. */
+        if (!loc->root && !h->exclusive)
+            continue;
+        /* Said before the second one is parsed: its own errors would hide it. */
+        if (h->exclusive && only && key_of(m, h))
+            return cfg_error(c, key_of(m, h), "'%s' and '%s' cannot be combined in one location",
+                             h->name, only->name);
         if (h->parse(c, m, loc, &settings) < 0)
             return -1;
         if (!settings)
             continue;
-        if (h->exclusive && only)
-            return cfg_error(c, key_of(m, h), "'%s' and '%s' cannot be combined in one location",
-                             h->name, only->name);
         if (h->exclusive) {
             only = h;
             only_settings = settings;

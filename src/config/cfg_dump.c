@@ -34,11 +34,14 @@ static const char *fmt_ms(char *buf, size_t n, uint32_t ms)
 
 static void dump_timeouts(FILE *out, const char *ind, const struct cfg_timeouts *t)
 {
-    char b[6][24];
-    fprintf(out, "%stimeouts: header %s, body %s, keepalive %s, send %s, cgi %s, upstream %s\n",
+    char b[7][24];
+    fprintf(out,
+            "%stimeouts: header %s, body %s, keepalive %s, send %s, cgi %s, upstream %s, "
+            "upstream_connect %s\n",
             ind, fmt_ms(b[0], 24, t->header_ms), fmt_ms(b[1], 24, t->body_ms),
             fmt_ms(b[2], 24, t->keepalive_ms), fmt_ms(b[3], 24, t->send_ms),
-            fmt_ms(b[4], 24, t->cgi_ms), fmt_ms(b[5], 24, t->upstream_ms));
+            fmt_ms(b[4], 24, t->cgi_ms), fmt_ms(b[5], 24, t->upstream_ms),
+            fmt_ms(b[6], 24, t->upstream_connect_ms));
 }
 
 static void dump_limits(FILE *out, const char *ind, const struct cfg_limits *l)
@@ -88,7 +91,8 @@ static void dump_location(FILE *out, const struct cfg_location *loc)
     for (unsigned m = 1; m < HTTP_METHOD_COUNT; m++)
         if (loc->methods & HTTP_METHOD_BIT(m))
             fprintf(out, " %s", cfg_method_name(m));
-    fprintf(out, "\n    root: %s%s\n", loc->root, loc->own_root ? " (prefix maps here)" : "");
+    fprintf(out, "\n    root: %s%s\n", loc->root ? loc->root : "(none: it reads no file)",
+            loc->own_root ? " (prefix maps here)" : "");
     dump_list(out, "    index", loc->index, loc->n_index);
     fprintf(out, "    limits: body_size %s\n", fmt_size(b, sizeof(b), loc->limits.body_size));
     dump_timeouts(out, "    ", &loc->timeouts);
@@ -137,9 +141,30 @@ static void dump_global(const struct config *cfg, FILE *out)
     dump_limits(out, "", &cfg->limits);
 }
 
+static void dump_upstream(const struct cfg_upstream *u, FILE *out)
+{
+    static const char *const balance[] = {"round_robin", "least_conn", "ip_hash"};
+    char b[2][24];
+    fprintf(out, "upstream %s:", u->name);
+    for (size_t i = 0; i < u->n_servers; i++)
+        fprintf(out, " %s%s", u->servers[i].text, u->servers[i].backup ? " (backup)" : "");
+    for (size_t i = 0; i < u->n_servers; i++)
+        if (u->servers[i].weight != 1)
+            fprintf(out, "; weight of %s: %u", u->servers[i].text, u->servers[i].weight);
+    fprintf(out, "; %s, keepalive %u, max_fails %u, fail_timeout %s", balance[u->balance],
+            u->keepalive, u->max_fails, fmt_ms(b[0], 24, u->fail_timeout_ms));
+    if (u->health_path)
+        fprintf(out, ", health_check %s every %s", u->health_path,
+                fmt_ms(b[1], 24, u->health_interval_ms));
+    fputc('\n', out);
+}
+
 void cfg_dump(const struct config *cfg, FILE *out)
 {
     dump_global(cfg, out);
+    for (size_t i = 0; i < cfg->n_upstreams; i++)
+        if (!cfg->upstreams[i].implicit)
+            dump_upstream(&cfg->upstreams[i], out);
     for (size_t i = 0; i < cfg->n_listeners; i++) {
         const struct cfg_listener *l = &cfg->listeners[i];
         char b[24];

@@ -32,6 +32,7 @@ struct cfg_ctx {
     const struct cfg_handler *const *handlers; /* the table, in pipeline order */
     size_t n_handlers;
     const char **location_keys; /* the common keys and every handler's */
+    size_t upstream_room;       /* upstream groups the file may define */
 };
 
 struct cfg_pos cfg_pos_of(const struct cfg_ctx *c, const struct cfg_node *n);
@@ -47,6 +48,10 @@ const char *cfg_method_name(unsigned bit_index);
 
 /* path_join(dir, name) in the arena (lib/path.h); NULL when out of memory. */
 char *cfg_path_join(struct cfg_ctx *c, const char *dir, const char *name);
+
+/* The `upstreams:` map (n may be NULL), with room for the single-server
+ * groups of proxy targets (cfg_upstream.c). */
+int cfg_load_upstreams(struct cfg_ctx *c, const struct cfg_node *n);
 
 /* The `servers:` list, in file order (cfg_server.c). */
 int cfg_load_servers(struct cfg_ctx *c, const struct cfg_node *n);

@@ -17,7 +17,23 @@
 
 static const char *const top_keys[] = {"workers",  "error_log",  "log_level", "access_log",
                                        "pid_file", "mime_types", "timeouts",  "limits",
-                                       "servers",  NULL};
+                                       "upstreams", "servers",   NULL};
+
+/* Mapping keys named "proxy" anywhere in the tree: each may add a
+ * single-server upstream group. */
+static size_t count_proxy_keys(const struct cfg_node *n)
+{
+    size_t count = 0;
+    if (!n || n->kind == CFG_NODE_SCALAR)
+        return 0;
+    for (size_t i = 0; i < n->n; i++) {
+        const struct cfg_node *item = n->kind == CFG_NODE_MAPPING ? cfg_map_value(n, i) : n->items[i];
+        if (n->kind == CFG_NODE_MAPPING && strcmp(cfg_map_key(n, i)->str, "proxy") == 0)
+            count++;
+        count += count_proxy_keys(item);
+    }
+    return count;
+}
 
 static void set_defaults(struct config *cfg)
 {
@@ -25,7 +41,8 @@ static void set_defaults(struct config *cfg)
     cfg->log_level = LOG_INFO;
     cfg->timeouts = (struct cfg_timeouts){.header_ms = 10000, .body_ms = 60000,
                                           .keepalive_ms = 75000, .send_ms = 60000,
-                                          .cgi_ms = 30000, .upstream_ms = 60000};
+                                          .cgi_ms = 30000, .upstream_ms = 60000,
+                                          .upstream_connect_ms = 5000};
     cfg->limits = (struct cfg_limits){.connections = 10000, .keepalive_requests = 10000,
                                       .header_size = 16u << 10, .body_size = 1u << 20};
 }
@@ -124,6 +141,9 @@ static int load_top(struct cfg_ctx *c, const struct cfg_node *root)
     if ((v = cfg_map_get(root, "timeouts", NULL)) && cfg_load_timeouts(c, v, &cfg->timeouts, true) < 0)
         return -1;
     if ((v = cfg_map_get(root, "limits", NULL)) && cfg_load_limits(c, v, &cfg->limits) < 0)
+        return -1;
+    c->upstream_room = count_proxy_keys(root);
+    if (cfg_load_upstreams(c, cfg_map_get(root, "upstreams", NULL)) < 0)
         return -1;
     if (!(v = cfg_map_get(root, "servers", NULL)))
         return cfg_error(c, root, "the configuration is missing 'servers'");

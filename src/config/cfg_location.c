@@ -34,6 +34,19 @@ static int check_prefix(struct cfg_ctx *c, const struct cfg_node *k)
     return 0;
 }
 
+/* A location that only forwards or redirects (proxy, redirect: handlers
+ * that answer everything) touches no file, so it needs no root. */
+static bool answers_without_files(const struct cfg_ctx *c, const struct cfg_node *m)
+{
+    for (size_t i = 0; i < c->n_handlers && m; i++) {
+        const struct cfg_handler *h = c->handlers[i];
+        for (size_t k = 0; h->exclusive && h->keys && h->keys[k]; k++)
+            if (cfg_map_get(m, h->keys[k], NULL))
+                return true;
+    }
+    return false;
+}
+
 /* root, index, error_pages, timeouts, limits: the server's unless set. */
 static int load_inherited(struct cfg_ctx *c, const struct cfg_server *s,
                           const struct cfg_node *srv, const struct cfg_node *m,
@@ -45,7 +58,7 @@ static int load_inherited(struct cfg_ctx *c, const struct cfg_server *s,
         if (cfg_load_root(c, v, &loc->root) < 0)
             return -1;
         loc->own_root = true;
-    } else if (!s->root) {
+    } else if (!s->root && !answers_without_files(c, m)) {
         return cfg_error(c, srv, "server is missing 'root' (needed by location '%s')",
                          loc->prefix);
     }
@@ -75,6 +88,8 @@ static int root_warning(struct cfg_ctx *c, const struct cfg_node *k,
 {
     unsigned writes = HTTP_METHOD_BIT(HTTP_PUT) | HTTP_METHOD_BIT(HTTP_DELETE);
     const char *dir = c->cfg->dir;
+    if (!loc->root)
+        return 0;
     size_t n = strlen(loc->root);
     bool holds = strcmp(loc->root, "/") == 0 ||
                  (strncmp(dir, loc->root, n) == 0 && (dir[n] == '/' || dir[n] == '\0'));

@@ -10,6 +10,7 @@
 
 #include "config/cfg_arena.h"
 #include "config/cfg_node.h"
+#include "config/config.h"
 
 struct cfg_ctx;
 
@@ -53,6 +54,14 @@ bool cfg_header_safe(const char *s);
 
 /* dir + "/" + path unless path is absolute; in the arena. */
 char *cfg_join_path(struct cfg_ctx *c, const char *path);
+
+/* The named upstream group name[0..len), or NULL. */
+const struct cfg_upstream *cfg_upstream_named(struct cfg_ctx *c, const char *name, size_t len);
+/* The single-server group of "host[:port]" (port 80), resolved now and
+ * shared by every target naming the same server. NULL with the error set
+ * (at n) when it does not resolve. */
+const struct cfg_upstream *cfg_upstream_single(struct cfg_ctx *c, const struct cfg_node *n,
+                                               const char *hostport);
 
 /* The configuration's arena: what settings are allocated in. */
 struct cfg_arena *cfg_arena_of(struct cfg_ctx *c);

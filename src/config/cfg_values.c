@@ -145,7 +145,8 @@ int cfg_get_duration(struct cfg_ctx *c, const struct cfg_node *n, const char *wh
 
 static const char *const method_names[HTTP_METHOD_COUNT] = {
     [HTTP_GET] = "GET", [HTTP_HEAD] = "HEAD", [HTTP_POST] = "POST",
-    [HTTP_PUT] = "PUT", [HTTP_DELETE] = "DELETE",
+    [HTTP_PUT] = "PUT", [HTTP_DELETE] = "DELETE", [HTTP_OPTIONS] = "OPTIONS",
+    [HTTP_PATCH] = "PATCH",
 };
 
 const char *cfg_method_name(unsigned bit_index)
@@ -163,8 +164,8 @@ static int method_bit(struct cfg_ctx *c, const struct cfg_node *n, unsigned *bit
             return 0;
         }
     }
-    return cfg_error(c, n, "unknown method '%.100s' in 'methods' (use GET, HEAD, POST, PUT or "
-                     "DELETE)", n->str);
+    return cfg_error(c, n, "unknown method '%.100s' in 'methods' (use GET, HEAD, POST, PUT, "
+                     "DELETE, OPTIONS or PATCH)", n->str);
 }
 
 int cfg_get_methods(struct cfg_ctx *c, const struct cfg_node *n, unsigned *out)

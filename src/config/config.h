@@ -26,7 +26,7 @@ struct cfg_pos {
 };
 
 struct cfg_timeouts {
-    uint32_t header_ms, body_ms, keepalive_ms, send_ms, cgi_ms, upstream_ms;
+    uint32_t header_ms, body_ms, keepalive_ms, send_ms, cgi_ms, upstream_ms, upstream_connect_ms;
     uint32_t drain_ms; /* after SIGHUP, old workers' time to finish; 0: until done */
 };
 
@@ -107,6 +107,35 @@ struct cfg_listener {
     size_t n_covered;
 };
 
+/* A server of an upstream group. */
+struct cfg_upstream_server {
+    struct sockaddr_storage addr; /* resolved at load */
+    socklen_t addrlen;
+    char text[64]; /* "127.0.0.1:9001", as /status shows it */
+    const char *written; /* the address as in the file: Host: upstream sends it */
+    unsigned weight; /* 1 by default */
+    bool backup;     /* used only while every other server is down */
+};
+
+enum cfg_balance { CFG_BALANCE_ROUND_ROBIN, CFG_BALANCE_LEAST_CONN, CFG_BALANCE_IP_HASH };
+
+/* A backend group: a named one of `upstreams:`, or the single server a
+ * `proxy` target names directly (implicit). */
+struct cfg_upstream {
+    const char *name;
+    struct cfg_upstream_server *servers;
+    size_t n_servers;
+    enum cfg_balance balance;
+    unsigned keepalive;        /* idle connections kept per worker */
+    unsigned max_fails;        /* 0: never taken out */
+    uint32_t fail_timeout_ms;
+    const char *health_path;   /* NULL: no active check */
+    uint32_t health_interval_ms;
+    bool implicit;
+    size_t index;              /* in cfg->upstreams: per-worker state is kept by it */
+    struct cfg_pos pos;
+};
+
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
 struct config {
@@ -125,6 +154,8 @@ struct config {
     size_t n_servers;
     struct cfg_listener *listeners;
     size_t n_listeners;
+    struct cfg_upstream *upstreams; /* the named ones first, then implicit */
+    size_t n_upstreams;
     char **warnings; /* for -t, e.g. "x.yaml:3:5: upload without POST or PUT in methods" */
     size_t n_warnings;
     void *priv; /* allocation arena, owned */

@@ -21,7 +21,8 @@ static uint32_t *counter_of(struct worker_stats *st, enum conn_state s)
     case CONN_IDLE: return &st->idle;
     case CONN_READING: return &st->reading;
     case CONN_BUSY:
-    case CONN_WRITING: return &st->writing;
+    case CONN_WRITING:
+    case CONN_TUNNEL: return &st->writing;
     default: return NULL; /* lingering and closed connections count as active only */
     }
 }
@@ -36,6 +37,10 @@ void conn_set_state(struct conn *c, enum conn_state state)
         (*from)--;
     if (to)
         (*to)++;
+    if (c->state == CONN_TUNNEL)
+        c->set->stats->tunnels--;
+    if (state == CONN_TUNNEL)
+        c->set->stats->tunnels++;
     c->state = state;
 }
 
@@ -163,6 +168,51 @@ void conn_write(struct conn *c, uint32_t send_timeout_ms)
     conn_set_timer(c, send_timeout_ms);
 }
 
+/* ---- a tunnel: both ways at once ---- */
+
+void conn_tunnel_write(struct conn *c)
+{
+    if (c->state != CONN_TUNNEL || !c->writable)
+        return;
+    switch (outq_flush(&c->out, c->io.fd, &c->bytes_sent)) {
+    case OUTQ_ERROR:
+        conn_close(c);
+        return;
+    case OUTQ_AGAIN:
+        c->writable = false;
+        return;
+    case OUTQ_STREAM_WAIT:
+    case OUTQ_DONE:
+        c->set->proto->on_drained(c);
+        return;
+    }
+}
+
+static void tunnel_read(struct conn *c)
+{
+    while (c->state == CONN_TUNNEL && c->readable && !c->paused) {
+        ssize_t n = conn_read(c);
+        if (n < 0) {
+            /* The client closed (or failed): the protocol ends the tunnel. */
+            conn_close(c);
+            return;
+        }
+        if (n == 0 && conn_pending(c) == 0)
+            return;
+        c->set->proto->on_data(c);
+        if (n == 0)
+            return;
+    }
+}
+
+void conn_tunnel_resume(struct conn *c)
+{
+    c->paused = false;
+    if (conn_pending(c))
+        c->set->proto->on_data(c);
+    tunnel_read(c);
+}
+
 /* ---- closing ---- */
 
 /* Reads and drops what a lingering client sends; closes at its EOF. */
@@ -264,6 +314,12 @@ static void conn_io(struct io_watcher *io, uint32_t events)
     case CONN_LINGER:
         if (c->readable)
             linger_drain(c);
+        break;
+    case CONN_TUNNEL:
+        if (c->writable && !outq_empty(&c->out))
+            conn_tunnel_write(c);
+        if (c->state == CONN_TUNNEL && c->readable)
+            tunnel_read(c);
         break;
     case CONN_BUSY:
         /* The protocol owns the pace; edges are remembered. A client that

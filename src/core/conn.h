@@ -29,6 +29,7 @@ enum conn_state {
     CONN_READING, /* reading a request: counted reading */
     CONN_BUSY,    /* the protocol works elsewhere; the socket is not read: counted writing */
     CONN_WRITING, /* the output queue is written: counted writing */
+    CONN_TUNNEL,  /* bytes both ways at once (a WebSocket): counted writing and tunnel */
     CONN_LINGER,  /* answered and half-closed; draining what the client sends */
     CONN_CLOSED
 };
@@ -78,6 +79,7 @@ struct conn {
     bool peer_closed; /* recv returned 0 */
     bool rdhup;       /* the peer's FIN was signalled: reads go on until recv says 0 */
     bool in_dispatch; /* the protocol is inside its request loop (no re-entry) */
+    bool paused;      /* TUNNEL: the protocol takes no more bytes for now */
 
     char *rbuf;  /* from the set's pool; NULL while idle */
     size_t rpos; /* first unconsumed byte */
@@ -146,6 +148,14 @@ void conn_release_buffer(struct conn *c);
  * rest goes out as EPOLLOUT edges arrive, each gap bounded by
  * send_timeout_ms. Calls on_drained / on_written when done. */
 void conn_write(struct conn *c, uint32_t send_timeout_ms);
+
+/* TUNNEL: writes what is queued, as far as the socket takes it now; the
+ * rest goes out as the socket allows, and on_drained follows when all is
+ * out. Reading goes on meanwhile unless c->paused. */
+void conn_tunnel_write(struct conn *c);
+
+/* TUNNEL: reading was paused and may go on (reads what is there now). */
+void conn_tunnel_resume(struct conn *c);
 
 /* Arms c's single timer. */
 void conn_set_timer(struct conn *c, uint32_t ms);

@@ -11,8 +11,7 @@ struct stats_board *stats_board_create(void)
                    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
         return NULL;
-    struct stats_board *b = p;
-    memset(b, 0, sizeof(*b));
+    struct stats_board *b = p; /* fresh anonymous pages are zero: not touched here */
     b->started = time(NULL);
     return b;
 }
@@ -22,6 +21,8 @@ int stats_board_take(struct stats_board *b)
     for (int i = 0; i < STATS_BOARD_SLOTS; i++) {
         if (!b->in_use[i]) {
             memset(&b->slots[i], 0, sizeof(b->slots[i]));
+            memset(b->backends[i], 0, sizeof(b->backends[i]));
+            b->backend_gen[i] = 0;
             b->slots[i].started = b->started;
             b->in_use[i] = true;
             return i;
@@ -53,5 +54,31 @@ void stats_board_sum(const struct stats_board *b, struct worker_stats *out)
         out->reading += s->reading;
         out->writing += s->writing;
         out->idle += s->idle;
+        out->tunnels += s->tunnels;
+    }
+}
+
+struct backend_stats *stats_board_backends(struct stats_board *b, const struct worker_stats *mine,
+                                           uint64_t gen)
+{
+    if (mine < b->slots || mine >= b->slots + STATS_BOARD_SLOTS)
+        return NULL;
+    size_t slot = (size_t)(mine - b->slots);
+    b->backend_gen[slot] = gen;
+    return b->backends[slot];
+}
+
+void stats_board_sum_backend(const struct stats_board *b, uint64_t gen, size_t i,
+                             uint64_t now_ms, struct backend_stats *out)
+{
+    memset(out, 0, sizeof(*out));
+    for (int s = 0; s < STATS_BOARD_SLOTS && i < STATS_BACKENDS; s++) {
+        if (!b->in_use[s] || b->backend_gen[s] != gen)
+            continue;
+        const struct backend_stats *x = &b->backends[s][i];
+        out->requests += x->requests;
+        out->failures += x->failures;
+        out->active += x->active;
+        out->check_down += x->check_down || x->down_until_ms > now_ms;
     }
 }

@@ -12,6 +12,7 @@
 #include "core/stats.h"
 
 #define STATS_BOARD_SLOTS 512
+#define STATS_BACKENDS 256 /* backend servers of a configuration, all groups */
 
 struct stats_board {
     time_t started;          /* the master's start */
@@ -19,6 +20,10 @@ struct stats_board {
     uint64_t retired_total;  /* requests served by workers that have exited */
     bool in_use[STATS_BOARD_SLOTS];
     struct worker_stats slots[STATS_BOARD_SLOTS];
+    /* Per slot: which configuration its backend counters belong to (an
+     * identity the workers of one configuration share), and the counters. */
+    uint64_t backend_gen[STATS_BOARD_SLOTS];
+    struct backend_stats backends[STATS_BOARD_SLOTS][STATS_BACKENDS];
 };
 
 /* Maps the board (shared, anonymous) before any worker is forked; NULL on
@@ -30,6 +35,15 @@ int stats_board_take(struct stats_board *b);
 void stats_board_release(struct stats_board *b, int i);
 /* Sums every slot in use (plus retired requests) into out. */
 void stats_board_sum(const struct stats_board *b, struct worker_stats *out);
+
+/* The backend counters of the worker whose stats are `mine`, for the
+ * configuration gen; NULL when mine is not a slot of b. */
+struct backend_stats *stats_board_backends(struct stats_board *b, const struct worker_stats *mine,
+                                           uint64_t gen);
+/* Sums backend i over the slots of configuration gen; out->check_down
+ * counts the workers that keep it out of service at now_ms. */
+void stats_board_sum_backend(const struct stats_board *b, uint64_t gen, size_t i,
+                             uint64_t now_ms, struct backend_stats *out);
 
 /* The board of this process tree, NULL when there is none (tests). */
 extern struct stats_board *stats_board;

@@ -208,7 +208,7 @@ static enum handler_result answer_streamed(struct request *r, struct listing *l)
         entries_clear(l); /* no body: nothing more to read */
         l->eof = true;
     }
-    response_stream_begin(r); /* on_drained sends each piece from here */
+    response_stream_begin(r, false); /* on_drained sends each piece from here */
     return HANDLER_ASYNC;
 }
 

@@ -152,17 +152,26 @@ static int start_response(struct cgi *g)
     }
     int status = cr->status ? cr->status : cr->location.len ? 302 : 200;
     response_set_status(r, status);
+    int rc = 0;
     for (size_t i = 0; i < cr->num_headers; i++)
-        response_add_header(r, "%.*s: %.*s", (int)cr->headers[i].name.len, cr->headers[i].name.p,
-                           (int)cr->headers[i].value.len, cr->headers[i].value.p);
+        rc |= response_add_header_pair(r, cr->headers[i].name.p, cr->headers[i].name.len,
+                                       cr->headers[i].value.p, cr->headers[i].value.len);
     if (cr->location.len)
-        response_add_header(r, "Location: %.*s", (int)cr->location.len, cr->location.p);
+        rc |= response_add_header(r, "Location: %.*s", (int)cr->location.len, cr->location.p);
     if (cr->content_type.len)
-        response_add_header(r, "Content-Type: %.*s", (int)cr->content_type.len, cr->content_type.p);
+        rc |= response_add_header(r, "Content-Type: %.*s", (int)cr->content_type.len,
+                                  cr->content_type.p);
+    if (rc < 0) { /* never a response with some of its headers missing */
+        log_err("cgi %s: response headers over %d bytes", g->script.filename, REQUEST_EXTRA_BUF);
+        fail(g, 502);
+        return 1;
+    }
     response_set_length(r, cr->content_length);
     g->left = cr->content_length;
     g->started = true;
-    response_stream_begin(r);
+    /* Output already read, or its end: send_piece writes at once, and the
+     * head goes with it. */
+    response_stream_begin(r, g->len > g->head_len || g->eof || g->left == 0);
     return 0;
 }
 

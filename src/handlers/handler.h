@@ -7,7 +7,10 @@
 
 #include "config/cfg_handler.h"
 
+struct config;
+struct loop;
 struct request;
+struct worker_stats;
 
 enum handler_result {
     HANDLER_DECLINED, /* not mine: ask the next handler */
@@ -30,7 +33,12 @@ struct handler {
     /* The request ends before the handler finished (client gone, timeout):
      * release what it started. */
     void (*on_abort)(struct request *r);
-    /* Frees per-worker state the handler keeps (caches). */
+    /* A worker starts serving cfg on loop, publishing into stats: per-worker
+     * state the handler keeps is made here (connection pools, health
+     * checks). 0 or -1. */
+    int (*start)(const struct config *cfg, struct loop *loop, struct worker_stats *stats);
+    /* Frees per-worker state the handler keeps (caches); the loop may be
+     * gone already. */
     void (*destroy)(void);
 };
 

@@ -9,6 +9,16 @@ const struct cfg_handler *const handler_table[] = {
     &handler_static.desc,   &handler_autoindex.desc, NULL,
 };
 
+int handlers_start(const struct config *cfg, struct loop *loop, struct worker_stats *stats)
+{
+    for (size_t i = 0; handler_table[i]; i++) {
+        const struct handler *h = handler_of(handler_table[i]);
+        if (h->start && h->start(cfg, loop, stats) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 void handlers_destroy(void)
 {
     for (size_t i = 0; handler_table[i]; i++) {

@@ -17,6 +17,9 @@ extern const struct handler handler_autoindex;
 /* The descriptors, NULL-terminated, for cfg_load. */
 extern const struct cfg_handler *const handler_table[];
 
+/* Calls every handler's start (a worker begins). 0 or -1. */
+int handlers_start(const struct config *cfg, struct loop *loop, struct worker_stats *stats);
+
 /* Calls every handler's destroy (worker exit). */
 void handlers_destroy(void);
 

@@ -2,6 +2,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "lib/ascii.h"
 
@@ -50,12 +51,18 @@ static bool keep_in_path(unsigned char c)
     return ascii_is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/';
 }
 
-void escape_url_path(struct strbuf *b, const char *s, size_t len)
+/* RFC 3986 3.3: pchar (unreserved, sub-delims, ':' and '@') and '/'. */
+static bool keep_in_pchar(unsigned char c)
+{
+    return keep_in_path(c) || (c && strchr("!$&'()*+,;=:@", c));
+}
+
+static void escape_path(struct strbuf *b, const char *s, size_t len, bool (*keep)(unsigned char))
 {
     size_t run = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (keep_in_path(c))
+        if (keep(c))
             continue;
         strbuf_append(b, s + run, i - run);
         char esc[3] = {'%', ascii_hex_upper(c >> 4), ascii_hex_upper(c)};
@@ -63,4 +70,14 @@ void escape_url_path(struct strbuf *b, const char *s, size_t len)
         run = i + 1;
     }
     strbuf_append(b, s + run, len - run);
+}
+
+void escape_url_path(struct strbuf *b, const char *s, size_t len)
+{
+    escape_path(b, s, len, keep_in_path);
+}
+
+void escape_url_pchar(struct strbuf *b, const char *s, size_t len)
+{
+    escape_path(b, s, len, keep_in_pchar);
 }

@@ -18,4 +18,8 @@ void escape_html(struct strbuf *b, const char *s, size_t len);
  * kept). */
 void escape_url_path(struct strbuf *b, const char *s, size_t len);
 
+/* The same, keeping every byte RFC 3986 allows in a path as it is (also
+ * the sub-delims, ':' and '@'): for a path sent on to a server. */
+void escape_url_pchar(struct strbuf *b, const char *s, size_t len);
+
 #endif

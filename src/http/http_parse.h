@@ -20,6 +20,8 @@ enum http_method {
     HTTP_POST,
     HTTP_PUT,
     HTTP_DELETE,
+    HTTP_OPTIONS, /* only a proxy location passes these on: */
+    HTTP_PATCH,   /* elsewhere they get 405 like any method not allowed */
     HTTP_METHOD_COUNT
 };
 
@@ -83,6 +85,16 @@ void http_head_rebase(struct http_request_head *h, const char *from, size_t len,
 /* Finds a header by lower-case name; NULL when absent. */
 const struct http_header *http_find_header(const struct http_request_head *h,
                                            const char *lower_name, size_t name_len);
+
+/* A Connection field among the n names name (a comma-separated list,
+ * tokens ASCII case-insensitive): a hop-by-hop header (RFC 9110 7.6.1). */
+bool http_headers_connection_names(const struct http_header *headers, size_t n, struct str name);
+
+/* The same in any array of n parsed fields (a request's or a response's):
+ * the first field named lower_name[0..name_len), ASCII case-insensitively;
+ * NULL when there is none. */
+const struct http_header *http_headers_find(const struct http_header *headers, size_t n,
+                                            const char *lower_name, size_t name_len);
 
 /* Method name to enum: HTTP_METHOD_UNKNOWN for anything else. */
 enum http_method http_method_from(struct str s);

@@ -61,7 +61,9 @@ size_t http_response_head_write(char *buf, size_t cap, const struct http_respons
         PUT_LIT(&o, "\r\nContent-Length: ");
         put_uint(&o, (uint64_t)h->content_length);
     }
-    if (h->keep_alive)
+    if (h->upgrade)
+        PUT_LIT(&o, "\r\nConnection: upgrade\r\n");
+    else if (h->keep_alive)
         PUT_LIT(&o, "\r\nConnection: keep-alive\r\n");
     else
         PUT_LIT(&o, "\r\nConnection: close\r\n");

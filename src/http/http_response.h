@@ -12,6 +12,7 @@ struct http_response_head {
     const char *content_type; /* NULL: no Content-Type */
     int64_t content_length;   /* -1: no Content-Length */
     bool keep_alive;
+    bool upgrade;             /* 101: Connection: upgrade (the extras carry Upgrade) */
     const char *extra;        /* further header lines, each ending in CRLF */
     size_t extra_len;
 };

@@ -153,9 +153,27 @@ static void proto_on_accept(struct conn *c)
     dispatch(c);
 }
 
+/* The client's bytes in a tunnel go to the handler as they come. */
+static void tunnel_data(struct conn *c, struct request *r)
+{
+    size_t n = conn_pending(c);
+    size_t took = r->tunnel->from_client(r, c->rbuf + c->rpos, n);
+    if (c->state != CONN_TUNNEL)
+        return; /* it ended meanwhile */
+    c->rpos += took;
+    if (took < n)
+        c->paused = true;
+    else
+        conn_release_buffer(c);
+}
+
 static void proto_on_data(struct conn *c)
 {
     struct request *r = c->proto_data;
+    if (r && r->tunnel) {
+        tunnel_data(c, r);
+        return;
+    }
     if (r && r->sink) {
         request_body_on_data(r);
         return;
@@ -168,7 +186,8 @@ static void proto_on_drained(struct conn *c)
 {
     /* The piece is out: the handler may send the next. */
     struct request *r = c->proto_data;
-    conn_set_state(c, CONN_BUSY);
+    if (!r->tunnel)
+        conn_set_state(c, CONN_BUSY);
     r->async->on_drained(r);
 }
 
@@ -182,6 +201,7 @@ static void proto_on_written(struct conn *c)
     c->set->stats->requests_total++;
     c->requests++;
     access_log_write(r);
+    r->logged = true;
     exchange_finish(c);
 }
 
@@ -200,6 +220,11 @@ static void proto_on_timeout(struct conn *c)
 
 static void proto_on_close(struct conn *c)
 {
+    struct request *r = c->proto_data;
+    /* A response cut short (the client left, a tunnel ended) is logged
+     * with what went out, as nginx does. */
+    if (r && r->head_bytes && !r->logged)
+        access_log_write(r);
     request_free(c);
 }
 

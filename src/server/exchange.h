@@ -36,6 +36,10 @@ bool request_discard_body(struct request *r);
  * that the connection stays open. */
 bool request_body_discardable(const struct request *r);
 
+/* request_body.c: the head moves out of the read buffer into memory of
+ * its own, and the bytes after it stay (a stalled body, a tunnel). 0/-1. */
+int request_detach_head(struct request *r);
+
 /* error_page.c: gives an error or redirect response its body: the
  * configured page with the original status, else the built-in one. */
 void error_page_body(struct request *r);

@@ -28,11 +28,18 @@ struct body_sink {
      * an HTTP status (-500, -507, -413 ...) to stop: the request is then
      * answered with it and the connection closed. Taking fewer pauses the
      * body (the socket is not read) until the handler calls
-     * request_body_resume(). A sink of a chunked body takes everything. */
+     * request_body_resume(); the rest is offered again then. */
     long (*write)(struct request *r, const char *data, size_t len);
     /* The whole body arrived: the handler sets the response and calls
      * response_send. */
     void (*finish)(struct request *r);
+};
+
+/* A byte tunnel (a WebSocket after 101). */
+struct tunnel_ops {
+    /* The client sent data[0..len) (valid until the return): returns how
+     * much was taken; fewer pauses the client until request_tunnel_resume. */
+    size_t (*from_client)(struct request *r, const char *data, size_t len);
 };
 
 /* A step a streamed response body passes through before the output queue
@@ -44,8 +51,12 @@ struct response_filter {
     struct response_filter *next; /* set by response_add_filter */
 };
 
-#define REQUEST_HEAD_BUF 2048
-#define REQUEST_EXTRA_BUF 4096
+/* Headers a handler adds (a CGI script's, an upstream's) fit in
+ * REQUEST_EXTRA_BUF, as in nginx's proxy_buffer_size of a page or two; the
+ * head written from them and ours (status line, Server, Date, type,
+ * framing) in REQUEST_HEAD_BUF. */
+#define REQUEST_EXTRA_BUF 8192
+#define REQUEST_HEAD_BUF (REQUEST_EXTRA_BUF + 1024)
 #define REQUEST_PATH_INLINE 1024
 #define REQUEST_MAX_REDIRECTS 5
 #define REQUEST_BIG_BODY_BUF (128 * 1024)
@@ -94,6 +105,8 @@ struct request {
     bool continue_pending;    /* a 100 Continue is being written */
     bool discarding;          /* the body nobody read is drained after the response */
     struct http_chunked chunked;
+    size_t chunk_ready;       /* decoded bytes a sink did not take yet */
+    bool chunk_done;          /* ... and the chunked body ended after them */
     char *big;                /* REQUEST_BIG_BODY_BUF from the pool, or NULL */
     char *head_copy;          /* the head, moved out of the read buffer by a stall */
     size_t big_pos, big_len;  /* its undelivered bytes */
@@ -103,6 +116,12 @@ struct request {
     const struct handler *async; /* the handler that answered HANDLER_ASYNC */
     void *handler_data;       /* the async handler's own state */
     bool dir_no_index;        /* static found a directory without index */
+    const struct tunnel_ops *tunnel; /* the connection carries bytes both ways */
+    bool logged;              /* its access log line is written */
+    /* Set by the proxy for the access log: the server it used and how long
+     * the upstream took (JSON format). */
+    const char *upstream;
+    uint64_t upstream_ms;
     unsigned redirects;       /* internal redirects so far */
     char *redirect_target;    /* the target of the last one (malloc'd) */
 
@@ -148,6 +167,9 @@ void response_close_after(struct request *r);
 /* Appends a header line ("Name: value", CRLF added). -1 if no room. */
 int response_add_header(struct request *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* The same for a name and a value as they are (no formatting). */
+int response_add_header_pair(struct request *r, const char *name, size_t name_len,
+                             const char *value, size_t value_len);
 
 /* Answers with a file body: takes ownership of fd. */
 void response_set_file(struct request *r, int status, int fd, off_t off, off_t len,
@@ -174,21 +196,37 @@ void response_reset(struct request *r);
 void response_send(struct request *r);
 
 /* A streamed response: begin queues the head (status and headers set) and
- * starts writing it (on_drained follows once it is out);
+ * starts writing it (on_drained follows once it is out) -- unless
+ * body_now: the handler writes its first piece at once, and the head goes
+ * out with it, in one write;
  * the body is framed by Content-Length when the handler set one, else
  * chunked for HTTP/1.1, else by closing the connection. Each write queues
  * one piece, through the filters, and starts writing; data stays valid
  * until the handler's on_drained runs; last ends the response. write
  * returns 0, or -1 when the piece could not be queued (the connection is
  * then closed). */
-void response_stream_begin(struct request *r);
+void response_stream_begin(struct request *r, bool body_now);
 int response_stream_write(struct request *r, const char *data, size_t len, bool last);
+/* Writes what is queued (a head begun with body_now when no piece came
+ * after all); on_drained follows. */
+void response_stream_flush(struct request *r);
 
 /* Adds f in front of the filters a streamed body passes (before begin). */
 void response_add_filter(struct request *r, struct response_filter *f);
 /* What a filter calls to pass its output on. */
 int response_filter_next(struct response_filter *f, struct request *r, const char *p,
                          size_t len, bool last);
+
+/* Queues the 101 head (status and Upgrade header set) and turns the
+ * connection into a byte tunnel: the client's bytes go to ops, the
+ * handler's through request_tunnel_write (its on_drained follows once they
+ * are out). It ends when either side closes: request_fail(r, 0) or the
+ * client's close. */
+void request_tunnel(struct request *r, const struct tunnel_ops *ops);
+/* Queues bytes for the client (valid until on_drained). 0, or -1 when the
+ * queue is full (the tunnel is then closed). */
+int request_tunnel_write(struct request *r, const char *data, size_t len);
+void request_tunnel_resume(struct request *r);
 
 /* ---- the body and the end ---- */
 

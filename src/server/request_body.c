@@ -42,15 +42,25 @@ static void release_buffers(struct request *r)
     }
     if (r->head_copy || !c->rbuf || body_avail(r) > 0)
         return;
+    /* Without memory the buffer stays: it still works, only costs more. */
+    if (request_detach_head(r) == 0)
+        conn_release_buffer(c);
+}
+
+int request_detach_head(struct request *r)
+{
+    struct conn *c = r->conn;
+    if (r->head_copy)
+        return 0;
     char *copy = malloc(r->head_len ? r->head_len : 1);
     if (!copy)
-        return; /* keep the buffer: it still works, only costs memory */
+        return -1;
     const char *old = c->rbuf + c->rpos;
     memcpy(copy, old, r->head_len);
     http_head_rebase(&r->head, old, r->head_len, copy);
     r->head_copy = copy;
-    c->rpos = c->rlen;
-    conn_release_buffer(c);
+    c->rpos += r->head_len;
+    return 0;
 }
 
 /* Drops the decoded bytes; what followed the body (a pipelined request)
@@ -144,21 +154,51 @@ static ssize_t read_body(struct request *r)
     return n;
 }
 
-/* Decodes a chunked body. Returns as consume() does. */
-static int consume_chunked(struct request *r, char *p, size_t avail)
+/* Offers the decoded bytes waiting at the body's start (a sink took
+ * fewer last time). Returns 0 when all were taken, 2 when the sink is
+ * still full, -1 after the request was failed. */
+static int deliver_decoded(struct request *r)
 {
-    size_t len = avail;
+    char *p = body_start(r);
+    long taken = deliver(r, p, r->chunk_ready);
+    if (taken < 0) {
+        request_fail(r, (int)-taken);
+        return -1;
+    }
+    r->chunk_ready -= (size_t)taken;
+    keep_after_body(r, p + taken, body_avail(r) - (size_t)taken);
+    return r->chunk_ready ? 2 : 0;
+}
+
+/* Decodes a chunked body. Returns as consume() does. The decoded bytes a
+ * sink does not take wait at the body's start (chunk_ready) for the next
+ * offer; what followed the body comes after them. */
+static int consume_chunked(struct request *r)
+{
+    if (r->chunk_ready) {
+        int rc = deliver_decoded(r);
+        if (rc)
+            return rc;
+        if (r->chunk_done)
+            return 1;
+    }
+    char *p = body_start(r);
+    size_t len = body_avail(r);
     ssize_t rest = http_chunked_decode(&r->chunked, p, &len);
     if (rest == HTTP_CHUNKED_ERROR) {
         request_fail(r, 400);
         return -1;
     }
     long taken = deliver(r, p, len);
-    if (taken < 0 || (size_t)taken < len) {
-        request_fail(r, taken < 0 ? (int)-taken : 500);
+    if (taken < 0) {
+        request_fail(r, (int)-taken);
         return -1;
     }
-    keep_after_body(r, p + len, rest > 0 ? (size_t)rest : 0);
+    r->chunk_ready = len - (size_t)taken;
+    r->chunk_done = rest >= 0;
+    keep_after_body(r, p + taken, r->chunk_ready + (rest > 0 ? (size_t)rest : 0));
+    if (r->chunk_ready)
+        return 2;
     return rest >= 0;
 }
 
@@ -169,10 +209,10 @@ static int consume(struct request *r)
 {
     if (!r->conn->rbuf) /* after a stall: the bytes are in the big buffer, or not here yet */
         return r->big_pos < r->big_len ? consume_big(r) : 0;
+    if (r->head.chunked)
+        return consume_chunked(r);
     char *p = body_start(r);
     size_t avail = body_avail(r);
-    if (r->head.chunked)
-        return consume_chunked(r, p, avail);
     if (avail == 0 && r->big_pos < r->big_len)
         return consume_big(r);
     size_t n = avail < r->body_left ? avail : (size_t)r->body_left;
@@ -224,6 +264,8 @@ static void start_body(struct request *r, const struct body_sink *sink)
     r->sink = sink;
     r->body_received = 0;
     r->body_left = r->head.content_length > 0 ? (uint64_t)r->head.content_length : 0;
+    r->chunk_ready = 0;
+    r->chunk_done = false;
     http_chunked_init(&r->chunked);
     conn_set_state(r->conn, CONN_READING);
 }

@@ -97,6 +97,24 @@ int response_add_header(struct request *r, const char *fmt, ...)
     return 0;
 }
 
+int response_add_header_pair(struct request *r, const char *name, size_t name_len,
+                             const char *value, size_t value_len)
+{
+    char *extra = head_room(r);
+    if (!extra)
+        return -1;
+    size_t need = name_len + 2 + value_len + 2;
+    if (need >= REQUEST_EXTRA_BUF - r->res.extra_len)
+        return -1;
+    char *at = extra + r->res.extra_len;
+    memcpy(at, name, name_len);
+    memcpy(at + name_len, ": ", 2);
+    memcpy(at + name_len + 2, value, value_len);
+    memcpy(at + name_len + 2 + value_len, "\r\n", 2);
+    r->res.extra_len += need;
+    return 0;
+}
+
 void response_set_file(struct request *r, int status, int fd, off_t off, off_t len,
                        const char *content_type)
 {
@@ -170,6 +188,7 @@ static int queue_head(struct request *r)
         .content_type = res->content_type,
         .content_length = res->content_length,
         .keep_alive = keep,
+        .upgrade = res->status == 101,
         .extra = extra,
         .extra_len = res->extra_len,
     };
@@ -229,7 +248,7 @@ void response_send(struct request *r)
 
 /* ---- streaming ---- */
 
-void response_stream_begin(struct request *r)
+void response_stream_begin(struct request *r, bool body_now)
 {
     struct response *res = &r->res;
     res->streaming = true;
@@ -248,7 +267,8 @@ void response_stream_begin(struct request *r)
     }
     /* The head goes out now: a source that works long before its first
      * body byte has the client see the status meanwhile. */
-    conn_write(r->conn, request_timeouts(r, r->conn)->send_ms);
+    if (!body_now)
+        conn_write(r->conn, request_timeouts(r, r->conn)->send_ms);
 }
 
 /* The end of the filter chain: the piece goes into the queue, framed. */
@@ -303,4 +323,43 @@ int response_stream_write(struct request *r, const char *data, size_t len, bool 
     }
     conn_write(c, request_timeouts(r, c)->send_ms);
     return 0;
+}
+
+void response_stream_flush(struct request *r)
+{
+    conn_write(r->conn, request_timeouts(r, r->conn)->send_ms);
+}
+
+/* ---- a tunnel ---- */
+
+void request_tunnel(struct request *r, const struct tunnel_ops *ops)
+{
+    struct conn *c = r->conn;
+    r->tunnel = ops;
+    r->res.close = true; /* when it ends, so does the connection */
+    /* The head leaves the buffer: what follows it is the tunnel's. */
+    if (request_detach_head(r) < 0 || queue_head(r) < 0) {
+        conn_close(c);
+        return;
+    }
+    conn_cancel_timer(c); /* the handler bounds the silence */
+    conn_set_state(c, CONN_TUNNEL);
+    conn_tunnel_write(c);
+    if (c->state == CONN_TUNNEL)
+        conn_tunnel_resume(c);
+}
+
+int request_tunnel_write(struct request *r, const char *data, size_t len)
+{
+    if (outq_mem(&r->conn->out, data, len) < 0) {
+        conn_close(r->conn);
+        return -1;
+    }
+    conn_tunnel_write(r->conn);
+    return 0;
+}
+
+void request_tunnel_resume(struct request *r)
+{
+    conn_tunnel_resume(r->conn);
 }

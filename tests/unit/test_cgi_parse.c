@@ -22,25 +22,14 @@
 
 #define MAX 8192
 
-#include "guard_page.h"
+#include "parse_test.h"
 
 static struct cgi_response g_r; /* result of the last parse */
 
 
 static long parse_prefix(const char *s, size_t i, size_t max)
 {
-    assert_true(i <= g_cap);
-    char *b = g_mem + g_cap - i;
-    memcpy(b, s, i);
-    return cgi_parse_headers(b, i, max, &g_r);
-}
-
-/* Offset just past the first occurrence of sub in s. */
-static size_t at(const char *s, const char *sub)
-{
-    const char *f = strstr(s, sub);
-    assert_non_null(f);
-    return (size_t)(f - s) + strlen(sub);
+    return cgi_parse_headers(place(s, i), i, max, &g_r);
 }
 
 /* s[0..n) starts with a valid block of head_len bytes (the rest is body). */
@@ -95,14 +84,6 @@ static void err_end(const char *s)
 
 /* For literals holding a NUL. */
 #define ERR_LIT(lit, early) err_n((lit), sizeof(lit) - 1, MAX, (early))
-
-static void assert_str(struct str s, const char *want)
-{
-    if (s.len != strlen(want) || memcmp(s.p, want, s.len) != 0)
-        print_error("got \"%.*s\", want \"%s\"\n", (int)s.len, s.p, want);
-    assert_int_equal(s.len, strlen(want));
-    assert_memory_equal(s.p, want, s.len);
-}
 
 static void assert_header(size_t i, const char *name, const char *value)
 {

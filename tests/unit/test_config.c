@@ -19,6 +19,7 @@
 #include "config/config.h"
 #include "handlers/cgi_script.h"
 #include "handlers/handlers.h"
+#include "handlers/proxy.h"
 #include "handlers/redirect.h"
 #include "http/http_parse.h"
 
@@ -256,7 +257,10 @@ static void test_full_example(void **state)
 
     assert_pipeline(find_loc(s, "/status"), "status -> static");
     l = find_loc(s, "/api/");
-    assert_string_equal(settings_of(l, &handler_proxy), "http://127.0.0.1:9000");
+    const struct proxy_settings *ps = settings_of(l, &handler_proxy);
+    assert_string_equal(ps->to, "http://127.0.0.1:9000");
+    assert_true(ps->group->implicit);
+    assert_string_equal(ps->group->servers[0].text, "127.0.0.1:9000");
     assert_pipeline(l, "proxy");
 
     assert_int_equal(cfg->n_listeners, 3);
@@ -509,6 +513,26 @@ static void test_pipelines(void **state)
     cfg_free(cfg);
 }
 
+/* A server that only forwards and redirects needs no root, as in nginx; a
+ * key of a file handler beside proxy is warned about and left out. */
+static void test_rootless_server(void **state)
+{
+    (void)state;
+    struct config *cfg = load_text("servers:\n"
+                                   "  - listen: 8080\n"
+                                   "    locations:\n"
+                                   "      /: {proxy: http://127.0.0.1:9000, autoindex: true}\n"
+                                   "      /old/: {redirect: /}\n");
+    const struct cfg_server *s = &cfg->servers[0];
+    assert_null(s->root);
+    assert_null(find_loc(s, "/")->root);
+    assert_pipeline(find_loc(s, "/"), "proxy");
+    assert_pipeline(find_loc(s, "/old/"), "redirect");
+    assert_int_equal(cfg->n_warnings, 1);
+    assert_non_null(strstr(cfg->warnings[0], "'autoindex' has no effect with 'proxy'"));
+    cfg_free(cfg);
+}
+
 static void test_warnings(void **state)
 {
     struct config *cfg = load_fixture("warnings.yaml");
@@ -664,7 +688,8 @@ static void test_dump(void **state)
     fclose(f);
     static const char *const want[] = {
         "workers: auto\n",
-        "timeouts: header 10s, body 60s, keepalive 75s, send 60s, cgi 30s, upstream 60s\n",
+        "timeouts: header 10s, body 60s, keepalive 75s, send 60s, cgi 30s, upstream 60s, "
+        "upstream_connect 5s\n",
         "limits: connections 10000, keepalive_requests 10000, header_size 16k, body_size 1m\n",
         "mime_types: .wasm=application/wasm\n",
         "\nserver " DATA "/full.yaml:21:5 (default)\n",
@@ -719,6 +744,7 @@ int main(void)
         cmocka_unit_test(test_log_paths),      cmocka_unit_test(test_booleans),
         cmocka_unit_test(test_listen_forms),   cmocka_unit_test(test_listeners),
         cmocka_unit_test(test_pipelines),      cmocka_unit_test(test_warnings),
+        cmocka_unit_test(test_rootless_server),
         cmocka_unit_test(test_root_warning),
         cmocka_unit_test(test_match_server),   cmocka_unit_test(test_match_location),
         cmocka_unit_test(test_dump),           cmocka_unit_test(test_misc),

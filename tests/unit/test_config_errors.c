@@ -73,6 +73,16 @@ static const struct err_case cases[] = {
     {"missing_root", "servers:\n  - listen: 80\n    locations:\n      /a/: {root: /}\n"
                      "      /b/: {}\n",
      "2:5: server is missing 'root' (needed by location '/b/')"},
+    /* proxy and redirect read no file: their locations need no root, but
+     * error pages do (they are URIs under it). */
+    {"missing_root_beside_proxy",
+     "servers:\n  - listen: 80\n    locations:\n      /a/: {proxy: http://127.0.0.1:9}\n"
+     "      /b/: {}\n",
+     "2:5: server is missing 'root' (needed by location '/b/')"},
+    {"error_pages_no_root_location",
+     "servers:\n  - listen: 80\n    locations:\n"
+     "      /: {proxy: http://127.0.0.1:9, error_pages: {502: /502.html}}\n",
+     "4:51: 'error_pages' needs a 'root'"},
     {"location_not_mapping", SRV "    locations:\n      /: 5\n",
      "5:10: location '/' must be a mapping"},
     {"prefix_no_slash", SRV "    locations:\n      files/: {}\n",
@@ -142,8 +152,9 @@ static const struct err_case cases[] = {
     {"bad_bool", LOC "        autoindex: maybe\n", "6:20: 'autoindex' must be true or false"},
     {"bad_default", "servers:\n  - listen: 1\n    default: 1\n",
      "3:14: 'default' must be true or false"},
-    {"bad_method", LOC "        methods: [GET, PATCH]\n",
-     "6:24: unknown method 'PATCH' in 'methods' (use GET, HEAD, POST, PUT or DELETE)"},
+    {"bad_method", LOC "        methods: [GET, TRACE]\n",
+     "6:24: unknown method 'TRACE' in 'methods' (use GET, HEAD, POST, PUT, DELETE, OPTIONS or "
+     "PATCH)"},
     {"empty_methods", LOC "        methods: []\n", "6:18: 'methods' must not be empty"},
     {"listen_port_zero", "servers:\n  - listen: 0\n",
      "2:13: port must be between 1 and 65535 in 'listen'"},
@@ -204,6 +215,10 @@ static const struct err_case cases[] = {
      "6:19: redirect target must be a non-empty URL without spaces or control characters"},
     {"redirect_and_proxy", LOC "        redirect: /a\n        proxy: http://h\n",
      "7:9: 'proxy' and 'redirect' cannot be combined in one location"},
+    {"proxy_sets_host", LOC "        proxy: {to: http://127.0.0.1, set_headers: {host: x}}\n",
+     "6:53: 'host' cannot be set: portico writes it for each request (use host: instead)"},
+    {"proxy_sets_framing", LOC "        proxy: {to: http://127.0.0.1, set_headers: {X-A: 1, Content-Length: 5}}\n",
+     "6:61: 'Content-Length' cannot be set: portico writes it for each request"},
     {"bad_proxy_scheme", LOC "        proxy: https://example.com\n",
      "6:16: 'proxy' must be an http:// URL with a host, like http://127.0.0.1:9000"},
     {"bad_proxy_host", LOC "        proxy: http://:80/\n",

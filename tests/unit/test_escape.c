@@ -109,6 +109,17 @@ static void test_url_path_encoded(void **state)
     CHECK(escape_url_path, "/a b", "/a%20b");
 }
 
+/* A path sent on to a server keeps what RFC 3986 allows in a path. */
+static void test_url_pchar(void **state)
+{
+    CHECK(escape_url_pchar, "/a/b.html", "/a/b.html");
+    CHECK(escape_url_pchar, "/k=v;p@h:1/!$&'()*+,", "/k=v;p@h:1/!$&'()*+,");
+    CHECK(escape_url_pchar, "a b", "a%20b");
+    CHECK(escape_url_pchar, "%?#", "%25%3F%23");
+    CHECK(escape_url_pchar, "<>\"[]{}|\\^`", "%3C%3E%22%5B%5D%7B%7D%7C%5C%5E%60");
+    CHECK(escape_url_pchar, "a\0b\x7f\xc3\xbc", "a%00b%7F%C3%BC");
+}
+
 /* Escapers append: what is in the buffer stays, and a long input grows it. */
 static void test_appends(void **state)
 {
@@ -148,6 +159,7 @@ int main(void)
         cmocka_unit_test(test_html_others_kept),
         cmocka_unit_test(test_url_path_kept),
         cmocka_unit_test(test_url_path_encoded),
+        cmocka_unit_test(test_url_pchar),
         cmocka_unit_test(test_appends),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

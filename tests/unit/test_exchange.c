@@ -62,7 +62,7 @@ static enum handler_result stream_on_request(struct request *r)
         response_add_filter(r, &upper);
     r->handler_data = (void *)(uintptr_t)0;
     /* The head goes out; on_drained asks for each piece from then on. */
-    response_stream_begin(r);
+    response_stream_begin(r, false);
     return HANDLER_ASYNC;
 }
 

@@ -13,6 +13,14 @@
   var loaded = setText('loaded-at', now.toLocaleString());
   if (loaded) loaded.setAttribute('datetime', now.toISOString());
 
+  // Links to the demo's other sites (app.localhost) keep this page's port
+  // (make demo PORT=8081).
+  Array.prototype.forEach.call(document.querySelectorAll('a.vhost-link'), function (a) {
+    var url = new URL(a.href);
+    url.port = window.location.port;
+    a.href = url.href;
+  });
+
   if (typeof window.fetch !== 'function') {
     setText('server-header', 'unknown (this browser has no fetch)');
     return;
