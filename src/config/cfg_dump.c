@@ -100,14 +100,38 @@ static void dump_location(FILE *out, const struct cfg_location *loc)
     dump_handlers(out, loc);
 }
 
+/* A listen item with tls: true as the file would write it. */
+static void dump_listens(FILE *out, const struct cfg_server *s)
+{
+    fputs("  listen:", out);
+    for (size_t i = 0; i < s->n_listens; i++) {
+        const struct cfg_listen *l = &s->listens[i];
+        if (l->tls)
+            fprintf(out, " {address: \"%s\", tls: true}", l->text);
+        else
+            fprintf(out, " %s", l->text);
+    }
+    fputc('\n', out);
+}
+
+static void dump_tls(FILE *out, const struct cfg_tls *t)
+{
+    fprintf(out, "  tls:\n    certificate: %s\n", t->certificate);
+    /* The certificate's subject and expiry belong here, on a line of their
+     * own ("    subject: ..., expires ..."): config reads no certificate, so
+     * that line is for the code that loads it to print (see issue 12). */
+    fprintf(out, "    key: %s\n    protocols:%s%s\n", t->key,
+            t->protocols & CFG_TLS_1_2 ? " TLSv1.2" : "",
+            t->protocols & CFG_TLS_1_3 ? " TLSv1.3" : "");
+}
+
 static void dump_server(FILE *out, const struct cfg_server *s)
 {
     fprintf(out, "\nserver %s:%d:%d%s\n", s->pos.file, s->pos.line, s->pos.col,
             s->is_default ? " (default)" : "");
-    fputs("  listen:", out);
-    for (size_t i = 0; i < s->n_listens; i++)
-        fprintf(out, " %s", s->listens[i].text);
-    fputc('\n', out);
+    dump_listens(out, s);
+    if (s->tls)
+        dump_tls(out, s->tls);
     dump_list(out, "  names", s->names, s->n_names);
     fprintf(out, "  root: %s\n", s->root ? s->root : "(none: every location has its own)");
     dump_list(out, "  index", s->index, s->n_index);
@@ -168,8 +192,9 @@ void cfg_dump(const struct config *cfg, FILE *out)
     for (size_t i = 0; i < cfg->n_listeners; i++) {
         const struct cfg_listener *l = &cfg->listeners[i];
         char b[24];
-        fprintf(out, "listener %s%s%s%s: max header %s, servers:", l->text,
-                l->via ? " (on the socket of " : "", l->via ? l->via->text : "",
+        fprintf(out, "listener %s%s%s%s%s: max header %s, servers:", l->text,
+                l->tls ? " (tls)" : "", l->via ? " (on the socket of " : "",
+                l->via ? l->via->text : "",
                 l->via ? ")" : "", fmt_size(b, sizeof(b), l->max_header_size));
         for (size_t j = 0; j < l->n_servers; j++)
             fprintf(out, " %s:%d:%d%s", l->servers[j]->pos.file, l->servers[j]->pos.line,
