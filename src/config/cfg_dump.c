@@ -114,24 +114,24 @@ static void dump_listens(FILE *out, const struct cfg_server *s)
     fputc('\n', out);
 }
 
-static void dump_tls(FILE *out, const struct cfg_tls *t)
+static void dump_tls(FILE *out, const struct cfg_tls *t, const char *note)
 {
     fprintf(out, "  tls:\n    certificate: %s\n", t->certificate);
-    /* The certificate's subject and expiry belong here, on a line of their
-     * own ("    subject: ..., expires ..."): config reads no certificate, so
-     * that line is for the code that loads it to print (see issue 12). */
+    /* config reads no certificate: what the loader found in it. */
+    if (note)
+        fprintf(out, "    # %s\n", note);
     fprintf(out, "    key: %s\n    protocols:%s%s\n", t->key,
             t->protocols & CFG_TLS_1_2 ? " TLSv1.2" : "",
             t->protocols & CFG_TLS_1_3 ? " TLSv1.3" : "");
 }
 
-static void dump_server(FILE *out, const struct cfg_server *s)
+static void dump_server(FILE *out, const struct cfg_server *s, const char *tls_note)
 {
     fprintf(out, "\nserver %s:%d:%d%s\n", s->pos.file, s->pos.line, s->pos.col,
             s->is_default ? " (default)" : "");
     dump_listens(out, s);
     if (s->tls)
-        dump_tls(out, s->tls);
+        dump_tls(out, s->tls, tls_note);
     dump_list(out, "  names", s->names, s->n_names);
     fprintf(out, "  root: %s\n", s->root ? s->root : "(none: every location has its own)");
     dump_list(out, "  index", s->index, s->n_index);
@@ -183,7 +183,7 @@ static void dump_upstream(const struct cfg_upstream *u, FILE *out)
     fputc('\n', out);
 }
 
-void cfg_dump(const struct config *cfg, FILE *out)
+void cfg_dump(const struct config *cfg, FILE *out, const char *const *tls_notes)
 {
     dump_global(cfg, out);
     for (size_t i = 0; i < cfg->n_upstreams; i++)
@@ -202,5 +202,5 @@ void cfg_dump(const struct config *cfg, FILE *out)
         fputc('\n', out);
     }
     for (size_t i = 0; i < cfg->n_servers; i++)
-        dump_server(out, &cfg->servers[i]);
+        dump_server(out, &cfg->servers[i], tls_notes ? tls_notes[i] : NULL);
 }

@@ -218,7 +218,9 @@ const struct cfg_location *cfg_match_location(const struct cfg_server *s,
 const void *cfg_location_settings(const struct cfg_location *loc, const struct cfg_handler *h);
 
 /* Writes the -T dump: servers, their listen addresses and names, locations
- * with their settings and pipelines. */
-void cfg_dump(const struct config *cfg, FILE *out);
+ * with their settings and pipelines. tls_notes (or NULL): a line per
+ * server (by index; NULL: none) shown under its certificate, such as the
+ * subject and expiry its loader read. */
+void cfg_dump(const struct config *cfg, FILE *out, const char *const *tls_notes);
 
 #endif

@@ -1,5 +1,7 @@
 #include "core/conn.h"
 
+#include "core/conn_tls.h"
+
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -77,6 +79,8 @@ ssize_t conn_read(struct conn *c)
 
 ssize_t conn_recv(struct conn *c, char *buf, size_t len)
 {
+    if (c->tls)
+        return conn_tls_recv(c, buf, len);
     if (!c->readable || len == 0)
         return 0;
     for (;;) {
@@ -132,11 +136,19 @@ void conn_cancel_timer(struct conn *c)
     loop_timer_cancel(c->set->loop, &c->timer);
 }
 
+/* Writes what the socket (or the TLS session) takes of the queue. */
+static enum outq_result flush(struct conn *c)
+{
+    if (c->tls)
+        return conn_tls_flush(c);
+    return outq_flush(&c->out, c->io.fd, &c->bytes_sent);
+}
+
 /* Writes what the socket takes; hands over to the protocol when the queue
  * (or its part before an open stream) is out. */
 static void write_step(struct conn *c)
 {
-    enum outq_result r = outq_flush(&c->out, c->io.fd, &c->bytes_sent);
+    enum outq_result r = flush(c);
     switch (r) {
     case OUTQ_ERROR:
         conn_close(c);
@@ -174,7 +186,7 @@ void conn_tunnel_write(struct conn *c)
 {
     if (c->state != CONN_TUNNEL || !c->writable)
         return;
-    switch (outq_flush(&c->out, c->io.fd, &c->bytes_sent)) {
+    switch (flush(c)) {
     case OUTQ_ERROR:
         conn_close(c);
         return;
@@ -244,6 +256,8 @@ void conn_linger_close(struct conn *c)
         c->rpos = c->rlen;
         conn_release_buffer(c);
     }
+    if (c->tls)
+        conn_tls_shutdown(c);
     shutdown(c->io.fd, SHUT_WR);
     conn_set_timer(c, LINGER_MS);
     linger_drain(c);
@@ -259,6 +273,10 @@ void conn_close(struct conn *c)
     conn_set_state(c, CONN_CLOSED);
     conn_cancel_timer(c);
     outq_clear(&c->out);
+    if (c->tls) {
+        conn_tls_shutdown(c);
+        conn_tls_free(c);
+    }
     if (c->rbuf) {
         bufpool_put(&s->rbufs, c->rbuf);
         c->rbuf = NULL;
@@ -295,6 +313,8 @@ static void conn_io(struct io_watcher *io, uint32_t events)
         c->rdhup = true;
     if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
         c->writable = true;
+    if (c->tls)
+        conn_tls_edges(c, events & EPOLLIN, events & EPOLLOUT);
 
     switch (c->state) {
     case CONN_WRITING:
@@ -387,6 +407,7 @@ void conn_set_init(struct conn_set *s, struct loop *loop, size_t rbuf_size,
     memset(s, 0, sizeof(*s));
     s->loop = loop;
     bufpool_init(&s->rbufs, rbuf_size, RBUF_KEEP);
+    bufpool_init(&s->tls_wbufs, CONN_TLS_WBUF, RBUF_KEEP);
     s->proto = proto;
     s->proto_ctx = proto_ctx;
     s->stats = stats;
@@ -405,7 +426,8 @@ void conn_set_collect(struct conn_set *s)
 static bool bytes_waiting(const struct conn *c)
 {
     char b;
-    return conn_pending(c) > 0 || recv(c->io.fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+    return conn_pending(c) > 0 || conn_tls_pending(c) ||
+           recv(c->io.fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
 }
 
 void conn_set_stop(struct conn_set *s)
@@ -431,4 +453,5 @@ void conn_set_free(struct conn_set *s)
         conn_close(s->open);
     conn_set_collect(s);
     bufpool_free(&s->rbufs);
+    bufpool_free(&s->tls_wbufs);
 }

@@ -84,7 +84,7 @@ static inline char *dump_of(const struct config *cfg)
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
     assert_non_null(f);
-    cfg_dump(cfg, f);
+    cfg_dump(cfg, f, NULL);
     fclose(f);
     return text;
 }
