@@ -167,8 +167,17 @@ struct tls_ctx *tls_ctx_new(const char *certificate, const char *key, unsigned v
     /* Stateless resumption only: tickets, no per-worker session store. */
     SSL_CTX_set_session_cache_mode(ssl, SSL_SESS_CACHE_SERVER | SSL_SESS_CACHE_NO_INTERNAL);
     SSL_CTX_set_timeout(ssl, TICKET_LIFETIME_S);
-    static const unsigned char sid[] = "portico";
-    SSL_CTX_set_session_id_context(ssl, sid, sizeof(sid) - 1);
+    /* A session resumes only under the certificate it was made with: one
+     * made for a.test is not taken when SNI asks for b.test (RFC 6066 3). */
+    unsigned char sid[EVP_MAX_MD_SIZE];
+    unsigned int sid_len = 0;
+    if (X509_digest(SSL_CTX_get0_certificate(ssl), EVP_sha256(), sid, &sid_len) != 1 ||
+        SSL_CTX_set_session_id_context(ssl, sid, sid_len < SSL_MAX_SID_CTX_LENGTH
+                                                     ? sid_len
+                                                     : SSL_MAX_SID_CTX_LENGTH) != 1) {
+        snprintf(err, errlen, "cannot set up TLS sessions: %s", ssl_reason());
+        goto fail;
+    }
     SSL_CTX_set_tlsext_ticket_key_evp_cb(ssl, ticket_key_cb);
     SSL_CTX_set_alpn_select_cb(ssl, alpn_cb, NULL);
     SSL_CTX_set_client_hello_cb(ssl, conn_tls_client_hello, NULL);
