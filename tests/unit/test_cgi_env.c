@@ -134,6 +134,8 @@ static void test_every_variable(void **state)
     assert_env("SERVER_NAME", "example.test");
     assert_env("SERVER_PORT", "8080");
     assert_env("SERVER_PROTOCOL", "HTTP/1.1");
+    assert_env("REQUEST_SCHEME", "http");
+    assert_no_env("HTTPS");
     assert_env("REQUEST_METHOD", "GET");
     assert_env("REQUEST_URI", "/cgi-bin/app.py/a/b?x=1&y=%20");
     assert_env("SCRIPT_NAME", "/cgi-bin/app.py");
@@ -151,9 +153,21 @@ static void test_every_variable(void **state)
     assert_env("HTTP_HOST", "example.test:8080");
     assert_env("HTTP_USER_AGENT", "curl/8");
     assert_env("HTTP_ACCEPT", "*/*");
-    /* nothing else: 16 always there, PATH_TRANSLATED, 3 headers */
-    assert_int_equal(env_count(), 20);
-    assert_null(g_env[20]);
+    /* nothing else: 17 always there, PATH_TRANSLATED, 3 headers */
+    assert_int_equal(env_count(), 21);
+    assert_null(g_env[21]);
+}
+
+/* Over TLS: REQUEST_SCHEME=https and HTTPS=on, one more variable. */
+static void test_https(void **state)
+{
+    struct cgi_env_input in = base_input();
+    in.https = true;
+    build("GET /x HTTP/1.1\r\nHost: a\r\n\r\n", in);
+    assert_well_formed();
+    assert_env("REQUEST_SCHEME", "https");
+    assert_env("HTTPS", "on");
+    assert_int_equal(env_count(), 17 + 1 + 1); /* HTTPS, HTTP_HOST */
 }
 
 static void test_path_info(void **state)
@@ -270,8 +284,8 @@ static void test_repeated_headers(void **state)
     assert_env("HTTP_X_FORWARDED_FOR", "10.0.0.1, 10.0.0.2");
     assert_env("HTTP_COOKIE", "a=1, b=2");
     assert_env("HTTP_HOST", "a");
-    /* 16 always there (no PATH_TRANSLATED, CONTENT_*), 4 distinct headers */
-    assert_int_equal(env_count(), 16 + 4);
+    /* 17 always there (no PATH_TRANSLATED, CONTENT_*), 4 distinct headers */
+    assert_int_equal(env_count(), 17 + 4);
     /* an empty value still takes its place in the list */
     build("GET / HTTP/1.1\r\nHost: a\r\nX-L: 1\r\nX-L:\r\nX-L: 3\r\n\r\n", in);
     assert_env("HTTP_X_L", "1, , 3");
@@ -347,7 +361,7 @@ static void test_terminator_and_block(void **state)
     in.content_length = 2;
     build("POST /x?y HTTP/1.1\r\nHost: a\r\nContent-Type: t/t\r\nContent-Length: 2\r\n\r\n", in);
     size_t n = env_count();
-    assert_int_equal(n, 16 + 3 + 1); /* PATH_TRANSLATED, CONTENT_*, HTTP_HOST */
+    assert_int_equal(n, 17 + 3 + 1); /* PATH_TRANSLATED, CONTENT_*, HTTP_HOST */
     assert_null(g_env[n]);
     /* one block: the strings follow the vector, in order, back to back */
     char *first = (char *)&g_env[n + 1];
@@ -367,7 +381,7 @@ static void test_many_headers(void **state)
     assert_true(len < sizeof(req));
     struct cgi_env_input in = base_input();
     build(req, in);
-    assert_int_equal(env_count(), 16 + 1 + 50);
+    assert_int_equal(env_count(), 17 + 1 + 50);
     assert_env("HTTP_X_H0", "v0, v50");
     assert_env("HTTP_X_H48", "v48, v98");
     assert_env("HTTP_X_H49", "v49");
@@ -376,6 +390,7 @@ static void test_many_headers(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(test_https, teardown),
         cmocka_unit_test_teardown(test_every_variable, teardown),
         cmocka_unit_test_teardown(test_path_info, teardown),
         cmocka_unit_test_teardown(test_query_string, teardown),
