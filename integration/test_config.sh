@@ -353,9 +353,10 @@ OUT=$("$PORTICO_BIN" -T -c "$T/tls/ok.yaml" 2>&1)
 check_match "-T shows the tls listen item as the file writes it" \
     "  listen: 127\\.0\\.0\\.1:$PORT \\{address: \"127\\.0\\.0\\.1:$TLS_PORT\", tls: true\\}" "$OUT"
 check_match "-T marks the TLS listener" "listener 127\\.0\\.0\\.1:$TLS_PORT \\(tls\\): " "$OUT"
-check_match "-T shows the tls block, paths joined to the file's folder, default protocols" \
+check_match "-T shows the tls block, paths joined to the file's folder, the certificate's subject and end, default protocols" \
     "  tls:
     certificate: $T/tls/certs/site\\.pem
+    # subject CN=example\\.test, expires [A-Z][a-z]{2} [ 0-9]{2} [0-9:]{8} [0-9]{4} GMT
     key: $T/tls/certs/site\\.key
     protocols: TLSv1\\.2 TLSv1\\.3" "$OUT"
 

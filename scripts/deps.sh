@@ -13,12 +13,12 @@
 # they are required in both modes.
 set -eu
 
-build="gcc make pkg-config libyaml-dev"
+build="gcc make pkg-config libyaml-dev libssl-dev"
 # Only the CGI demos need these (/cgi-bin/*.py, info.php): without them
 # those pages answer 502, and everything else works.
 cgi="python3 php-cgi"
 # What make test needs on top: unit tests (cmocka), integration tests.
-test="libcmocka-dev curl jq"
+test="libcmocka-dev curl jq openssl"
 
 mode=test
 if [ "${1:-}" = --run ]; then
@@ -45,8 +45,8 @@ install() {
 
 if ! command -v dpkg-query >/dev/null; then
     echo "deps: no dpkg-query (not Debian?): cannot check packages; portico needs a C" \
-        "compiler, make, pkg-config and libyaml's headers (make test also cmocka, curl," \
-        "jq, python3 and php-cgi)" >&2
+        "compiler, make, pkg-config and the headers of libyaml and OpenSSL (make test also cmocka, curl," \
+        "jq, openssl, python3 and php-cgi)" >&2
     exit 0
 fi
 

@@ -97,7 +97,7 @@ static int ticket_key_cb(SSL *s, unsigned char name[16], unsigned char *iv,
 /* The first error OpenSSL queued, as text; the queue is emptied. */
 static const char *ssl_reason(void)
 {
-    unsigned long e = ERR_peek_last_error();
+    unsigned long e = ERR_peek_error();
     const char *r = e ? ERR_reason_error_string(e) : NULL;
     ERR_clear_error();
     return r ? r : "not a PEM file of that kind";
@@ -127,6 +127,24 @@ static int alpn_cb(SSL *s, const unsigned char **out, unsigned char *outlen,
     return SSL_TLSEXT_ERR_OK;
 }
 
+/* OpenSSL's passphrase callback: none is given (the default one would
+ * prompt on the terminal, and block the master on a reload); *asked
+ * records that the key is encrypted. */
+static int no_passphrase(char *buf, int size, int rwflag, void *asked)
+{
+    (void)buf;
+    (void)size;
+    (void)rwflag;
+    *(bool *)asked = true;
+    return -1;
+}
+
+static bool key_mismatch(unsigned long e)
+{
+    return ERR_GET_LIB(e) == ERR_LIB_X509 && (ERR_GET_REASON(e) == X509_R_KEY_VALUES_MISMATCH ||
+                                              ERR_GET_REASON(e) == X509_R_KEY_TYPE_MISMATCH);
+}
+
 struct tls_ctx *tls_ctx_new(const char *certificate, const char *key, unsigned versions,
                             char *err, size_t errlen, enum tls_fault *fault)
 {
@@ -140,13 +158,31 @@ struct tls_ctx *tls_ctx_new(const char *certificate, const char *key, unsigned v
         return NULL;
     }
     t->ssl = ssl;
+    bool asked = false;
+    SSL_CTX_set_default_passwd_cb(ssl, no_passphrase);
+    SSL_CTX_set_default_passwd_cb_userdata(ssl, &asked);
     if (SSL_CTX_use_certificate_chain_file(ssl, certificate) != 1) {
         snprintf(err, errlen, "cannot load certificate %s: %s", certificate, ssl_reason());
         goto fail;
     }
     *fault = TLS_FAULT_KEY;
     if (SSL_CTX_use_PrivateKey_file(ssl, key, SSL_FILETYPE_PEM) != 1) {
-        snprintf(err, errlen, "cannot load key %s: %s", key, ssl_reason());
+        /* A key of the certificate's type is checked against it as it is
+         * loaded (X509_check_private_key): that failure is a mismatch, not
+         * a file that cannot be read. */
+        if (key_mismatch(ERR_peek_last_error())) {
+            ERR_clear_error();
+            snprintf(err, errlen, "key %s does not match certificate %s", key, certificate);
+        } else if (asked) {
+            ERR_clear_error();
+            snprintf(err, errlen, "key %s is encrypted (portico takes no passphrase)", key);
+        } else if (ERR_GET_LIB(ERR_peek_error()) == ERR_LIB_OSSL_DECODER) {
+            /* OpenSSL 3 says "unsupported": no decoder took the bytes */
+            ERR_clear_error();
+            snprintf(err, errlen, "cannot load key %s: not a PEM private key", key);
+        } else {
+            snprintf(err, errlen, "cannot load key %s: %s", key, ssl_reason());
+        }
         goto fail;
     }
     if (SSL_CTX_check_private_key(ssl) != 1) {
@@ -154,6 +190,8 @@ struct tls_ctx *tls_ctx_new(const char *certificate, const char *key, unsigned v
         snprintf(err, errlen, "key %s does not match certificate %s", key, certificate);
         goto fail;
     }
+    SSL_CTX_set_default_passwd_cb(ssl, NULL);
+    SSL_CTX_set_default_passwd_cb_userdata(ssl, NULL);
     if (set_versions(ssl, versions) < 0) {
         snprintf(err, errlen, "cannot set the TLS versions: %s", ssl_reason());
         goto fail;

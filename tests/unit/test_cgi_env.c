@@ -134,8 +134,6 @@ static void test_every_variable(void **state)
     assert_env("SERVER_NAME", "example.test");
     assert_env("SERVER_PORT", "8080");
     assert_env("SERVER_PROTOCOL", "HTTP/1.1");
-    assert_env("REQUEST_SCHEME", "http");
-    assert_no_env("HTTPS");
     assert_env("REQUEST_METHOD", "GET");
     assert_env("REQUEST_URI", "/cgi-bin/app.py/a/b?x=1&y=%20");
     assert_env("SCRIPT_NAME", "/cgi-bin/app.py");
@@ -153,21 +151,11 @@ static void test_every_variable(void **state)
     assert_env("HTTP_HOST", "example.test:8080");
     assert_env("HTTP_USER_AGENT", "curl/8");
     assert_env("HTTP_ACCEPT", "*/*");
+    assert_env("REQUEST_SCHEME", "http");
+    assert_no_env("HTTPS");
     /* nothing else: 17 always there, PATH_TRANSLATED, 3 headers */
     assert_int_equal(env_count(), 21);
     assert_null(g_env[21]);
-}
-
-/* Over TLS: REQUEST_SCHEME=https and HTTPS=on, one more variable. */
-static void test_https(void **state)
-{
-    struct cgi_env_input in = base_input();
-    in.https = true;
-    build("GET /x HTTP/1.1\r\nHost: a\r\n\r\n", in);
-    assert_well_formed();
-    assert_env("REQUEST_SCHEME", "https");
-    assert_env("HTTPS", "on");
-    assert_int_equal(env_count(), 17 + 1 + 1); /* HTTPS, HTTP_HOST */
 }
 
 static void test_path_info(void **state)
@@ -387,10 +375,34 @@ static void test_many_headers(void **state)
     assert_env("HTTP_X_H49", "v49");
 }
 
+/* REQUEST_SCHEME always; HTTPS=on only over TLS (as Apache and nginx). */
+static void test_scheme(void **state)
+{
+    struct cgi_env_input in = base_input();
+    build("GET /cgi-bin/app.py HTTP/1.1\r\nHost: a\r\n\r\n", in);
+    assert_env("REQUEST_SCHEME", "http");
+    assert_no_env("HTTPS");
+    size_t plain = env_count();
+    assert_well_formed();
+
+    in.https = true;
+    build("GET /cgi-bin/app.py HTTP/1.1\r\nHost: a\r\n\r\n", in);
+    assert_env("REQUEST_SCHEME", "https");
+    assert_env("HTTPS", "on");
+    assert_int_equal(env_count(), plain + 1);
+    assert_well_formed();
+    /* a client header cannot pose as either */
+    in.https = false;
+    build("GET / HTTP/1.1\r\nHost: a\r\nHTTPS: on\r\nRequest-Scheme: https\r\n\r\n", in);
+    assert_no_env("HTTPS");
+    assert_env("REQUEST_SCHEME", "http");
+    assert_env("HTTP_HTTPS", "on");
+    assert_env("HTTP_REQUEST_SCHEME", "https");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_teardown(test_https, teardown),
         cmocka_unit_test_teardown(test_every_variable, teardown),
         cmocka_unit_test_teardown(test_path_info, teardown),
         cmocka_unit_test_teardown(test_query_string, teardown),
@@ -402,6 +414,7 @@ int main(void)
         cmocka_unit_test_teardown(test_content_length, teardown),
         cmocka_unit_test_teardown(test_terminator_and_block, teardown),
         cmocka_unit_test_teardown(test_many_headers, teardown),
+        cmocka_unit_test_teardown(test_scheme, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
