@@ -58,7 +58,8 @@ int conn_local_addr(const struct conn *c, struct sockaddr_storage *out)
 ssize_t conn_read(struct conn *c)
 {
     struct bufpool *pool = &c->set->rbufs;
-    if (!c->rbuf) {
+    bool fresh = !c->rbuf;
+    if (fresh) {
         c->rbuf = bufpool_get(pool);
         if (!c->rbuf)
             return -1;
@@ -72,8 +73,14 @@ ssize_t conn_read(struct conn *c)
     if (room == 0)
         return 0;
     ssize_t n = conn_recv(c, c->rbuf + c->rlen, room);
-    if (n > 0)
+    if (n > 0) {
         c->rlen += (size_t)n;
+    } else if (fresh) {
+        /* Nothing came (a TLS session stays readable until a read finds
+         * nothing): an idle connection holds no buffer. */
+        bufpool_put(pool, c->rbuf);
+        c->rbuf = NULL;
+    }
     return n;
 }
 

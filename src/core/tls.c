@@ -52,21 +52,38 @@ static void derive(const char *label, uint64_t period, unsigned char out[32])
     HMAC(EVP_sha256(), ticket_secret, sizeof(ticket_secret), msg, sizeof(msg), out, &len);
 }
 
+/* The keys of one period, derived once per process and period (the two
+ * periods in use take the two slots in turn). */
+struct ticket_keys {
+    uint64_t period;
+    bool set;
+    unsigned char name[32], aes[32], mac[32];
+};
+
+static const struct ticket_keys *keys_of(uint64_t period)
+{
+    static struct ticket_keys slots[2];
+    struct ticket_keys *k = &slots[period % 2];
+    if (!k->set || k->period != period) {
+        derive("name", period, k->name);
+        derive("aes", period, k->aes);
+        derive("hmac", period, k->mac);
+        k->period = period;
+        k->set = true;
+    }
+    return k;
+}
+
 static int set_ticket_keys(uint64_t period, EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx,
                            const unsigned char *iv, int enc)
 {
-    unsigned char aes[32], mac[32];
-    derive("aes", period, aes);
-    derive("hmac", period, mac);
+    const struct ticket_keys *k = keys_of(period);
     OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY, mac, sizeof(mac)),
+        OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY, (void *)k->mac, sizeof(k->mac)),
         OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
         OSSL_PARAM_construct_end()};
-    int ok = EVP_CipherInit_ex(cctx, EVP_aes_256_cbc(), NULL, aes, iv, enc) == 1 &&
-             EVP_MAC_CTX_set_params(hctx, params) == 1;
-    OPENSSL_cleanse(aes, sizeof(aes));
-    OPENSSL_cleanse(mac, sizeof(mac));
-    return ok;
+    return EVP_CipherInit_ex(cctx, EVP_aes_256_cbc(), NULL, k->aes, iv, enc) == 1 &&
+           EVP_MAC_CTX_set_params(hctx, params) == 1;
 }
 
 /* OpenSSL's ticket key callback: enc 1 makes a ticket with this hour's
@@ -76,19 +93,15 @@ static int ticket_key_cb(SSL *s, unsigned char name[16], unsigned char *iv,
                          EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx, int enc)
 {
     uint64_t now = (uint64_t)time(NULL) / TICKET_PERIOD_S;
-    unsigned char id[32];
     if (enc) {
-        derive("name", now, id);
-        memcpy(name, id, 16);
+        memcpy(name, keys_of(now)->name, 16);
         if (RAND_bytes(iv, EVP_MAX_IV_LENGTH) != 1)
             return -1;
         return set_ticket_keys(now, cctx, hctx, iv, 1) ? 1 : -1;
     }
-    for (uint64_t age = 0; age < 2; age++) {
-        derive("name", now - age, id);
-        if (CRYPTO_memcmp(name, id, 16) == 0)
+    for (uint64_t age = 0; age < 2; age++)
+        if (CRYPTO_memcmp(name, keys_of(now - age)->name, 16) == 0)
             return set_ticket_keys(now - age, cctx, hctx, iv, 0) ? (age ? 2 : 1) : -1;
-    }
     return 0;
 }
 
