@@ -22,7 +22,7 @@ BIN     ?= portico
 # make Q= shows the full commands
 Q       ?= @
 
-.PHONY: all run test unit integration asan asan-test bench bench-workers bench-cgi bench-proxy deps clean \
+.PHONY: all run test unit integration asan asan-test bench bench-workers bench-cgi bench-proxy bench-tls deps clean \
         valgrind fuzz check-layers
 all: $(BIN)
 
@@ -143,6 +143,14 @@ bench-cgi: $(BIN)
 # nginx: 1 KiB and 1 MiB answers, req/s and proxy CPU per request.
 bench-proxy: $(BIN)
 	bench/proxy.sh
+
+# TLS against nginx and h2o, each on one core, one ECDSA P-256 certificate,
+# TLS 1.3: keep-alive 1 KiB and 1 MiB requests, full and resumed handshakes
+# per second and server CPU per request or handshake, and the memory of an
+# idle TLS connection (and of a plain one, portico); build/bench/tls.md.
+# BENCH_QUICK=1 for a one-minute trial.
+bench-tls: $(BIN)
+	bench/tls.sh
 
 # Slow clients and exhausted descriptors for a few minutes (not in make
 # test): slowhttptest slowloris/slow body/slow read, 10,000 keep-alive
