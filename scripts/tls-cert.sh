@@ -53,15 +53,23 @@ fits() {
             "$(openssl pkey -in "$2" -pubout 2>/dev/null)" ]
 }
 
-# has_names: the certificate names each of NAMES (openssl prints them as
-# "DNS:a, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1").
-has_names() {
-    sans=$(openssl x509 -in "$CRT" -noout -ext subjectAltName 2>/dev/null | tail -n +2 |
+# in_use: the four files are there and fit, checked with three openssl
+# runs (what every start costs): the chain verifies 30 days from now, the
+# key is the certificate's, and the certificate names each of NAMES
+# (openssl prints them as "DNS:a, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1").
+in_use() {
+    [ -s "$CA" ] && [ -s "$CAKEY" ] && [ -s "$CRT" ] && [ -s "$KEY" ] &&
+        openssl verify -attime "$(($(date +%s) + RENEW))" -CAfile "$CA" "$CRT" >/dev/null 2>&1 &&
+        info=$(openssl x509 -in "$CRT" -noout -pubkey -ext subjectAltName 2>/dev/null) &&
+        [ "$(printf '%s\n' "$info" | sed -n '/BEGIN PUBLIC KEY/,/END PUBLIC KEY/p')" = \
+            "$(openssl pkey -in "$KEY" -pubout 2>/dev/null)" ] || return 1
+    sans=$(printf '%s\n' "$info" | sed -n '/Subject Alternative Name/{n;p;}' |
         sed -e 's/IP Address:/IP:/g' -e 's/IP:0:0:0:0:0:0:0:1/IP:::1/g' -e 's/^[[:space:]]*//')
     echo "$NAMES" | tr ',' '\n' | sed 's/^ *//' | while IFS= read -r n; do
         case ", $sans," in *", $n,"*) ;; *) exit 1 ;; esac
     done
 }
+in_use && exit 0
 
 CONF=$DIR/.openssl.cnf
 cat >"$CONF" <<EOF
@@ -86,7 +94,6 @@ subjectAltName = $NAMES
 EOF
 trap 'rm -f "$CONF" "$DIR"/*.tmp' EXIT
 
-new_ca=0
 if ! fits "$CA" "$CAKEY"; then
     if ! openssl req -x509 -new -config "$CONF" -extensions ca -newkey ec \
         -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$CAKEY.tmp" -out "$CA.tmp" \
@@ -97,23 +104,21 @@ if ! fits "$CA" "$CAKEY"; then
     mv -f "$CAKEY.tmp" "$CAKEY"
     mv -f "$CA.tmp" "$CA"
     chmod 644 "$CA"
-    new_ca=1
     echo "tls-cert: made a certificate authority for this checkout: $CA (trust this file)" >&2
 fi
 
-if [ $new_ca = 1 ] || ! fits "$CRT" "$KEY" || ! has_names ||
-    ! openssl verify -CAfile "$CA" "$CRT" >/dev/null 2>&1; then
-    if ! openssl req -new -config "$CONF" -subj "/O=portico demo/CN=localhost" -newkey ec \
-        -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$KEY.tmp" -out "$DIR/csr.tmp" \
-        2>"$DIR/openssl.log.tmp" ||
-        ! openssl x509 -req -in "$DIR/csr.tmp" -CA "$CA" -CAkey "$CAKEY" \
-            -set_serial "0x$(openssl rand -hex 16)" -days "$DAYS_LEAF" -sha256 \
-            -extfile "$CONF" -extensions leaf -out "$CRT.tmp" 2>>"$DIR/openssl.log.tmp"; then
-        cat "$DIR/openssl.log.tmp" >&2
-        exit 1
-    fi
-    mv -f "$KEY.tmp" "$KEY"
-    mv -f "$CRT.tmp" "$CRT"
-    chmod 644 "$CRT"
-    echo "tls-cert: made the server's certificate $CRT (localhost, *.localhost, 127.0.0.1, ::1; signed by $CA)" >&2
+# The server's certificate is made anew whenever in_use failed (with the
+# CA when that did not fit either).
+if ! openssl req -new -config "$CONF" -subj "/O=portico demo/CN=localhost" -newkey ec \
+    -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$KEY.tmp" -out "$DIR/csr.tmp" \
+    2>"$DIR/openssl.log.tmp" ||
+    ! openssl x509 -req -in "$DIR/csr.tmp" -CA "$CA" -CAkey "$CAKEY" \
+        -set_serial "0x$(openssl rand -hex 16)" -days "$DAYS_LEAF" -sha256 \
+        -extfile "$CONF" -extensions leaf -out "$CRT.tmp" 2>>"$DIR/openssl.log.tmp"; then
+    cat "$DIR/openssl.log.tmp" >&2
+    exit 1
 fi
+mv -f "$KEY.tmp" "$KEY"
+mv -f "$CRT.tmp" "$CRT"
+chmod 644 "$CRT"
+echo "tls-cert: made the server's certificate $CRT (localhost, *.localhost, 127.0.0.1, ::1; signed by $CA)" >&2
