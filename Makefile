@@ -87,12 +87,14 @@ test: deps
 	tests/scripts/test_bench_report.sh
 	$(MAKE) unit
 	$(MAKE) integration
-	@if [ -x /usr/bin/chromium ] && command -v node >/dev/null; then $(MAKE) e2e; \
-	else echo "e2e: skipped, it needs /usr/bin/chromium and node (apt-get install chromium nodejs npm)"; fi
+	@if [ -x /usr/bin/chromium ] && command -v node >/dev/null && command -v certutil >/dev/null; then $(MAKE) e2e; \
+	else echo "e2e: skipped, it needs /usr/bin/chromium, node and certutil (apt-get install chromium nodejs npm libnss3-tools)"; fi
 
 # Browser tests (e2e/): playwright-core driving Debian's /usr/bin/chromium
-# through the four demo sites, on a private copy of configs/demo.yaml and
-# sites/ on a free port (the app's two processes on two others); a screenshot of each failing test in build/e2e/.
+# through the four demo sites over HTTPS, on a private copy of
+# configs/demo.yaml and sites/ on free ports (its own certificate and CA,
+# which chromium is made to trust with certutil; the app's two processes on
+# two more ports); a screenshot of each failing test in build/e2e/.
 .PHONY: e2e
 e2e: $(BIN) e2e/node_modules/.package-lock.json
 	PORTICO_BIN=./$(BIN) node --test-reporter=spec e2e/run.mjs
