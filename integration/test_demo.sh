@@ -92,6 +92,7 @@ ok(f"compose build.dockerfile {dfile} exists", os.path.isfile(os.path.join(ctx, 
 ok(f"compose build.dockerfile is docker/Dockerfile",
    os.path.samefile(os.path.join(ctx, dfile), dockerfile) if os.path.exists(os.path.join(ctx, dfile)) else False)
 ok("compose publishes 8080:8080", "8080:8080" in ports, repr(ports))
+ok("compose publishes 8443:8443 (HTTPS)", "8443:8443" in ports, repr(ports))
 
 binds = {}   # container path -> host path
 for v in volumes:
@@ -103,19 +104,22 @@ for v in volumes:
         binds[dst] = host
     else:
         ok(f"compose named volume {src} is declared", src in named, repr(sorted(named)))
+named_outside = []  # named volumes on a folder of the image's own, checked below
 for v in volumes:
     src, dst = v.split(":")[:2]
     if src.startswith((".", "/")):
         continue
     # A mount point inside a read-only bind must already exist on the host.
     parents = [b for b in binds if dst.startswith(b.rstrip("/") + "/")]
-    ok(f"compose mount point {dst} lies in a bind mount", bool(parents), repr(sorted(binds)))
+    if not parents:
+        named_outside.append(dst)
+        continue
     for b in parents:
         host = os.path.join(binds[b], os.path.relpath(dst, b))
         ok(f"compose mount point {dst} exists in the repository", os.path.isdir(host), host)
 
 # Dockerfile
-workdir, copies, cmd, chowns = "/", [], None, []
+workdir, copies, cmd, chowns, made, entrypoint = "/", [], None, [], [], None
 lines = open(dockerfile).read().replace("\\\n", " ").splitlines()
 stage = 0
 for line in lines:
@@ -140,6 +144,14 @@ for line in lines:
                 break
             if not a.startswith("-") and ":" not in a:
                 chowns.append(a if a.startswith("/") else os.path.join(workdir, a))
+        if "mkdir" in rest:  # folders the same RUN makes: mkdir -p A B && ...
+            for a in shlex.split(rest.split("mkdir", 1)[1]):
+                if a in ("&&", ";"):
+                    break
+                if not a.startswith("-"):
+                    made.append(a if a.startswith("/") else os.path.join(workdir, a))
+    elif word == "ENTRYPOINT":
+        entrypoint = rest
     elif word == "CMD":
         cmd = rest
 ok("Dockerfile has two stages (build, run)", stage == 2, f"{stage} FROM lines")
@@ -150,14 +162,27 @@ ign = os.path.join(os.path.dirname(dockerfile), "Dockerfile.dockerignore")
 if os.path.exists(ign):
     keep = {l.strip()[1:].strip("/") for l in open(ign) if l.strip().startswith("!")}
     for src in copies:
-        top = os.path.normpath(src).split("/")[0]
-        ok(f"Dockerfile.dockerignore keeps COPY source {src}", top in keep, repr(sorted(keep)))
+        s = os.path.normpath(src).strip("/")
+        ok(f"Dockerfile.dockerignore keeps COPY source {src}",
+           any(s == k or s.startswith(k + "/") for k in keep), repr(sorted(keep)))
 # Container paths under /app come from `COPY configs/ configs/` and
 # `COPY sites/ sites/` in WORKDIR /app: map them back to the repository.
 def repo_path(p):
     return os.path.join(ctx, os.path.relpath(p, workdir))
 for p in chowns:
+    if p in made:
+        continue
     ok(f"Dockerfile chown target {p} exists in the repository", os.path.isdir(repo_path(p)), repo_path(p))
+# A named volume on a folder of the image (not in a bind mount): the image
+# makes it, for portico's user (Docker fills a new volume from it).
+for dst in named_outside:
+    ok(f"compose named volume {dst}: a folder the Dockerfile makes for portico's user",
+       dst in made and dst in chowns, f"made {made}, chown {chowns}")
+# HTTPS: the certificate is made at the first start, by the entrypoint,
+# with the script the image copies; the HEALTHCHECK asks over HTTPS.
+ok("Dockerfile ENTRYPOINT makes build/tls/ (scripts/tls-cert.sh), then runs the command",
+   bool(entrypoint) and "portico-tls-cert build/tls" in entrypoint and 'exec \\"$@\\"' in entrypoint, repr(entrypoint))
+ok("Dockerfile COPYs scripts/tls-cert.sh", "scripts/tls-cert.sh" in copies, repr(copies))
 m = re.search(r'"-c",\s*"([^"]+)"', cmd or "")
 ok("Dockerfile CMD runs portico -c <config>", bool(m), repr(cmd))
 if m:
@@ -298,7 +323,7 @@ out=$("$REPO_DIR/scripts/tls-cert.sh" "$DD/build/tls" 2>&1)
 check "demo copy: scripts/tls-cert.sh makes build/tls/ (exit $?)" \
     "[ -s '$DD/build/tls/ca.pem' ] && [ -s '$DD/build/tls/localhost.pem' ] && [ -s '$DD/build/tls/localhost.key' ]"
 check_match "... and says so: a CA, then the server's certificate" \
-    "made a certificate authority.*ca\\.pem.*made the server's certificate" "$(tr '\n' ' ' <<<"$out")"
+    "made a new certificate authority, .*ca\\.pem: the file to trust.*made the server's certificate" "$(tr '\n' ' ' <<<"$out")"
 CA=$DD/build/tls/ca.pem
 CURL_OPTS=(--cacert "$CA")
 "$PORTICO_BIN" -t -c "$DD/configs/demo.yaml" >"$T/tcopy.out" 2>&1

@@ -104,7 +104,7 @@ if ! fits "$CA" "$CAKEY"; then
     mv -f "$CAKEY.tmp" "$CAKEY"
     mv -f "$CA.tmp" "$CA"
     chmod 644 "$CA"
-    echo "tls-cert: made a certificate authority for this checkout: $CA (trust this file)" >&2
+    echo "tls-cert: made a new certificate authority, $CA: the file to trust (curl --cacert, a browser)" >&2
 fi
 
 # The server's certificate is made anew whenever in_use failed (with the
