@@ -52,6 +52,10 @@ for f in basic timeouts connections; do
     check_eq "-t configs/test/$f.yaml (as committed): exit 0" 0 "$RC"
     check_match "-t configs/test/$f.yaml: configuration OK" 'configuration OK' "$OUT"
 done
+# Its certificate for HTTPS is made by scripts/tls-cert.sh, as make run does
+# (into the checkout's build/tls/, ignored by git; kept when it is there).
+check "scripts/tls-cert.sh makes or keeps build/tls/ (default.yaml's certificate)" \
+    "$REPO_DIR/scripts/tls-cert.sh" "$REPO_DIR/build/tls"
 run_t "$REPO_DIR/configs/default.yaml"
 check_eq "-t configs/default.yaml: exit 0" 0 "$RC"
 
