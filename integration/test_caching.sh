@@ -13,7 +13,7 @@
 export LC_ALL=C
 D=$T/docroot
 S=$D/static
-mkdir -p "$D/site" "$D/up" "$D/small" "$S/dir" "$D/sa" "$D/sb"
+mkdir -p "$D/site" "$D/up/big" "$D/small" "$S/dir" "$D/sa" "$D/sb"
 echo "site" >"$D/site/index.html"
 head -c 750 /dev/urandom | base64 -w 76 >"$S/small.txt"        # ~1 KB, cached
 head -c 307200 /dev/urandom >"$S/large.bin"                     # 300 KiB, not cached

@@ -32,7 +32,7 @@ printf 'foo\n' >"$ROOT/x.foo"
 # ---- graceful SIGTERM: an in-flight response completes ----
 write_cfg 1 text/x-one "$T/access.log"
 start_server "$T/sig.yaml" || exit 0
-python3 - "$PORT" "$ROOT/big.bin" >"$T/slow.out" 2>&1 <<'EOF' &
+python3 - "$PORT" "$ROOT/big.bin" "$T/slow.started" >"$T/slow.out" 2>&1 <<'EOF' &
 import socket, sys, time
 want = open(sys.argv[2], "rb").read()
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=15)
@@ -43,6 +43,8 @@ while True:
     c = s.recv(65536)
     if not c:
         break
+    if not buf:
+        open(sys.argv[3], "w").close()  # the response has begun: SIGTERM may come
     buf += c
     head, _, body = buf.partition(b"\r\n\r\n")
     if len(body) >= len(want):
@@ -52,7 +54,13 @@ while True:
 print("complete" if buf.partition(b"\r\n\r\n")[2] == want else "incomplete %d" % len(buf))
 EOF
 reader=$!
-sleep 0.5
+# SIGTERM once the response is in flight (python may take a while to start
+# on a loaded machine: CI under ASan connected after the signal).
+for _ in $(seq 1 $((50 * SLOW))); do
+    [ -e "$T/slow.started" ] && break
+    sleep 0.1
+done
+check "the download has begun before SIGTERM" "[ -e '$T/slow.started' ]"
 pid=$SERVER_PID
 SERVER_CHILDREN=$(pgrep -P "$pid" | sort | tr '\n' ' ')
 kill -TERM "$pid"
