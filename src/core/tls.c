@@ -158,25 +158,19 @@ static bool key_mismatch(unsigned long e)
                                               ERR_GET_REASON(e) == X509_R_KEY_TYPE_MISMATCH);
 }
 
-struct tls_ctx *tls_ctx_new(const char *certificate, const char *key, unsigned versions,
-                            char *err, size_t errlen, enum tls_fault *fault)
+/* Loads the certificate and its key into ssl. Returns 0, or -1 with err
+ * and *fault set. */
+static int load_pair(SSL_CTX *ssl, const char *certificate, const char *key, char *err,
+                     size_t errlen, enum tls_fault *fault)
 {
-    ERR_clear_error();
-    struct tls_ctx *t = calloc(1, sizeof(*t));
-    SSL_CTX *ssl = t ? SSL_CTX_new(TLS_server_method()) : NULL;
-    *fault = TLS_FAULT_CERTIFICATE;
-    if (!ssl) {
-        snprintf(err, errlen, "cannot set up TLS: out of memory");
-        free(t);
-        return NULL;
-    }
-    t->ssl = ssl;
     bool asked = false;
+    int rc = -1;
     SSL_CTX_set_default_passwd_cb(ssl, no_passphrase);
     SSL_CTX_set_default_passwd_cb_userdata(ssl, &asked);
+    *fault = TLS_FAULT_CERTIFICATE;
     if (SSL_CTX_use_certificate_chain_file(ssl, certificate) != 1) {
         snprintf(err, errlen, "cannot load certificate %s: %s", certificate, ssl_reason());
-        goto fail;
+        goto out;
     }
     *fault = TLS_FAULT_KEY;
     if (SSL_CTX_use_PrivateKey_file(ssl, key, SSL_FILETYPE_PEM) != 1) {
@@ -196,18 +190,26 @@ struct tls_ctx *tls_ctx_new(const char *certificate, const char *key, unsigned v
         } else {
             snprintf(err, errlen, "cannot load key %s: %s", key, ssl_reason());
         }
-        goto fail;
+        goto out;
     }
     if (SSL_CTX_check_private_key(ssl) != 1) {
         ERR_clear_error();
         snprintf(err, errlen, "key %s does not match certificate %s", key, certificate);
-        goto fail;
+        goto out;
     }
+    rc = 0;
+out:
     SSL_CTX_set_default_passwd_cb(ssl, NULL);
     SSL_CTX_set_default_passwd_cb_userdata(ssl, NULL);
+    return rc;
+}
+
+/* Versions, options, sessions and callbacks. Returns 0, or -1 with err. */
+static int configure(SSL_CTX *ssl, unsigned versions, char *err, size_t errlen)
+{
     if (set_versions(ssl, versions) < 0) {
         snprintf(err, errlen, "cannot set the TLS versions: %s", ssl_reason());
-        goto fail;
+        return -1;
     }
     SSL_CTX_set_options(ssl, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
                                  SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_CIPHER_SERVER_PREFERENCE);
@@ -227,16 +229,34 @@ struct tls_ctx *tls_ctx_new(const char *certificate, const char *key, unsigned v
                                                      ? sid_len
                                                      : SSL_MAX_SID_CTX_LENGTH) != 1) {
         snprintf(err, errlen, "cannot set up TLS sessions: %s", ssl_reason());
-        goto fail;
+        return -1;
     }
     SSL_CTX_set_tlsext_ticket_key_evp_cb(ssl, ticket_key_cb);
     SSL_CTX_set_alpn_select_cb(ssl, alpn_cb, NULL);
     SSL_CTX_set_client_hello_cb(ssl, conn_tls_client_hello, NULL);
+    return 0;
+}
+
+struct tls_ctx *tls_ctx_new(const char *certificate, const char *key, unsigned versions,
+                            char *err, size_t errlen, enum tls_fault *fault)
+{
+    ERR_clear_error();
+    struct tls_ctx *t = calloc(1, sizeof(*t));
+    SSL_CTX *ssl = t ? SSL_CTX_new(TLS_server_method()) : NULL;
+    *fault = TLS_FAULT_CERTIFICATE;
+    if (!ssl) {
+        snprintf(err, errlen, "cannot set up TLS: out of memory");
+        free(t);
+        return NULL;
+    }
+    t->ssl = ssl;
+    if (load_pair(ssl, certificate, key, err, errlen, fault) < 0 ||
+        configure(ssl, versions, err, errlen) < 0) {
+        SSL_CTX_free(ssl);
+        free(t);
+        return NULL;
+    }
     return t;
-fail:
-    SSL_CTX_free(ssl);
-    free(t);
-    return NULL;
 }
 
 void tls_ctx_free(struct tls_ctx *t)
