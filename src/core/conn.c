@@ -84,20 +84,12 @@ ssize_t conn_read(struct conn *c)
     return n;
 }
 
-ssize_t conn_recv(struct conn *c, char *buf, size_t len)
+ssize_t conn_recv_socket(struct conn *c, char *buf, size_t len, int flags)
 {
-    if (c->tls)
-        return conn_tls_recv(c, buf, len);
-    if (!c->readable || len == 0)
-        return 0;
     for (;;) {
-        ssize_t n = recv(c->io.fd, buf, len, 0);
-        if (n > 0) {
-            /* A short read drained the socket: the next byte brings a new edge. */
-            if ((size_t)n < len && !c->rdhup)
-                c->readable = false;
+        ssize_t n = recv(c->io.fd, buf, len, flags);
+        if (n > 0)
             return n;
-        }
         if (n == 0) {
             c->readable = false;
             c->peer_closed = true;
@@ -111,6 +103,19 @@ ssize_t conn_recv(struct conn *c, char *buf, size_t len)
         }
         return -1;
     }
+}
+
+ssize_t conn_recv(struct conn *c, char *buf, size_t len)
+{
+    if (c->tls)
+        return conn_tls_recv(c, buf, len);
+    if (!c->readable || len == 0)
+        return 0;
+    ssize_t n = conn_recv_socket(c, buf, len, 0);
+    /* A short read drained the socket: the next byte brings a new edge. */
+    if (n > 0 && (size_t)n < len && !c->rdhup)
+        c->readable = false;
+    return n;
 }
 
 void conn_compact(struct conn *c)

@@ -140,6 +140,11 @@ ssize_t conn_read(struct conn *c);
  * same bookkeeping and results as conn_read. */
 ssize_t conn_recv(struct conn *c, char *buf, size_t len);
 
+/* One recv(2) on the socket with flags: the bytes (>0); 0 with readable
+ * cleared when there are none now; -1 when the peer closed (peer_closed
+ * set) or the socket failed. For core's transports. */
+ssize_t conn_recv_socket(struct conn *c, char *buf, size_t len, int flags);
+
 /* Bytes buffered and not yet consumed by the protocol. */
 static inline size_t conn_pending(const struct conn *c)
 {

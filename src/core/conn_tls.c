@@ -80,29 +80,14 @@ static void failed(struct conn *c, int err)
  * Returns 1 (TLS), 0 (nothing yet), -1 (closed or failed), or 2 (plain). */
 static int sniff(struct conn *c)
 {
-    unsigned char b;
-    for (;;) {
-        ssize_t n = recv(c->io.fd, &b, 1, MSG_PEEK);
-        if (n == 1) {
-            if (b == TLS_HANDSHAKE_RECORD) {
-                c->tls->started = true;
-                return 1;
-            }
-            return 2;
-        }
-        if (n == 0) {
-            c->readable = false;
-            c->peer_closed = true;
-            return -1;
-        }
-        if (errno == EINTR)
-            continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            c->readable = false;
-            return 0;
-        }
-        return -1;
-    }
+    char b;
+    ssize_t n = conn_recv_socket(c, &b, 1, MSG_PEEK);
+    if (n <= 0)
+        return (int)n;
+    if ((unsigned char)b != TLS_HANDSHAKE_RECORD)
+        return 2;
+    c->tls->started = true;
+    return 1;
 }
 
 ssize_t conn_tls_recv(struct conn *c, char *buf, size_t len)
