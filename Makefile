@@ -9,7 +9,7 @@ CFLAGS  := $(OPT) $(SAN) $(CFLAGS) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror 
 YAML_CFLAGS := $(shell pkg-config --cflags yaml-0.1 2>/dev/null)
 YAML_LIBS   := $(shell pkg-config --libs yaml-0.1 2>/dev/null || echo -lyaml)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
-LDLIBS  += $(YAML_LIBS)
+LDLIBS  += $(YAML_LIBS) -lssl -lcrypto
 LDFLAGS += $(SAN)
 
 BUILD   ?= build
@@ -22,7 +22,7 @@ BIN     ?= portico
 # make Q= shows the full commands
 Q       ?= @
 
-.PHONY: all run test unit integration asan asan-test bench bench-workers bench-cgi bench-proxy deps clean \
+.PHONY: all run test unit integration asan asan-test bench bench-workers bench-cgi bench-proxy bench-tls deps clean \
         valgrind fuzz check-layers
 all: $(BIN)
 
@@ -49,23 +49,27 @@ deps:
 deps-run:
 	@scripts/deps.sh --run
 
-# The port make run and make demo serve on: the configurations' 8080, or
-# another one (make run PORT=8081; scripts/serve.sh then renders the
-# configuration into build/ with it). Not taken from the environment.
+# The ports make run and make demo serve on: the configurations' 8080 (plain
+# HTTP) and 8443 (HTTPS), or others (make run PORT=8081 HTTPS_PORT=8444;
+# scripts/serve.sh then renders the configuration into build/ with them).
+# Not taken from the environment. The certificate for HTTPS is made on the
+# first run, in build/tls/ (scripts/tls-cert.sh): trust build/tls/ca.pem.
 PORT = 8080
+HTTPS_PORT = 8443
 
 # The build comes after deps-run, even with -j: it needs libyaml's headers.
 run: deps-run
 	@$(MAKE) -s --no-print-directory $(BIN)
-	@PORTICO=./$(BIN) scripts/serve.sh run configs/default.yaml $(PORT)
+	@PORTICO=./$(BIN) scripts/serve.sh run configs/default.yaml $(PORT) $(HTTPS_PORT)
 
 # The multi-site demo of docker/compose.yaml, without Docker: localhost,
-# blog.localhost, api.localhost and app.localhost on port 8080 (see
-# configs/demo.yaml), the app's two processes beside it.
+# blog.localhost, api.localhost and app.localhost on https://...:8443, port
+# 8080 redirecting there (see configs/demo.yaml), the app's two processes
+# beside it.
 .PHONY: demo reload deps-run
 demo: deps-run
 	@$(MAKE) -s --no-print-directory $(BIN)
-	@PORTICO=./$(BIN) scripts/serve.sh demo configs/demo.yaml $(PORT)
+	@PORTICO=./$(BIN) scripts/serve.sh demo configs/demo.yaml $(PORT) $(HTTPS_PORT)
 
 # SIGHUP to the portico that make run or make demo started (its pid_file in
 # build/), after checking the configuration.
@@ -83,12 +87,14 @@ test: deps
 	tests/scripts/test_bench_report.sh
 	$(MAKE) unit
 	$(MAKE) integration
-	@if [ -x /usr/bin/chromium ] && command -v node >/dev/null; then $(MAKE) e2e; \
-	else echo "e2e: skipped, it needs /usr/bin/chromium and node (apt-get install chromium nodejs npm)"; fi
+	@if [ -x /usr/bin/chromium ] && command -v node >/dev/null && command -v certutil >/dev/null; then $(MAKE) e2e; \
+	else echo "e2e: skipped, it needs /usr/bin/chromium, node and certutil (apt-get install chromium nodejs npm libnss3-tools)"; fi
 
 # Browser tests (e2e/): playwright-core driving Debian's /usr/bin/chromium
-# through the four demo sites, on a private copy of configs/demo.yaml and
-# sites/ on a free port (the app's two processes on two others); a screenshot of each failing test in build/e2e/.
+# through the four demo sites over HTTPS, on a private copy of
+# configs/demo.yaml and sites/ on free ports (its own certificate and CA,
+# which chromium is made to trust with certutil; the app's two processes on
+# two more ports); a screenshot of each failing test in build/e2e/.
 .PHONY: e2e
 e2e: $(BIN) e2e/node_modules/.package-lock.json
 	PORTICO_BIN=./$(BIN) node --test-reporter=spec e2e/run.mjs
@@ -143,6 +149,14 @@ bench-cgi: $(BIN)
 # nginx: 1 KiB and 1 MiB answers, req/s and proxy CPU per request.
 bench-proxy: $(BIN)
 	bench/proxy.sh
+
+# TLS against nginx and h2o, each on one core, one ECDSA P-256 certificate,
+# TLS 1.3: keep-alive 1 KiB and 1 MiB requests, full and resumed handshakes
+# per second and server CPU per request or handshake, and the memory of an
+# idle TLS connection (and of a plain one, portico); build/bench/tls.md.
+# BENCH_QUICK=1 for a one-minute trial.
+bench-tls: $(BIN)
+	bench/tls.sh
 
 # Slow clients and exhausted descriptors for a few minutes (not in make
 # test): slowhttptest slowloris/slow body/slow read, 10,000 keep-alive

@@ -21,6 +21,7 @@ SRV_PID=""      # the running server, if any
 AUX_PIDS=()     # helper processes of the benchmark (start_aux), if any
 WRK_PID=""      # the running wrk, if any
 WRK_THREADS=1   # wrk -t
+LOADER=run_wrk  # what measure runs (see measure)
 CPU_FIELDS=2    # server CPU time: 2 = utime+stime, 4 = also cutime+cstime
 BUSY_IRQ=0      # 1: busy_ticks counts irq and softirq time too
 READY_WHAT=answer
@@ -477,7 +478,9 @@ warm_up() {
 
 # measure LABEL URL OUT [SETTLE]: one wrk run of DURATION seconds on URL
 # against SRV_PID, wrk's report in OUT, SETTLE seconds of wait before the
-# server's CPU time is read. Sets RUN_NS (wall time), RUN_TICKS (server's
+# server's CPU time is read. The run is `$LOADER SECONDS URL OUT`: run_wrk
+# unless a script sets LOADER to another client (one that reports in wrk's
+# words and sets WRK_PID while it runs, as run_wrk does). Sets RUN_NS (wall time), RUN_TICKS (server's
 # cpu_ticks), RUN_AUX_TICKS (aux_ticks), RUN_WRK_MS (wrk's CPU time),
 # RUN_BUSY (busy_ticks), then wrk_stats and shares. Returns 1 after a note
 # naming LABEL if it failed.
@@ -489,7 +492,7 @@ measure() {
     a0=$(aux_ticks)
     children_ms
     k0=$CHILD_MS
-    if ! run_wrk "$DURATION" "$2" "$out"; then
+    if ! "$LOADER" "$DURATION" "$2" "$out"; then
         note "wrk failed against $label:"
         sed 's/^/    /' "$out" >&2
         return 1

@@ -1,6 +1,8 @@
 // The browser tests of the portico demo: starts ./portico on a private copy
-// of configs/demo.yaml and sites/ (a free port; the app behind app.localhost
-// on two others), launches Debian's chromium, runs every e2e/tests/*.mjs
+// of configs/demo.yaml and sites/ (HTTPS on a free port, its plain port
+// redirecting there on another, the app behind app.localhost on two more;
+// the certificate made by scripts/tls-cert.sh in the copy), launches
+// Debian's chromium trusting the copy's CA, runs every e2e/tests/*.mjs
 // with node's own test runner, then stops them all.
 // Exits non-zero when a test fails or portico does not stop cleanly.
 //
@@ -17,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { CHROMIUM, launch } from './lib/browser.mjs';
+import { CHROMIUM, launch, trustingHome } from './lib/browser.mjs';
 import { env, registerAll } from './lib/harness.mjs';
 import { startDemo } from './lib/server.mjs';
 
@@ -52,18 +54,23 @@ try {
 } catch (err) {
   die(err.message);
 }
+let home;
 try {
-  env.browser = await launch();
+  home = trustingHome(env.demo.ca);
+  env.browser = await launch({ home });
 } catch (err) {
   await env.demo.stop();
   env.demo.cleanup();
+  if (home) fs.rmSync(home, { recursive: true, force: true });
   die(`cannot start ${CHROMIUM}: ${err.message}`);
 }
-console.log(`# e2e: portico on port ${env.demo.port} serving a copy of the demo in ${env.demo.dir}; ` +
-  `chromium ${env.browser.version()}; ready in ${Date.now() - started} ms`);
+console.log(`# e2e: portico on ports ${env.demo.port} (HTTPS) and ${env.demo.httpPort} (plain, redirecting) ` +
+  `serving a copy of the demo in ${env.demo.dir}; chromium ${env.browser.version()}, trusting ` +
+  `${env.demo.ca}; ready in ${Date.now() - started} ms`);
 
 after(async () => {
   await env.browser.close().catch(() => {});
+  fs.rmSync(home, { recursive: true, force: true });
   const status = await env.demo.stop();
   fs.rmSync(env.tmp, { recursive: true, force: true });
   let failed = env.shots.length > 0;

@@ -107,7 +107,7 @@ static void exercise(const struct config *cfg)
     CHECK(cfg->n_servers >= 1 && cfg->n_listeners >= 1);
     for (size_t i = 0; i < cfg->n_warnings; i++)
         check_positioned(cfg->warnings[i], SIZE_MAX - 1);
-    cfg_dump(cfg, g_null);
+    cfg_dump(cfg, g_null, NULL);
 
     static const char *const hosts[] = {"", "localhost", "a.example.test", "EXAMPLE.test."};
     static const char *const paths[] = {"/", "/files", "/files/a", "/cgi-bin/x.sh"};

@@ -120,6 +120,10 @@ between() {
 
 # --------------------------------------------------------------- requests
 
+# Options http() gives curl before the caller's, e.g. (--cacert CA.pem)
+# for a server on HTTPS.
+CURL_OPTS=()
+
 # http [curl args...] URL
 # Sets STATUS (000 when no response), HDRS (head file), BODY (body file).
 http() {
@@ -129,7 +133,7 @@ http() {
     : >"$HDRS"
     : >"$BODY"
     LAST_REQ="curl $*"
-    STATUS=$(curl -sS --max-time "$MAXT" -o "$BODY" -D "$HDRS" -w '%{http_code}' "$@" 2>>"$T/curl.err")
+    STATUS=$(curl -sS "${CURL_OPTS[@]}" --max-time "$MAXT" -o "$BODY" -D "$HDRS" -w '%{http_code}' "$@" 2>>"$T/curl.err")
     [ -n "$STATUS" ] || STATUS=000
 }
 

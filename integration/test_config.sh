@@ -52,6 +52,10 @@ for f in basic timeouts connections; do
     check_eq "-t configs/test/$f.yaml (as committed): exit 0" 0 "$RC"
     check_match "-t configs/test/$f.yaml: configuration OK" 'configuration OK' "$OUT"
 done
+# Its certificate for HTTPS is made by scripts/tls-cert.sh, as make run does
+# (into the checkout's build/tls/, ignored by git; kept when it is there).
+check "scripts/tls-cert.sh makes or keeps build/tls/ (default.yaml's certificate)" \
+    "$REPO_DIR/scripts/tls-cert.sh" "$REPO_DIR/build/tls"
 run_t "$REPO_DIR/configs/default.yaml"
 check_eq "-t configs/default.yaml: exit 0" 0 "$RC"
 
@@ -323,6 +327,62 @@ OUT=$(timeout 10 "$PORTICO_BIN" -c "$T/typo.yaml" 2>&1)
 check_eq "starting with an invalid config: exit 1" 1 "$?"
 code=$(curl -s -o /dev/null --max-time 2 -w '%{http_code}' "http://127.0.0.1:$PORT/")
 check_eq "... and nothing listens on its port" 000 "$code"
+
+# ---- TLS settings (issue 12): checked by -t, shown by -T ----
+# The certificate and key are the unit tests' (config reads no PEM: that
+# they exist and are readable regular files is all -t checks here), copied
+# beside the files that name them relatively. -t binds nothing.
+mkdir -p "$T/tls/certs"
+cp "$REPO_DIR/tests/unit/data/config/tls/site.pem" "$REPO_DIR/tests/unit/data/config/tls/site.key" \
+    "$T/tls/certs/"
+TLS_PORT=$(free_port)
+tls_cfg() { # $1: the listen value, $2: the tls block's key path
+    cat <<EOF
+servers:
+  - listen: $1
+    tls:
+      certificate: certs/site.pem
+      key: $2
+    root: $ROOT
+    locations:
+      /: {}
+EOF
+}
+tls_cfg "[\"127.0.0.1:$PORT\", {address: \"127.0.0.1:$TLS_PORT\", tls: true}]" certs/site.key \
+    >"$T/tls/ok.yaml"
+run_t "$T/tls/ok.yaml"
+check_eq "-t with a tls listen item and a tls block: exit 0" 0 "$RC"
+check_eq "... configuration OK, no warning" "configuration OK" "$OUT"
+OUT=$("$PORTICO_BIN" -T -c "$T/tls/ok.yaml" 2>&1)
+check_match "-T shows the tls listen item as the file writes it" \
+    "  listen: 127\\.0\\.0\\.1:$PORT \\{address: \"127\\.0\\.0\\.1:$TLS_PORT\", tls: true\\}" "$OUT"
+check_match "-T marks the TLS listener" "listener 127\\.0\\.0\\.1:$TLS_PORT \\(tls\\): " "$OUT"
+check_match "-T shows the tls block, paths joined to the file's folder, the certificate's subject and end, default protocols" \
+    "  tls:
+    certificate: $T/tls/certs/site\\.pem
+    # subject CN=example\\.test, expires [A-Z][a-z]{2} [ 0-9]{2} [0-9:]{8} [0-9]{4} GMT
+    key: $T/tls/certs/site\\.key
+    protocols: TLSv1\\.2 TLSv1\\.3" "$OUT"
+
+tls_cfg "[{address: \"127.0.0.1:$PORT\", tls: false}]" certs/site.key >"$T/tls/unused.yaml"
+run_t "$T/tls/unused.yaml"
+check_eq "-t with a tls block no listen item uses: exit 0" 0 "$RC"
+check_eq "... warns at the tls key, then configuration OK" \
+    "$T/tls/unused.yaml:3:5: warning: 'tls' has no effect: no listen item of this server has tls: true
+configuration OK" "$OUT"
+
+tls_cfg "[{address: \"127.0.0.1:$PORT\", tls: true}]" certs/gone.key >"$T/tls/nokey.yaml"
+bad "tls key file missing" "$T/tls/nokey.yaml" 5
+check_eq "... at the key's value, naming the resolved path and why" \
+    "$T/tls/nokey.yaml:5:12: cannot read 'key' $T/tls/certs/gone.key: No such file or directory" \
+    "$OUT"
+
+sed '/^    tls:$/,/^      key:/d' "$T/tls/ok.yaml" >"$T/tls/noblock.yaml"
+bad "tls: true without a tls block" "$T/tls/noblock.yaml" 2
+item="  - listen: [\"127.0.0.1:$PORT\", "
+check_eq "... at the listen item" \
+    "$T/tls/noblock.yaml:2:$((${#item} + 1)): listen 127.0.0.1:$TLS_PORT has tls: true, but the server has no 'tls' with its certificate and key" \
+    "$OUT"
 
 # ---- a whole start/stop with the good config ----
 U=http://127.0.0.1:$PORT

@@ -3,8 +3,13 @@
 # and, with docker/Dockerfile, names only paths that exist (build context,
 # COPY sources, bind mounts, mount points inside read-only binds, the config
 # the image runs); `portico -t -c configs/demo.yaml` passes. Then a copy of
-# the demo (configs/demo.yaml and sites/, port replaced) is started and
-# walked: every HTML page of every site answers 200, every link and
+# the demo (configs/demo.yaml and sites/, ports replaced, its certificate
+# made by scripts/tls-cert.sh in the copy's build/tls/) is started and
+# walked over HTTPS, every certificate checked against the copy's own CA
+# (curl --cacert, python's ssl): the plain port answers every site and
+# method with a 308 to the same URL on HTTPS; the certificate covers every
+# site's name and 127.0.0.1, and its CA is name-constrained; every HTML
+# page of every site answers 200, every link and
 # resource (href, src) on the pages resolves (redirects followed), the api's
 # endpoints answer JSON (jq), notes survive concurrent writers, the blog's
 # custom 404 page comes with status 404, redirects, autoindex, uploads and
@@ -87,6 +92,7 @@ ok(f"compose build.dockerfile {dfile} exists", os.path.isfile(os.path.join(ctx, 
 ok(f"compose build.dockerfile is docker/Dockerfile",
    os.path.samefile(os.path.join(ctx, dfile), dockerfile) if os.path.exists(os.path.join(ctx, dfile)) else False)
 ok("compose publishes 8080:8080", "8080:8080" in ports, repr(ports))
+ok("compose publishes 8443:8443 (HTTPS)", "8443:8443" in ports, repr(ports))
 
 binds = {}   # container path -> host path
 for v in volumes:
@@ -98,19 +104,22 @@ for v in volumes:
         binds[dst] = host
     else:
         ok(f"compose named volume {src} is declared", src in named, repr(sorted(named)))
+named_outside = []  # named volumes on a folder of the image's own, checked below
 for v in volumes:
     src, dst = v.split(":")[:2]
     if src.startswith((".", "/")):
         continue
     # A mount point inside a read-only bind must already exist on the host.
     parents = [b for b in binds if dst.startswith(b.rstrip("/") + "/")]
-    ok(f"compose mount point {dst} lies in a bind mount", bool(parents), repr(sorted(binds)))
+    if not parents:
+        named_outside.append(dst)
+        continue
     for b in parents:
         host = os.path.join(binds[b], os.path.relpath(dst, b))
         ok(f"compose mount point {dst} exists in the repository", os.path.isdir(host), host)
 
 # Dockerfile
-workdir, copies, cmd, chowns = "/", [], None, []
+workdir, copies, cmd, chowns, made, entrypoint = "/", [], None, [], [], None
 lines = open(dockerfile).read().replace("\\\n", " ").splitlines()
 stage = 0
 for line in lines:
@@ -135,6 +144,14 @@ for line in lines:
                 break
             if not a.startswith("-") and ":" not in a:
                 chowns.append(a if a.startswith("/") else os.path.join(workdir, a))
+        if "mkdir" in rest:  # folders the same RUN makes: mkdir -p A B && ...
+            for a in shlex.split(rest.split("mkdir", 1)[1]):
+                if a in ("&&", ";"):
+                    break
+                if not a.startswith("-"):
+                    made.append(a if a.startswith("/") else os.path.join(workdir, a))
+    elif word == "ENTRYPOINT":
+        entrypoint = rest
     elif word == "CMD":
         cmd = rest
 ok("Dockerfile has two stages (build, run)", stage == 2, f"{stage} FROM lines")
@@ -145,14 +162,27 @@ ign = os.path.join(os.path.dirname(dockerfile), "Dockerfile.dockerignore")
 if os.path.exists(ign):
     keep = {l.strip()[1:].strip("/") for l in open(ign) if l.strip().startswith("!")}
     for src in copies:
-        top = os.path.normpath(src).split("/")[0]
-        ok(f"Dockerfile.dockerignore keeps COPY source {src}", top in keep, repr(sorted(keep)))
+        s = os.path.normpath(src).strip("/")
+        ok(f"Dockerfile.dockerignore keeps COPY source {src}",
+           any(s == k or s.startswith(k + "/") for k in keep), repr(sorted(keep)))
 # Container paths under /app come from `COPY configs/ configs/` and
 # `COPY sites/ sites/` in WORKDIR /app: map them back to the repository.
 def repo_path(p):
     return os.path.join(ctx, os.path.relpath(p, workdir))
 for p in chowns:
+    if p in made:
+        continue
     ok(f"Dockerfile chown target {p} exists in the repository", os.path.isdir(repo_path(p)), repo_path(p))
+# A named volume on a folder of the image (not in a bind mount): the image
+# makes it, for portico's user (Docker fills a new volume from it).
+for dst in named_outside:
+    ok(f"compose named volume {dst}: a folder the Dockerfile makes for portico's user",
+       dst in made and dst in chowns, f"made {made}, chown {chowns}")
+# HTTPS: the certificate is made at the first start, by the entrypoint,
+# with the script the image copies; the HEALTHCHECK asks over HTTPS.
+ok("Dockerfile ENTRYPOINT makes build/tls/ (scripts/tls-cert.sh), then runs the command",
+   bool(entrypoint) and "portico-tls-cert build/tls" in entrypoint and 'exec \\"$@\\"' in entrypoint, repr(entrypoint))
+ok("Dockerfile COPYs scripts/tls-cert.sh", "scripts/tls-cert.sh" in copies, repr(copies))
 m = re.search(r'"-c",\s*"([^"]+)"', cmd or "")
 ok("Dockerfile CMD runs portico -c <config>", bool(m), repr(cmd))
 if m:
@@ -176,13 +206,18 @@ while IFS= read -r line; do
 done <"$T/paths"
 
 # ---------------------------------------------------------- portico -t
+# The certificate demo.yaml names (../build/tls/), as make demo makes it.
+check "scripts/tls-cert.sh makes or keeps build/tls/ (demo.yaml's certificate)" \
+    "$REPO_DIR/scripts/tls-cert.sh" "$REPO_DIR/build/tls"
 "$PORTICO_BIN" -t -c "$DEMO" >"$T/t.out" 2>&1
 rc=$?
 check_eq "portico -t -c configs/demo.yaml exits 0" 0 "$rc"
 check_eq "portico -t -c configs/demo.yaml: configuration OK, no warning" "configuration OK" "$(cat "$T/t.out")"
 "$PORTICO_BIN" -T -c "$DEMO" >"$T/T.out" 2>&1
-check "demo.yaml: four servers on one listener" \
-    "grep -Eq '^listener 0.0.0.0:8080: .*servers: [^ ]+demo.yaml:[0-9:]+ \\(default\\)( [^ ]+demo.yaml:[0-9:]+){3}\$' '$T/T.out'"
+check "demo.yaml: four servers on one TLS listener, 8443" \
+    "grep -Eq '^listener 0.0.0.0:8443 \\(tls\\): .*servers: [^ ]+demo.yaml:[0-9:]+ \\(default\\)( [^ ]+demo.yaml:[0-9:]+){3}\$' '$T/T.out'"
+check "demo.yaml: one server on the plain listener, 8080, that redirects" \
+    "grep -Eq '^listener 0.0.0.0:8080: .*servers: [^ ]+demo.yaml:[0-9:]+ \\(default\\)\$' '$T/T.out'"
 check "demo.yaml: the upstream group app, 127.0.0.1:9001 and :9002, with its health check" \
     "grep -q '^upstream app: 127.0.0.1:9001 127.0.0.1:9002; .*health_check /healthz every 2s' '$T/T.out'"
 
@@ -197,10 +232,14 @@ check_eq "make demo runs the dependency step of make run" "$deps_run" "$deps_dem
 check_match "... the one for running (scripts/deps.sh --run)" 'scripts/deps\.sh --run$' "$deps_demo"
 check_match "make test still installs everything (scripts/deps.sh)" '(^|[[:space:]])scripts/deps\.sh$' \
     "$(mk test | grep 'deps\.sh')"
-check_match "make run PORT=8081 hands the port on" 'serve\.sh run configs/default\.yaml 8081$' \
+check_match "make run: ports 8080 and 8443 (HTTPS)" 'serve\.sh run configs/default\.yaml 8080 8443$' \
+    "$(mk run | grep 'serve\.sh')"
+check_match "make run PORT=8081 hands the port on" 'serve\.sh run configs/default\.yaml 8081 8443$' \
     "$(mk run PORT=8081 | grep 'serve\.sh')"
-check_match "make demo PORT=8082 hands the port on" 'serve\.sh demo configs/demo\.yaml 8082$' \
-    "$(mk demo PORT=8082 | grep 'serve\.sh')"
+check_match "make run HTTPS_PORT=8444 hands the HTTPS port on" 'serve\.sh run configs/default\.yaml 8080 8444$' \
+    "$(mk run HTTPS_PORT=8444 | grep 'serve\.sh')"
+check_match "make demo PORT=8082 HTTPS_PORT=8445 hands both on" 'serve\.sh demo configs/demo\.yaml 8082 8445$' \
+    "$(mk demo PORT=8082 HTTPS_PORT=8445 | grep 'serve\.sh')"
 check_match "make reload: scripts/serve.sh reload build" 'serve\.sh reload build$' "$(mk reload | grep 'serve\.sh')"
 
 # scripts/deps.sh with a fake dpkg-query (FAKE_MISSING: the packages not
@@ -237,6 +276,11 @@ check_eq "deps --run as root installs what running uses (php-cgi), no test packa
 deps "libyaml-dev jq php-cgi" 0
 check_eq "deps (make test, .ci/run) as root installs everything missing" "jq libyaml-dev php-cgi" \
     "$(tr ' ' '\n' <<<"$APT" | sort | xargs)"
+deps "openssl python3" 1000 --run
+check_eq "deps --run as a user, openssl missing: a stop (it makes the HTTPS certificate)" 1 "$RC"
+check "... with the command to run" "grep -q 'sudo apt-get install -y openssl$' <<<'$OUT'"
+deps "libssl-dev" 0 --run
+check_eq "deps --run as root installs libssl-dev (building needs OpenSSL's headers)" "libssl-dev" "$APT"
 deps "" 1000 --run
 check_eq "deps --run with nothing missing: silent, exit 0" "0 ''" "$RC '$OUT'"
 
@@ -245,6 +289,8 @@ check_eq "deps --run with nothing missing: silent, exit 0" "0 ''" "$RC '$OUT'"
 # the file are relative to its folder), minus anything uploaded or noted
 # locally, so that the walk writes nothing into the repository.
 PORT=$(free_port)
+HPORT=$(free_port)
+while [ "$HPORT" = "$PORT" ]; do HPORT=$(free_port); done
 DD=$T/demo
 mkdir -p "$DD/configs"
 tar -C "$REPO_DIR" --exclude='sites/default/uploads/*' --exclude='sites/api/data/*' -cf - sites |
@@ -256,14 +302,30 @@ mkdir -p "$DD/sites/default/uploads" "$DD/sites/api/data" "$DD/build"
 # then finds them) and killed at the end, whatever happened.
 AP1=$(free_port)
 AP2=$(free_port)
-while [ "$AP2" = "$AP1" ]; do AP2=$(free_port); done
-sed -e "s/listen: 8080\\b/listen: $PORT/" -e "s/- 127\\.0\\.0\\.1:9001\$/- 127.0.0.1:$AP1/" \
+while [ "$AP2" = "$AP1" ] || [ "$AP2" = "$HPORT" ] || [ "$AP2" = "$PORT" ]; do AP2=$(free_port); done
+# The plain port 8080 (its one server, the redirect) and the HTTPS port
+# 8443 (the four sites; the redirect's target) move to PORT and HPORT.
+sed -e "s/listen: 8080\\b/listen: $PORT/" -e "s/listen: {address: 8443,/listen: {address: $HPORT,/" \
+    -e "s/:8443{uri}/:$HPORT{uri}/" -e "s/- 127\\.0\\.0\\.1:9001\$/- 127.0.0.1:$AP1/" \
     -e "s/- 127\\.0\\.0\\.1:9002\$/- 127.0.0.1:$AP2/" "$DEMO" >"$DD/configs/demo.yaml"
-check_eq "demo copy: the four listen lines moved to port $PORT" 4 "$(grep -c "listen: $PORT\\b" "$DD/configs/demo.yaml")"
-check "demo copy: no server left on 8080" "! grep -Eq '^[[:space:]-]*listen:[^#]*8080' '$DD/configs/demo.yaml'"
+check_eq "demo copy: the plain listen line moved to port $PORT" 1 "$(grep -c "listen: $PORT\\b" "$DD/configs/demo.yaml")"
+check_eq "demo copy: the four TLS listen lines moved to port $HPORT" 4 \
+    "$(grep -c "listen: {address: $HPORT, tls: true}" "$DD/configs/demo.yaml")"
+check_eq "demo copy: the redirect goes to port $HPORT" 1 "$(grep -c "redirect: {to: \"https://{host}:$HPORT{uri}\", status: 308}" "$DD/configs/demo.yaml")"
+check "demo copy: no server left on 8080 or 8443, no redirect to 8443" \
+    "! grep -Eq '^[[:space:]-]*listen:[^#]*(8080|8443)|:8443\\{uri\\}' '$DD/configs/demo.yaml'"
 check_eq "demo copy: the upstream group app moved to ports $AP1 and $AP2" \
     "- 127.0.0.1:$AP1 - 127.0.0.1:$AP2" "$(grep -Eo -- '- 127\.0\.0\.1:[0-9]+$' "$DD/configs/demo.yaml" | xargs)"
 check "demo copy: no upstream left on 9001 or 9002" "! grep -Eq '^[^#]*:900[12]\\b' '$DD/configs/demo.yaml'"
+# The copy's certificate: its own CA, made in its build/tls/ as make demo
+# makes the repository's; every HTTPS request below is checked against it.
+out=$("$REPO_DIR/scripts/tls-cert.sh" "$DD/build/tls" 2>&1)
+check "demo copy: scripts/tls-cert.sh makes build/tls/ (exit $?)" \
+    "[ -s '$DD/build/tls/ca.pem' ] && [ -s '$DD/build/tls/localhost.pem' ] && [ -s '$DD/build/tls/localhost.key' ]"
+check_match "... and says so: a CA, then the server's certificate" \
+    "made a new certificate authority, .*ca\\.pem: the file to trust.*made the server's certificate" "$(tr '\n' ' ' <<<"$out")"
+CA=$DD/build/tls/ca.pem
+CURL_OPTS=(--cacert "$CA")
 "$PORTICO_BIN" -t -c "$DD/configs/demo.yaml" >"$T/tcopy.out" 2>&1
 check_eq "demo copy: portico -t: configuration OK, no warning" "configuration OK" "$(cat "$T/tcopy.out")"
 
@@ -295,7 +357,8 @@ done
 check "app: two sites/app/app.py listen on $AP1 and $AP2" "port_open $AP1 && port_open $AP2"
 
 start_server "$DD/configs/demo.yaml" || exit 0
-U=http://127.0.0.1:$PORT
+U=https://127.0.0.1:$HPORT
+P=http://127.0.0.1:$PORT # the plain port: redirects only
 check "workers: auto starts at least one worker" "[ -n '$SERVER_CHILDREN' ]"
 check_eq "pid_file: build/demo.pid (beside configs/) holds the master's pid" "$SERVER_PID" \
     "$(cat "$DD/build/demo.pid" 2>/dev/null)"
@@ -305,11 +368,12 @@ check_eq "pid_file: build/demo.pid (beside configs/) holds the master's pid" "$S
 # 200; every href/src on an HTML page of the site must answer 2xx, or a 3xx
 # whose target answers in turn. Links meant to fail are listed with the
 # status they must get. Links to other hosts are only counted.
-python3 - "$PORT" "$DD/sites" >"$T/walk" 2>&1 <<'EOF'
-import http.client, os, sys, urllib.parse
+python3 - "$HPORT" "$DD/sites" "$CA" >"$T/walk" 2>&1 <<'EOF'
+import http.client, os, ssl, sys, urllib.parse
 from html.parser import HTMLParser
 
 port, sites = int(sys.argv[1]), sys.argv[2]
+tls = ssl.create_default_context(cafile=sys.argv[3])  # checks the chain and the name (IP 127.0.0.1)
 SITES = [("localhost", os.path.join(sites, "default")),
          ("blog.localhost", os.path.join(sites, "blog")),
          ("api.localhost", os.path.join(sites, "api", "public")),
@@ -328,7 +392,7 @@ class Links(HTMLParser):
                 self.links.append(v)
 
 def get(host, target):
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    c = http.client.HTTPSConnection("127.0.0.1", port, timeout=10, context=tls)
     try:
         c.request("GET", target, headers={"Host": host, "Accept": "text/html,*/*"})
         r = c.getresponse()
@@ -402,6 +466,66 @@ while IFS= read -r line; do
     esac
 done <"$T/walk"
 
+# ------------------------------------------------- plain HTTP, certificate
+# The plain port: whatever the site and method, a 308 to the same URL on
+# HTTPS (path and query as sent), which then answers.
+for h in localhost blog.localhost api.localhost app.localhost; do
+    http -H "Host: $h:$PORT" "$P/some/path.html?x=1&y=%2F"
+    expect_status "plain HTTP, $h: 308" 308
+    expect_header "... to the same URL over HTTPS" Location "https://$h:$HPORT/some/path.html?x=1&y=%2F"
+done
+http -X POST -H 'Host: api.localhost' -H 'Content-Type: application/json' --data-binary '{"n": 1}' "$P/cgi-bin/echo.py"
+expect_status "plain HTTP: a POST -> 308 too (not 405: the method is the client's to repeat)" 308
+expect_header "... to the same URL over HTTPS" Location "https://api.localhost:$HPORT/cgi-bin/echo.py"
+http -L -H 'Content-Type: application/json' --data-binary '{"n": 1}' "http://api.localhost:$PORT/cgi-bin/echo.py?via=plain"
+expect_status "... curl -L repeats the POST there: 200" 200
+jq_ok "... the script got the POST and its body" '.method == "POST" and .json.n == 1 and .query.via == "plain"'
+http "$P/"
+expect_header "plain HTTP to 127.0.0.1: a 308 to https://127.0.0.1:$HPORT/" Location "https://127.0.0.1:$HPORT/"
+http -H 'Host: nobody.example' -X DELETE "$P/x"
+expect_status "plain HTTP, an unknown name and DELETE: 308 all the same" 308
+http -L "http://blog.localhost:$PORT/about.html"
+expect_status "curl -L from http://blog.localhost:$PORT/about.html: 200" 200
+expect_body_file "... the blog's about.html, over HTTPS, the certificate checked" "$DD/sites/blog/about.html"
+check_eq "... two answers, 308 then 200" "308 200" "$(grep -o '^HTTP/1.1 [0-9]*' "$HDRS" | awk '{ print $2 }' | xargs)"
+# The certificate: for each site's name (SNI) and 127.0.0.1, signed by the
+# copy's CA, ECDSA P-256; the CA may vouch for localhost names only.
+for h in localhost blog.localhost api.localhost app.localhost; do
+    code=$(curl -s --cacert "$CA" -o /dev/null -w '%{http_code} %{ssl_verify_result}' --max-time "$MAXT" \
+        "https://$h:$HPORT/")
+    check_eq "https://$h:$HPORT/: 200, the certificate verified by curl against the copy's CA" "200 0" "$code"
+done
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time "$MAXT" "https://localhost:$HPORT/")
+check_eq "... and refused without it (curl: an unknown issuer)" 000 "$code"
+openssl s_client -connect "127.0.0.1:$HPORT" -servername blog.localhost -verify_hostname blog.localhost \
+    -CAfile "$CA" -verify_return_error -tls1_3 </dev/null >"$T/s_client.out" 2>&1
+check "openssl s_client (TLS 1.3, SNI blog.localhost): the chain and the name verify" \
+    "grep -q 'Verify return code: 0 (ok)' '$T/s_client.out' && grep -q 'TLSv1.3' '$T/s_client.out'"
+openssl s_client -connect "127.0.0.1:$HPORT" -servername app.localhost -verify_hostname app.localhost \
+    -CAfile "$CA" -verify_return_error -tls1_2 </dev/null >"$T/s_client12.out" 2>&1
+check "... TLS 1.2 too" "grep -q 'Verify return code: 0 (ok)' '$T/s_client12.out'"
+openssl x509 -in "$DD/build/tls/localhost.pem" -noout -text >"$T/leaf.txt" 2>&1
+check "the server's certificate: ECDSA P-256" \
+    "grep -q 'Public Key Algorithm: id-ecPublicKey' '$T/leaf.txt' && grep -q 'NIST CURVE: P-256' '$T/leaf.txt'"
+check "... names localhost, *.localhost, the demo's sites, 127.0.0.1 and ::1" \
+    "grep -q 'DNS:localhost, DNS:\\*.localhost, DNS:blog.localhost, DNS:api.localhost, DNS:app.localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1' '$T/leaf.txt'"
+openssl x509 -in "$CA" -noout -text >"$T/ca.txt" 2>&1
+check "the CA: critical name constraints, localhost and loopback only" \
+    "grep -A4 'Name Constraints: critical' '$T/ca.txt' | tr -d ' \n' | grep -q 'Permitted:DNS:localhostIP:127.0.0.0/255.0.0.0IP:0:0:0:0:0:0:0:1/'"
+check "the keys are mode 0600" \
+    "[ \"\$(stat -c %a '$DD/build/tls/ca.key' '$DD/build/tls/localhost.key' | xargs)\" = '600 600' ]"
+t0=$(date +%s%N)
+out=$("$REPO_DIR/scripts/tls-cert.sh" "$DD/build/tls" 2>&1)
+ms=$((($(date +%s%N) - t0) / 1000000))
+check_eq "scripts/tls-cert.sh again: keeps them, says nothing" "" "$out"
+check "... and is quick about it (${ms} ms)" "[ $ms -lt $((2000 * SLOW)) ]"
+check "no key or certificate of the demo is tracked by git, build/tls/ is ignored" \
+    "[ -z \"\$(git -C '$REPO_DIR' ls-files configs sites docker build | grep -E '\\.(pem|key|crt)\$')\" ] &&
+     git -C '$REPO_DIR' check-ignore -q build/tls/ca.key"
+raw_port() { RAW_PORT=$HPORT raw "$@"; }
+raw_port 'GET / HTTP/1.1\r\nHost: localhost\r\n\r\n'
+expect_status "plain HTTP to the HTTPS port: 400" 400
+
 # ------------------------------------------------------------- default site
 http "$U/"
 expect_status "default site: Host 127.0.0.1 -> 200" 200
@@ -409,8 +533,8 @@ expect_body_file "default site: its index.html" "$DD/sites/default/index.html"
 http -H 'Host: nobody.example' "$U/"
 expect_body_file "unknown Host -> the default server" "$DD/sites/default/index.html"
 # The Dockerfile's HEALTHCHECK, with this port.
-check "HEALTHCHECK command succeeds (curl -fsS http://localhost:PORT/status)" \
-    curl -fsS -o /dev/null --max-time "$MAXT" "http://localhost:$PORT/status"
+check "HEALTHCHECK command succeeds (curl -fsS --cacert build/tls/ca.pem https://localhost:HTTPS_PORT/status)" \
+    curl -fsS -o /dev/null --max-time "$MAXT" --cacert "$CA" "https://localhost:$HPORT/status"
 http -H 'Host: localhost' "$U/status"
 expect_status "default /status -> 200" 200
 jq_ok "/status: JSON with workers and request counts" '(.workers >= 1) and (.requests.total >= 1)'
@@ -461,7 +585,7 @@ http "${B[@]}" "$U/"
 expect_status "blog: / -> 200" 200
 expect_body_file "blog: / is sites/blog/index.html" "$DD/sites/blog/index.html"
 check "curl resolves blog.localhost itself (as browsers do)" \
-    "[ \"\$(curl -s -o /dev/null -w '%{http_code}' --max-time $MAXT http://blog.localhost:$PORT/about.html)\" = 200 ]"
+    "[ \"\$(curl -s --cacert '$CA' -o /dev/null -w '%{http_code}' --max-time $MAXT https://blog.localhost:$HPORT/about.html)\" = 200 ]"
 http "${B[@]}" "$U/posts/no-such-post.html"
 expect_status "blog: missing post -> 404" 404
 expect_body "blog: 404 body is the blog's own page" 'data-page="blog-404"'
@@ -532,7 +656,7 @@ jq_ok "api: the new note, trimmed, with id 1" '.note.id == 1 and .note.text == "
 # Concurrent writers: every POST gets its note, none is lost, ids unique.
 pids=()
 for i in $(seq 1 12); do
-    curl -s -o "$T/note$i.json" -w '%{http_code}\n' --max-time "$MAXT" -H 'Host: api.localhost' \
+    curl -s "${CURL_OPTS[@]}" -o "$T/note$i.json" -w '%{http_code}\n' --max-time "$MAXT" -H 'Host: api.localhost' \
         -H 'Content-Type: application/json' --data-binary "{\"text\": \"parallel $i\"}" "$U/cgi-bin/notes.py" >"$T/note$i.code" &
     pids+=($!)
 done
@@ -592,7 +716,7 @@ whoami() {
     local n=$1 urls=() i
     shift
     for ((i = 0; i < n; i++)); do urls+=("$U/api/whoami"); done
-    curl -sS --max-time "$MAXT" "${AH[@]}" "$@" -w '%{stderr}%{num_connects}\n' "${urls[@]}" \
+    curl -sS "${CURL_OPTS[@]}" --max-time "$MAXT" "${AH[@]}" "$@" -w '%{stderr}%{num_connects}\n' "${urls[@]}" \
         >"$T/who.json" 2>"$T/who.w"
     WHO=$(jq -r .instance "$T/who.json" 2>/dev/null | xargs)
     WHO_PIDS=$(jq -r .pid "$T/who.json" 2>/dev/null | sort -u | xargs)
@@ -608,17 +732,17 @@ check_eq "app: ... by the two app.py this test started" "$(printf '%s\n' "${APP_
 # replaced: they would let anyone claim https or another host).
 http "${AH[@]}" "$U/api/whoami"
 jq_ok "app: X-Forwarded-For is the client's address" '.headers["X-Forwarded-For"] == "127.0.0.1"'
-jq_ok "app: X-Forwarded-Proto http, X-Forwarded-Host and Host app.localhost" \
-    '.headers["X-Forwarded-Proto"] == "http" and .headers["X-Forwarded-Host"] == "app.localhost" and .headers.Host == "app.localhost"'
-http "${AH[@]}" -H 'X-Forwarded-For: 203.0.113.7' -H 'X-Forwarded-Proto: https' -H 'X-Forwarded-Host: evil.example' \
+jq_ok "app: X-Forwarded-Proto https, X-Forwarded-Host and Host app.localhost" \
+    '.headers["X-Forwarded-Proto"] == "https" and .headers["X-Forwarded-Host"] == "app.localhost" and .headers.Host == "app.localhost"'
+http "${AH[@]}" -H 'X-Forwarded-For: 203.0.113.7' -H 'X-Forwarded-Proto: http' -H 'X-Forwarded-Host: evil.example' \
     "$U/api/whoami"
 jq_ok "app: a client's X-Forwarded-For gets the client appended" '.headers["X-Forwarded-For"] == "203.0.113.7, 127.0.0.1"'
 jq_ok "app: ... its X-Forwarded-Proto and -Host are replaced" \
-    '.headers["X-Forwarded-Proto"] == "http" and .headers["X-Forwarded-Host"] == "app.localhost"'
-http "http://app.localhost:$PORT/"
+    '.headers["X-Forwarded-Proto"] == "https" and .headers["X-Forwarded-Host"] == "app.localhost"'
+http "https://app.localhost:$HPORT/"
 expect_status "curl resolves app.localhost itself: / -> 200" 200
-expect_body "app: the app saw Host app.localhost:$PORT" "<tr><th>X-Forwarded-Host</th><td>app.localhost:$PORT</td></tr>"
-expect_body "app: ... so its status link keeps the port" "href=\"http://localhost:$PORT/status\""
+expect_body "app: the app saw Host app.localhost:$HPORT" "<tr><th>X-Forwarded-Host</th><td>app.localhost:$HPORT</td></tr>"
+expect_body "app: ... so its status link keeps the scheme and port" "href=\"https://localhost:$HPORT/status\""
 # A body there and back: 200 KB of UTF-8 text, with Content-Length, then
 # chunked (streamed to the app as it comes).
 python3 -c 'import sys; sys.stdout.write("".join("Grüße, portico – line %05d\n" % i for i in range(7000)))' >"$T/echo.txt"
@@ -645,9 +769,11 @@ http "${AH[@]}" -X DELETE "$U/api/echo"
 expect_status "app: DELETE -> 405 from portico (methods GET, HEAD, POST)" 405
 expect_header "app: ... Allow" Allow "GET, HEAD, POST"
 # The WebSocket echo through portico's tunnel.
-python3 - "$PORT" >"$T/ws.out" 2>&1 <<'PYEOF'
-import base64, os, socket, struct, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+python3 - "$HPORT" "$CA" >"$T/ws.out" 2>&1 <<'PYEOF'
+import base64, os, socket, ssl, struct, sys
+tls = ssl.create_default_context(cafile=sys.argv[2])
+s = tls.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5),
+                    server_hostname="app.localhost")
 key = base64.b64encode(os.urandom(16)).decode()
 s.sendall(("GET /ws HTTP/1.1\r\nHost: app.localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
            "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n" % key).encode())
@@ -674,7 +800,7 @@ msg, mask = "Grüße through the tunnel".encode(), os.urandom(4)
 s.sendall(struct.pack("!BB", 0x81, 0x80 | len(msg)) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(msg)))
 print(frame())
 PYEOF
-check_eq "app: WebSocket /ws -> 101, greeted by an instance, the message echoed" \
+check_eq "app: WebSocket /ws over TLS (wss:) -> 101, greeted by an instance, the message echoed" \
     "HTTP/1.1 101 Switching Protocols|connected to app-?|Grüße through the tunnel" \
     "$(sed 's/app-[12]$/app-?/' "$T/ws.out" | paste -sd '|')"
 http -H 'Host: localhost' "$U/status"
@@ -690,7 +816,7 @@ expect_status "app: app-1's /healthz -> 503" 503
 t0=$SECONDS
 for ((i = 0; i < 30 * SLOW; i++)); do
     whoami 4
-    curl -s --max-time "$MAXT" -H 'Host: localhost' "$U/status" >"$T/st.json"
+    curl -s "${CURL_OPTS[@]}" --max-time "$MAXT" -H 'Host: localhost' "$U/status" >"$T/st.json"
     [ "$WHO" = "app-2 app-2 app-2 app-2" ] &&
         jq -e ".upstreams.app | map([.server, .up]) == [[\"127.0.0.1:$AP1\", false], [\"127.0.0.1:$AP2\", true]]" \
             "$T/st.json" >/dev/null && break
@@ -703,7 +829,7 @@ jq_ok "... /status: app-1 up:false, app-2 up:true" \
     ".upstreams.app | map([.server, .up]) == [[\"127.0.0.1:$AP1\", false], [\"127.0.0.1:$AP2\", true]]"
 codes=
 for i in 1 2 3 4 5 6; do # one connection each: whichever worker takes it
-    codes+=$(curl -s --max-time "$MAXT" "${AH[@]}" -o /dev/null -w '%{http_code}:%header{x-app-instance} ' "$U/api/whoami")
+    codes+=$(curl -s "${CURL_OPTS[@]}" --max-time "$MAXT" "${AH[@]}" -o /dev/null -w '%{http_code}:%header{x-app-instance} ' "$U/api/whoami")
 done
 check_eq "app: ... 6 new connections: all app-2" "$(printf '200:app-2 %.0s' 1 2 3 4 5 6)" "$codes"
 
@@ -718,7 +844,7 @@ expect_status "app: ... /api/whoami too -> 502" 502
 http "${AH[@]}" "$U/static/logo.svg"
 expect_status "app: ... /static/ still served from the disk" 200
 for ((i = 0; i < 30 * SLOW; i++)); do
-    curl -s --max-time "$MAXT" -H 'Host: localhost' "$U/status" >"$T/st.json"
+    curl -s "${CURL_OPTS[@]}" --max-time "$MAXT" -H 'Host: localhost' "$U/status" >"$T/st.json"
     jq -e '.upstreams.app | map(.up) == [false, false]' "$T/st.json" >/dev/null && break
     sleep 0.2
 done
@@ -768,8 +894,9 @@ check_eq "make reload with no server: exit 1" 1 "$?"
 check_match "... says none runs" "no portico started by make run or make demo is running" "$OUT"
 
 # ------------------------------------------------- make demo PORT=..., taken
-# serve.sh as make demo PORT=P runs it, on the repository's demo.yaml (port
-# 8080) beside the copy's sites: the port goes into build/demo8080-P.yaml.
+# serve.sh as make demo PORT=P HTTPS_PORT=H runs it, on the repository's
+# demo.yaml (ports 8080 and 8443) beside the copy's sites: the ports go into
+# build/demo8080-P.yaml, the certificate is the copy's build/tls/.
 # It also starts the app behind app.localhost, on the ports demo.yaml names
 # (serve.sh's own 9001 and 9002, not moved): the copy's sites/app/app.py,
 # twice, stopped when serve.sh ends. Another program on 9001 or 9002 (a
@@ -797,8 +924,10 @@ if port_open 9001 || port_open 9002; then
     echo "  note  port 9001 or 9002 is taken by another program: make demo's own app is not started there"
 fi
 P2=$(free_port)
+H2=$(free_port)
+while [ "$H2" = "$P2" ]; do H2=$(free_port); done
 cp "$DEMO" "$DD/configs/demo8080.yaml"
-(cd "$DD" && serve demo configs/demo8080.yaml "$P2" >"$T/serve.out" 2>"$T/serve.err") &
+(cd "$DD" && serve demo configs/demo8080.yaml "$P2" "$H2" >"$T/serve.out" 2>"$T/serve.err") &
 SERVE_JOB=$!
 # demo_pid PORT: the pid in build/demo-PORT.pid, once there (up to 5 s),
 # also for run.sh's check that no server is left behind.
@@ -814,12 +943,20 @@ demo_pid() {
 }
 M2=$(demo_pid "$P2")
 check "make demo PORT=$P2: started (pid file build/demo-$P2.pid)" "[ -n '$M2' ]"
-check_match "... says it serves a copy" "make demo: serving configs/demo8080\\.yaml on port $P2 \\(through the copy build/demo8080-$P2\\.yaml\\)" "$(cat "$T/serve.err")"
-check_eq "... the copy has the four listen lines on $P2" 4 "$(grep -c "listen: $P2\\b" "$DD/build/demo8080-$P2.yaml")"
+check_match "... says it serves a copy" "make demo: serving configs/demo8080\\.yaml on port $P2 and HTTPS port $H2 \\(through the copy build/demo8080-$P2\\.yaml\\)" "$(cat "$T/serve.err")"
+check_match "... where the CA to trust is, and how" \
+    "make demo: HTTPS uses a certificate of this checkout's own certificate authority, build/tls/ca\\.pem; trust it:.*curl --cacert build/tls/ca\\.pem https://localhost:$H2/.*browsers: import build/tls/ca\\.pem" \
+    "$(tr '\n' ' ' <"$T/serve.err")"
+check_eq "... the copy has the plain listen line on $P2" 1 "$(grep -c "listen: $P2\\b" "$DD/build/demo8080-$P2.yaml")"
+check_eq "... the four TLS ones on $H2" 4 "$(grep -c "listen: {address: $H2, tls: true}" "$DD/build/demo8080-$P2.yaml")"
+check_eq "... the redirect to $H2" 1 "$(grep -c "https://{host}:$H2{uri}" "$DD/build/demo8080-$P2.yaml")"
 check_eq "... and the lines of its source" "$(wc -l <"$DEMO")" "$(grep -vc '^# \(Made by\|edit that\|serve.sh:\)' "$DD/build/demo8080-$P2.yaml")"
-check "... its start-up line gives the URL" "grep -q 'listening on http://localhost:$P2/' '$T/serve.err'"
-http -H 'Host: blog.localhost' "http://127.0.0.1:$P2/"
-expect_status "... the blog answers on $P2" 200
+check "... its start-up lines give the URLs" \
+    "grep -q 'listening on http://localhost:$P2/' '$T/serve.err' && grep -q 'listening on https://localhost:$H2/' '$T/serve.err'"
+http -H 'Host: blog.localhost' "http://127.0.0.1:$P2/about.html"
+expect_header "... $P2 redirects to $H2" Location "https://blog.localhost:$H2/about.html"
+http -H 'Host: blog.localhost' "https://127.0.0.1:$H2/"
+expect_status "... the blog answers on $H2 (the copy's CA: serve.sh kept build/tls/)" 200
 SERVE_SH=$(ps -o ppid= -p "${M2:-0}" 2>/dev/null | tr -d ' ')
 APPS2=$(apps_in "$DDP")
 if [ "$FIXED_FREE" = 1 ]; then
@@ -827,11 +964,11 @@ if [ "$FIXED_FREE" = 1 ]; then
         "$SERVE_SH $SERVE_SH" "$(for p in $APPS2; do ps -o ppid= -p "$p"; done | xargs)"
     check "... listening on 9001 and 9002" "port_open 9001 && port_open 9002"
     whoami_on() { # PORT N: like whoami, through portico on PORT
-        local U=http://127.0.0.1:$1
+        local U=https://127.0.0.1:$1
         whoami "$2"
     }
-    whoami_on "$P2" 4
-    check_eq "... app.localhost on $P2 answered by app-1 and app-2, twice each" \
+    whoami_on "$H2" 4
+    check_eq "... app.localhost on $H2 answered by app-1 and app-2, twice each" \
         "app-1 app-2" "$(tr ' ' '\n' <<<"$WHO" | sort | uniq -c | awk '$1 == 2 { print $2 }' | xargs)"
     check_eq "... which are those two processes" "$APPS2" "$WHO_PIDS"
 else
@@ -839,7 +976,7 @@ else
         "make demo: port 900[12] is taken: app.localhost sends its requests to whatever answers there" "$(cat "$T/serve.err")"
 fi
 # A second one on the same port: portico says who holds it, make which PORT.
-OUT=$(cd "$DD" && serve demo configs/demo8080.yaml "$P2" 2>&1)
+OUT=$(cd "$DD" && serve demo configs/demo8080.yaml "$P2" "$H2" 2>&1)
 check_eq "make demo PORT=$P2 again: exit 1" 1 "$?"
 echo "$OUT" >"$T/again.out"
 check_match "... portico: another program listens there" "another program listens on port $P2" "$OUT"
@@ -853,6 +990,12 @@ check "... and it reloaded" "grep -q 'configuration reloaded' '$T/serve.err'"
 OUT=$(serve run "$DD/configs/demo8080.yaml" http 2>&1)
 check_eq "PORT=http: exit 2" 2 "$?"
 check_match "... says what PORT must be" "PORT must be a port number" "$OUT"
+OUT=$(serve run "$DD/configs/demo8080.yaml" 8081 https 2>&1)
+check_eq "HTTPS_PORT=https: exit 2" 2 "$?"
+check_match "... says what HTTPS_PORT must be" "HTTPS_PORT must be a port number" "$OUT"
+OUT=$(serve run "$DD/configs/demo8080.yaml" 8081 8081 2>&1)
+check_eq "PORT=HTTPS_PORT: exit 2" 2 "$?"
+check_match "... says they must differ" "PORT and HTTPS_PORT must differ" "$OUT"
 if [ -n "$M2" ]; then kill -TERM "$M2"; else kill -TERM "$SERVE_JOB" $(pgrep -P "$SERVE_JOB"); fi
 wait "$SERVE_JOB"
 check_eq "SIGTERM to portico: make demo ends with status 0" 0 "$?"
@@ -865,10 +1008,12 @@ check "... and its app.py processes with it" "apps_gone '$DDP'"
 # group of its own, with SIGINT's default action (a background job of a
 # script ignores it).
 P3=$(free_port)
+H3=$(free_port)
+while [ "$H3" = "$P3" ]; do H3=$(free_port); done
 (cd "$DD" && exec python3 -c 'import os, signal, sys
 signal.signal(signal.SIGINT, signal.SIG_DFL)
 os.setpgid(0, 0)
-os.execvp(sys.argv[1], sys.argv[1:])' env PORTICO="$PORTICO_BIN" "$REPO_DIR/scripts/serve.sh" demo configs/demo8080.yaml "$P3" \
+os.execvp(sys.argv[1], sys.argv[1:])' env PORTICO="$PORTICO_BIN" "$REPO_DIR/scripts/serve.sh" demo configs/demo8080.yaml "$P3" "$H3" \
     >"$T/serve3.out" 2>"$T/serve3.err") &
 PG=$!
 M3=$(demo_pid "$P3")

@@ -10,8 +10,12 @@
 #      minbase bookworm` and `podman import`, skipped while `podman image
 #      exists debian:12` (the one thing kept between runs);
 #   4. podman build --format docker (the OCI format drops HEALTHCHECK);
-#   5. podman-compose up -d, the host's port a free one (PORTICO_PORT);
-#   6. checks: the four sites, CGI (Python) and PHP, the app behind
+#   5. podman-compose up -d, the host's ports free ones (PORTICO_PORT,
+#      PORTICO_HTTPS_PORT);
+#   6. checks: HTTPS (the certificate the container made at its start, in
+#      the volume tls, checked against the container's CA, none in the
+#      image; the plain port's 308 to HTTPS, followed), then over HTTPS the
+#      four sites, CGI (Python) and PHP, the app behind
 #      app.localhost (its two processes in the portico container, both
 #      answering), the user (uid 10001), the HEALTHCHECK, an upload and a
 #      delete seen in the named volume, a note in the other volume, a SIGHUP
@@ -253,11 +257,17 @@ else
 fi
 hc=$(podman image inspect -f '{{json .Config.Healthcheck}}' "$IMAGE" 2>&1)
 case $hc in
-*'localhost:8080/status'*) ok "the image keeps the HEALTHCHECK" ;;
-*) bad "the image keeps the HEALTHCHECK" "Config.Healthcheck: $hc" ;;
+*'https://localhost:8443/status'*) ok "the image keeps the HEALTHCHECK (on HTTPS)" ;;
+*) bad "the image keeps the HEALTHCHECK (on HTTPS)" "Config.Healthcheck: $hc" ;;
 esac
 check "the image runs as portico (uid 10001)" \
     test "$(podman run --rm "$IMAGE" id -u 2>/dev/null)" = 10001
+# The key is made at a container's first start, never at build time.
+no_key_in_image() { # ls -A build/tls succeeds and lists nothing
+    local out
+    out=$(podman run --rm --entrypoint ls "$IMAGE" -A build/tls 2>/dev/null) && [ -z "$out" ]
+}
+check "the image holds no certificate or key (build/tls/ there, empty)" no_key_in_image
 
 # ---------------------------------------------------------------- 5. up
 step "up"
@@ -270,29 +280,68 @@ else
     bad "configs/ and sites/ readable by the container's user" $unreadable "fix: chmod -R a+rX configs sites"
 fi
 PORT=$(free_port)
+HPORT=$(free_port)
+while [ "$HPORT" = "$PORT" ]; do HPORT=$(free_port); done
+export PORTICO_PORT=$PORT PORTICO_HTTPS_PORT=$HPORT
 : >"$LOG"
-if PORTICO_PORT=$PORT compose up -d; then
-    ok "podman-compose up -d (PORTICO_PORT=$PORT)"
+if compose up -d; then
+    ok "podman-compose up -d (PORTICO_PORT=$PORT PORTICO_HTTPS_PORT=$HPORT)"
 else
-    bad "podman-compose up -d (PORTICO_PORT=$PORT)"
+    bad "podman-compose up -d (PORTICO_PORT=$PORT PORTICO_HTTPS_PORT=$HPORT)"
     show_log
     finish
 fi
 CTR=$(podman ps -q --filter "label=io.podman.compose.project=$PROJECT" \
     --filter "label=com.docker.compose.service=portico")
-U=http://127.0.0.1:$PORT
+# Plain HTTP answers every request with a 308 to HTTPS: up, once it does.
 ready=0
 for _ in $(seq 1 100); do
-    curl -fs -o /dev/null --max-time 1 "$U/status" && ready=1 && break
+    [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$PORT/status")" = 308 ] &&
+        ready=1 && break
     sleep 0.2
 done
 if [ "$ready" = 1 ] && [ -n "$CTR" ]; then
-    ok "the container answers on port $PORT"
+    ok "the container answers on port $PORT (308)"
 else
-    bad "the container answers on port $PORT" "container: ${CTR:-none}"
+    bad "the container answers on port $PORT (308)" "container: ${CTR:-none}"
     [ -n "$CTR" ] && podman logs "$CTR" 2>&1 | tail -20 | sed 's/^/      | /'
     finish
 fi
+
+# ---------------------------------------------------------------- HTTPS
+step "https"
+# The CA the container made at its start, taken out as the README says.
+CA=$W/ca.pem
+podman exec "$CTR" cat build/tls/ca.pem >"$CA" 2>>"$LOG"
+check "the container made its CA at the start: exec cat build/tls/ca.pem" \
+    grep -q 'BEGIN CERTIFICATE' "$CA"
+TLSVOL=$(podman volume inspect -f '{{.Mountpoint}}' "${PROJECT}_tls" 2>/dev/null)
+check "... kept in the volume ${PROJECT}_tls" cmp -s "$CA" "$TLSVOL/ca.pem"
+check "... its keys portico's (uid 10001), mode 0600" \
+    test "$(stat -c '%u %a' "$TLSVOL/ca.key" "$TLSVOL/localhost.key" 2>/dev/null | xargs)" = "10001 600 10001 600"
+check "... and kept when the entrypoint's script runs again (it says nothing)" \
+    test -z "$(podman exec "$CTR" portico-tls-cert build/tls 2>&1)" -a "$(cmp "$CA" "$TLSVOL/ca.pem" 2>&1)" = ""
+U=https://127.0.0.1:$HPORT
+for h in localhost blog.localhost api.localhost app.localhost; do
+    code=$(curl -s --cacert "$CA" -o /dev/null -w '%{http_code} %{ssl_verify_result}' --max-time 10 "https://$h:$HPORT/")
+    check "https://$h:$HPORT/: 200, the certificate verified against the container's CA ($code)" test "$code" = "200 0"
+done
+openssl s_client -connect "127.0.0.1:$HPORT" -servername blog.localhost -verify_hostname blog.localhost \
+    -CAfile "$CA" -verify_return_error </dev/null 2>/dev/null | openssl x509 -noout -subject -issuer >"$W/subject" 2>&1
+check "openssl s_client: subject CN = localhost, issuer the container's CA ($(paste -sd ' ' "$W/subject"))" \
+    grep -qx 'subject=O = portico demo, CN = localhost' "$W/subject"
+check "... issuer portico demo CA" grep -q '^issuer=O = portico demo, CN = portico demo CA ' "$W/subject"
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "https://localhost:$HPORT/")
+check "... refused without the CA (curl: an unknown issuer, $code)" test "$code" = 000
+# The redirect names the container's 8443 (the port compose.yaml publishes
+# by default); --connect-to takes it to the port published here.
+loc=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' --max-time 10 "http://blog.localhost:$PORT/about.html?x=1")
+check "plain HTTP: 308 to the same URL on HTTPS ($loc)" test "$loc" = "308 https://blog.localhost:8443/about.html?x=1"
+code=$(curl -s -X POST -d 'a=1' -o /dev/null -w '%{http_code} %{redirect_url}' --max-time 10 "http://api.localhost:$PORT/cgi-bin/echo.py")
+check "plain HTTP: a POST -> 308 too ($code)" test "$code" = "308 https://api.localhost:8443/cgi-bin/echo.py"
+curl -s -L --cacert "$CA" --connect-to "blog.localhost:8443:127.0.0.1:$HPORT" -o "$W/about" --max-time 10 \
+    "http://blog.localhost:$PORT/about.html"
+check "... followed (curl -L): the blog's about.html over HTTPS" cmp -s "$W/about" sites/blog/about.html
 
 # --------------------------------------------------------------- 6. checks
 step "checks"
@@ -301,7 +350,7 @@ BODY=$W/body
 get() {
     local host=$1 path=$2
     shift 2
-    CODE=$(curl -s -o "$BODY" -w '%{http_code}' --max-time 10 -H "Host: $host" "$@" "$U$path")
+    CODE=$(curl -s --cacert "$CA" -o "$BODY" -w '%{http_code}' --max-time 10 -H "Host: $host" "$@" "$U$path")
 }
 # page NAME HOST PATH STATUS GREP: the status, and a fixed string in the body.
 page() {
@@ -346,7 +395,7 @@ else
     bad "app.localhost: / -> 200, the page of an instance" "got $CODE:" "$(head -c 300 "$W/app.h")"
 fi
 # Four requests on one connection: portico takes turns.
-who=$(curl -s --max-time 10 -H 'Host: app.localhost' "$U/api/whoami" "$U/api/whoami" "$U/api/whoami" "$U/api/whoami" |
+who=$(curl -s --cacert "$CA" --max-time 10 -H 'Host: app.localhost' "$U/api/whoami" "$U/api/whoami" "$U/api/whoami" "$U/api/whoami" |
     grep -o '"instance": "app-[12]"' | sort | uniq -c | tr -s ' ' | paste -sd ',')
 check "app.localhost: /api/whoami x4 answered by app-1 and app-2 in turns ($who)" \
     test "$who" = ' 2 "instance": "app-1", 2 "instance": "app-2"'
@@ -387,7 +436,7 @@ reloads() { podman logs "$CTR" 2>&1 | grep -c 'configuration reloaded'; }
 before=$(reloads)
 (
     for _ in $(seq 1 60); do
-        curl -s -o /dev/null -w '%{http_code}\n' --max-time 5 -H 'Host: blog.localhost' "$U/about.html"
+        curl -s --cacert "$CA" -o /dev/null -w '%{http_code}\n' --max-time 5 -H 'Host: blog.localhost' "$U/about.html"
         sleep 0.02
     done
 ) >"$W/codes" &
@@ -460,16 +509,18 @@ fi
 # ---------------------------------------------------------------- 8. down
 step "down"
 : >"$LOG"
-if PORTICO_PORT=$PORT compose down -v; then ok "podman-compose down -v"; else bad "podman-compose down -v"; show_log; fi
+if compose down -v; then ok "podman-compose down -v"; else bad "podman-compose down -v"; show_log; fi
 podman rm -f -t 0 "$PERM_CTR" >/dev/null 2>&1
 check "down: no container of $PROJECT left" \
     test -z "$(podman ps -aq --filter "label=io.podman.compose.project=$PROJECT")"
 gone() { local p; for p in "$@"; do [ -d "/proc/$p" ] && return 1; done; return 0; }
 # shellcheck disable=SC2086 # a list of pids
 check "down: the app's processes are gone (pids ${APP_PIDS:-none})" gone $APP_PIDS
-check "down: the volumes are gone" test ! -e "$VOL" -a ! -e "$NOTES"
+check "down: the volumes are gone (the CA's too)" test ! -e "$VOL" -a ! -e "$NOTES" -a ! -e "$TLSVOL"
 check "down: nothing answers on port $PORT" \
-    test "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$U/" 2>/dev/null)" = 000
+    test "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$PORT/" 2>/dev/null)" = 000
+check "down: nothing answers on port $HPORT" \
+    test "$(curl -sk -o /dev/null -w '%{http_code}' --max-time 2 "$U/" 2>/dev/null)" = 000
 cleanup
 check "down: the image $IMAGE is removed" test -z "$(podman images -q "$IMAGE")"
 check "down: the base image debian:12 is kept" podman image exists debian:12

@@ -6,14 +6,18 @@
 #                                    everything missing is installed, or the
 #                                    command is printed and the script fails
 #   scripts/deps.sh --run [PKG...]   build and run (make run, make demo): only
-#                                    the build packages are required; the CGI
-#                                    demos' interpreters get a note when missing
+#                                    the build and run packages are required;
+#                                    the CGI demos' interpreters get a note
+#                                    when missing
 #
 # Extra packages may be named as arguments (e.g. the soak test's tools);
 # they are required in both modes.
 set -eu
 
-build="gcc make pkg-config libyaml-dev"
+build="gcc make pkg-config libyaml-dev libssl-dev"
+# What running the demo needs beyond the build: openssl makes the HTTPS
+# certificates on the first make run (scripts/tls-cert.sh).
+run="openssl"
 # Only the CGI demos need these (/cgi-bin/*.py, info.php): without them
 # those pages answer 502, and everything else works.
 cgi="python3 php-cgi"
@@ -45,16 +49,16 @@ install() {
 
 if ! command -v dpkg-query >/dev/null; then
     echo "deps: no dpkg-query (not Debian?): cannot check packages; portico needs a C" \
-        "compiler, make, pkg-config and libyaml's headers (make test also cmocka, curl," \
-        "jq, python3 and php-cgi)" >&2
+        "compiler, make, pkg-config, the headers of libyaml and OpenSSL, and the openssl" \
+        "command (make test also cmocka, curl, jq, python3 and php-cgi)" >&2
     exit 0
 fi
 
 if [ $mode = run ]; then
-    need=$(missing $build "$@")
+    need=$(missing $build $run "$@")
     optional=$(missing $cgi)
 else
-    need=$(missing $build $cgi $test "$@")
+    need=$(missing $build $run $cgi $test "$@")
     optional=""
 fi
 [ -z "$need$optional" ] && exit 0

@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # scripts/serve.sh -- what `make run`, `make demo` and `make reload` run.
 #
-#   scripts/serve.sh TARGET CONFIG PORT
+#   scripts/serve.sh TARGET CONFIG PORT [HTTPS_PORT]
 #       Checks CONFIG (portico -t), then serves it in the foreground with
 #       $PORTICO (default ./portico); TARGET (run, demo) is the make target
-#       the messages name. A PORT other than 8080, the port the
-#       repository's configurations listen on, goes into a copy of CONFIG,
-#       build/NAME-PORT.yaml, with -PORT added to its pid_file too. build/
-#       lies beside CONFIG's folder, so relative paths (../sites/...) keep
-#       their meaning. When the start fails on a taken or privileged port,
-#       says which make command serves on a free one. For demo, the app
-#       behind app.localhost runs beside it (sites/app/app.py, ports 9001
-#       and 9002) and stops with it.
+#       the messages name. A PORT other than 8080 or an HTTPS_PORT other
+#       than 8443, the ports the repository's configurations listen on
+#       (plain and TLS), goes into a copy of CONFIG, build/NAME-PORT.yaml,
+#       with -PORT added to its pid_file too (and HTTPS_PORT for 8443 in
+#       redirects to https://...:8443). build/ lies beside CONFIG's folder,
+#       so relative paths (../sites/...) keep their meaning. When CONFIG
+#       names certificates in ../build/tls/, scripts/tls-cert.sh makes them
+#       there first (once; after, it reuses them), and the messages say
+#       where the CA to trust is. When the start fails on a taken or
+#       privileged port, says which make command serves on a free one. For
+#       demo, the app behind app.localhost runs beside it (sites/app/app.py,
+#       ports 9001 and 9002) and stops with it.
 #   scripts/serve.sh reload DIR
 #       For each DIR/*.pid naming a running portico: checks its
 #       configuration with -t (for a copy made as above: the file it was
@@ -22,8 +26,10 @@
 set -u
 
 DEFAULT_PORT=8080
+DEFAULT_HTTPS_PORT=8443
+HERE=$(dirname "$0")
 PORTICO=${PORTICO:-./portico}
-TAG="# serve.sh:" # the last line of a copy: "# serve.sh: port P target T source FILE"
+TAG="# serve.sh:" # the last line of a copy: "# serve.sh: port P https_port H target T source FILE"
 
 say() { echo "make $WHO: $*" >&2; }
 
@@ -48,27 +54,62 @@ check() {
     fi
 }
 
-# render SRC DST PORT TARGET: DST is SRC with PORT for 8080 in its listen
-# lines (before any comment) and -PORT before the .pid of its pid_file,
-# plus a last line naming PORT, TARGET and SRC for `reload`. Lines keep
-# their numbers, so that an error names the same line in both files.
+# render SRC DST PORT HTTPS_PORT TARGET: DST is SRC with PORT for 8080 and
+# HTTPS_PORT for 8443 in its listen lines (before any comment), HTTPS_PORT
+# for the 8443 of a redirect to https://...:8443, and -PORT before the
+# .pid of its pid_file, plus a last line naming PORT, HTTPS_PORT, TARGET
+# and SRC for `reload`. Lines keep their numbers, so that an error names
+# the same line in both files.
+LISTEN="^([[:space:]]*(-[[:space:]]+)?listen:[^#]*[^0-9#])"
 render() {
-    local src=$1 dst=$2 port=$3 target=$4 tmp
+    local src=$1 dst=$2 port=$3 hport=$4 target=$5 tmp
     tmp=$(mktemp "$dst.XXXXXX") || return 1
-    sed -E -e "s/^(pid_file:[^#]*)\\.pid/\\1-$port.pid/" -e ':a' \
-        -e "s/^([[:space:]]*(-[[:space:]]+)?listen:[^#]*[^0-9#])$DEFAULT_PORT([^0-9]|\$)/\\1$port\\3/" \
-        -e 'ta' "$src" >"$tmp"
-    if ! grep -Eq "^[[:space:]]*(-[[:space:]]+)?listen:[^#]*[^0-9#]$port([^0-9]|\$)" "$tmp"; then
+    # 8443 goes through a mark first, so that an HTTPS_PORT of 8080 is not
+    # taken for the plain port after.
+    sed -E -e "s/^(pid_file:[^#]*)\\.pid/\\1-$port.pid/" \
+        -e ':a' -e "s/$LISTEN$DEFAULT_HTTPS_PORT([^0-9]|\$)/\\1@HTTPS@\\3/" -e 'ta' \
+        -e "s|^([^#]*redirect:[^#]*https://[^#\"'/]*:)$DEFAULT_HTTPS_PORT([^0-9])|\\1@HTTPS@\\2|" \
+        -e ':b' -e "s/$LISTEN$DEFAULT_PORT([^0-9]|\$)/\\1$port\\3/" -e 'tb' \
+        -e "s/@HTTPS@/$hport/g" "$src" >"$tmp"
+    if ! grep -Eq "$LISTEN$port([^0-9]|\$)" "$tmp"; then
         rm -f "$tmp"
         say "$src has no listen line on port $DEFAULT_PORT to change: edit its listen lines instead"
         return 1
     fi
+    if ((hport != DEFAULT_HTTPS_PORT)) && ! grep -Eq "$LISTEN$hport([^0-9]|\$)" "$tmp"; then
+        rm -f "$tmp"
+        say "$src has no listen line on port $DEFAULT_HTTPS_PORT to change: edit its listen lines instead"
+        return 1
+    fi
     {
-        echo "# Made by scripts/serve.sh (make $target PORT=$port) from $src:"
+        echo "# Made by scripts/serve.sh (make $target PORT=$port HTTPS_PORT=$hport) from $src:"
         echo "# edit that file, then run make reload, which makes this copy again."
-        echo "$TAG port $port target $target source $(realpath "$src")"
+        echo "$TAG port $port https_port $hport target $target source $(realpath "$src")"
     } >>"$tmp"
     mv -f "$tmp" "$dst"
+}
+
+# certs CONFIG: when CONFIG names certificates in ../build/tls/ (the
+# repository's configurations do), makes them there with
+# scripts/tls-cert.sh (the first time; they are reused after) and sets CA
+# to the certificate authority a client must trust, relative to the
+# working directory.
+CA=
+certs() {
+    local dir
+    grep -Eq '^[^#]*(certificate|key):[[:space:]]*"?\.\./build/tls/' "$1" || return 0
+    dir=$(realpath -m --relative-to=. "$(dirname "$1")/../build/tls")
+    "$HERE/tls-cert.sh" "$dir" || return 1
+    CA=$dir/ca.pem
+}
+
+# trust_hint HTTPS_PORT: where the CA is and how to trust it.
+trust_hint() {
+    [[ -n $CA ]] || return 0
+    say "HTTPS uses a certificate of this checkout's own certificate authority, $CA; trust it:"
+    say "  curl --cacert $CA https://localhost:$1/"
+    say "  browsers: import $CA as an authority (Chromium: chrome://certificate-manager, Firefox:"
+    say "  about:preferences#privacy, View Certificates); more in the README, \"HTTPS\""
 }
 
 # start_app CONFIG: for make demo, the application behind app.localhost
@@ -107,36 +148,53 @@ stop_app() {
     APP_PIDS=()
 }
 
-# hint PORT: after a failed start, the make command that serves elsewhere.
+# hint PORT HTTPS_PORT: after a failed start, the make command that serves
+# elsewhere.
 hint() {
-    local port=$1 low
+    local port=$1 hport=$2 low
     low=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start 2>/dev/null || echo 1024)
     if ((port < low && EUID != 0)); then
         say "ports below $low are privileged: serve on another one with: make $WHO PORT=$(free_port $DEFAULT_PORT)"
     elif port_open "$port"; then
         say "port $port is taken: serve on a free one with: make $WHO PORT=$(free_port $((port + 1)))"
+    elif [[ -n $CA ]] && ((hport < low && EUID != 0)); then
+        say "ports below $low are privileged: serve HTTPS on another one with: make $WHO HTTPS_PORT=$(free_port $DEFAULT_HTTPS_PORT)"
+    elif [[ -n $CA ]] && port_open "$hport"; then
+        say "port $hport is taken: serve HTTPS on a free one with: make $WHO HTTPS_PORT=$(free_port $((hport + 1)))"
+    fi
+}
+
+# port_ok NAME VALUE: VALUE is a port number, else says so.
+port_ok() {
+    if ! [[ $2 =~ ^[0-9]+$ ]] || ((10#$2 < 1 || 10#$2 > 65535)); then
+        say "$1 must be a port number (1-65535), not '$2'"
+        return 1
     fi
 }
 
 serve() {
-    local config=$1 port=$2 cfg=$1 build rc
-    if ! [[ $port =~ ^[0-9]+$ ]] || ((port < 1 || port > 65535)); then
-        say "PORT must be a port number (1-65535), not '$port'"
+    local config=$1 port=$2 hport=$3 cfg=$1 build rc
+    port_ok PORT "$port" && port_ok HTTPS_PORT "$hport" || return 2
+    port=$((10#$port)) hport=$((10#$hport))
+    if ((port == hport)); then
+        say "PORT and HTTPS_PORT must differ (both are $port)"
         return 2
     fi
+    certs "$config" || return 1
     check "$config" || return 1
-    if ((port != DEFAULT_PORT)); then
+    if ((port != DEFAULT_PORT || hport != DEFAULT_HTTPS_PORT)); then
         build=$(realpath -m --relative-to=. "$(dirname "$config")/../build")
         mkdir -p "$build" || return 1
         cfg=$build/$(basename "$config" .yaml)-$port.yaml
-        render "$config" "$cfg" "$port" "$WHO" || return 1
-        say "serving $config on port $port (through the copy $cfg)"
+        render "$config" "$cfg" "$port" "$hport" "$WHO" || return 1
+        say "serving $config on port $port${CA:+ and HTTPS port $hport} (through the copy $cfg)"
     fi
+    trust_hint "$hport"
     [[ $WHO == demo ]] && start_app "$config"
     "$PORTICO" -c "$cfg"
     rc=$?
     # Exit status 1 after a passed check: portico could not listen.
-    ((rc != 1)) || hint "$port"
+    ((rc != 1)) || hint "$port" "$hport"
     return "$rc"
 }
 
@@ -153,7 +211,7 @@ config_of() {
 
 # reload_one PIDFILE: 0 reloaded, 1 failed, 2 no portico runs there.
 reload_one() {
-    local pid cfg src tag port target
+    local pid cfg src tag port hport target
     pid=$(cat "$1" 2>/dev/null)
     if ! [[ $pid =~ ^[0-9]+$ ]] || ! kill -0 "$pid" 2>/dev/null ||
         ! tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q portico; then
@@ -164,14 +222,14 @@ reload_one() {
     src=$cfg
     tag=$(tail -n 1 "$cfg" 2>/dev/null)
     if [[ $tag == "$TAG port "* ]]; then
-        read -r _ _ _ port _ target _ src <<<"$tag"
+        read -r _ _ _ port _ hport _ target _ src <<<"$tag"
     fi
     if ! check "$src"; then
         say "$src has an error: portico $pid keeps its running configuration"
         return 1
     fi
     if [[ $src != "$cfg" ]]; then
-        render "$src" "$cfg" "$port" "$target" || return 1
+        render "$src" "$cfg" "$port" "$hport" "$target" || return 1
     fi
     kill -HUP "$pid" || return 1
     say "sent SIGHUP to portico $pid: it reloads $src"
@@ -200,12 +258,12 @@ reload)
     reload "${2:-build}"
     ;;
 run | demo)
-    [[ $# == 3 ]] || { echo "usage: $0 TARGET CONFIG PORT | reload DIR" >&2; exit 2; }
+    [[ $# == 3 || $# == 4 ]] || { echo "usage: $0 TARGET CONFIG PORT [HTTPS_PORT] | reload DIR" >&2; exit 2; }
     WHO=$1
-    serve "$2" "$3"
+    serve "$2" "$3" "${4:-$DEFAULT_HTTPS_PORT}"
     ;;
 *)
-    echo "usage: $0 TARGET CONFIG PORT | reload DIR" >&2
+    echo "usage: $0 TARGET CONFIG PORT [HTTPS_PORT] | reload DIR" >&2
     exit 2
     ;;
 esac

@@ -134,6 +134,7 @@ struct loaded {
     struct master_listen *listens;
     const struct cfg_listener **bound; /* the listener of each of listens */
     struct master_plan plan;
+    struct tls_ctx **tls; /* per server: its certificate, or NULL */
 };
 
 /* The configuration in use, and the one a reload is trying. Both on the
@@ -152,22 +153,27 @@ static void loaded_free(struct loaded *l)
         return;
     free(l->listens);
     free(l->bound);
+    server_tls_free(l->tls, l->cfg->n_servers);
     cfg_free(l->cfg);
     free(l);
 }
 
-/* Wraps cfg with its plan for the master: its listeners and worker count.
- * Returns NULL (cfg freed) when out of memory. */
-static struct loaded *loaded_new(struct config *cfg)
+/* Wraps cfg with its plan for the master: its listeners and worker count,
+ * and its TLS certificates. Returns NULL (cfg freed) with a message in err
+ * when a certificate cannot be used or memory runs out. */
+static struct loaded *loaded_new(struct config *cfg, char *err, size_t errlen)
 {
     struct loaded *l = calloc(1, sizeof(*l));
     size_t cap = cfg->n_listeners ? cfg->n_listeners : 1;
+    snprintf(err, errlen, "out of memory");
     if (l) {
         l->cfg = cfg;
         l->listens = calloc(cap, sizeof(*l->listens));
         l->bound = calloc(cap, sizeof(*l->bound));
+        if (l->listens && l->bound)
+            l->tls = server_tls_load(cfg, err, errlen);
     }
-    if (!l || !l->listens || !l->bound) {
+    if (!l || !l->listens || !l->bound || !l->tls) {
         if (l) {
             free(l->listens);
             free(l->bound);
@@ -186,6 +192,7 @@ static struct loaded *loaded_new(struct config *cfg)
         memcpy(&l->listens[n].addr, &x->addr, x->addrlen);
         l->listens[n].len = x->addrlen;
         memcpy(l->listens[n].text, x->text, sizeof(l->listens[n].text));
+        l->listens[n].tls = x->tls;
         l->bound[n++] = x;
     }
     l->plan.listens = l->listens;
@@ -202,7 +209,7 @@ static int run_worker(void *ctx, const int *fds, int slot)
     /* Orphans of CGI scripts are reparented to us and reaped like our own. */
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     struct server srv;
-    server_init(&srv, cfg);
+    server_init(&srv, cfg, cur->tls);
     struct worker_stats *stats = NULL;
     if (stats_board && slot >= 0)
         stats = &stats_board->slots[slot];
@@ -245,8 +252,8 @@ static const struct master_plan *reload_config(void *ctx)
         log_err("reload failed, keeping the running configuration: %s", err);
         return NULL;
     }
-    if (!(app.pending = loaded_new(cfg))) {
-        log_err("reload failed, keeping the running configuration: out of memory");
+    if (!(app.pending = loaded_new(cfg, err, sizeof(err)))) {
+        log_err("reload failed, keeping the running configuration: %s", err);
         return NULL;
     }
     return &app.pending->plan;
@@ -306,8 +313,9 @@ static int serve(struct config *cfg, const char *path)
         return 1;
     }
     fd_limit_check(cfg, true);
-    if (!(app.cur = loaded_new(cfg))) {
-        fprintf(stderr, "portico: out of memory\n");
+    char err[1024];
+    if (!(app.cur = loaded_new(cfg, err, sizeof(err)))) {
+        fprintf(stderr, "%s\n", err);
         return 1;
     }
     signal(SIGPIPE, SIG_IGN);
@@ -353,9 +361,21 @@ int main(int argc, char **argv)
         fd_limit_check(cfg, false);
     if (!test_only)
         return serve(cfg, path); /* the master owns cfg from here */
-    if (dump)
-        cfg_dump(cfg, stdout);
+    struct tls_ctx **tls = server_tls_load(cfg, err, sizeof(err));
+    if (!tls) {
+        fprintf(stderr, "%s\n", err);
+        cfg_free(cfg);
+        return 1;
+    }
+    if (dump) {
+        char **notes = server_tls_notes(cfg, tls);
+        cfg_dump(cfg, stdout, (const char *const *)notes);
+        for (size_t i = 0; notes && i < cfg->n_servers; i++)
+            free(notes[i]);
+        free(notes);
+    }
     printf("configuration OK\n");
+    server_tls_free(tls, cfg->n_servers);
     cfg_free(cfg);
     return 0;
 }

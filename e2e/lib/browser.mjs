@@ -1,5 +1,9 @@
 // Debian's chromium driven by playwright-core (never a downloaded browser),
 // one fresh browser context per test, and the checks every page shares.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { chromium } from 'playwright-core';
 
 export const CHROMIUM = process.env.E2E_CHROMIUM || '/usr/bin/chromium';
@@ -19,8 +23,33 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-export function launch() {
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+// A HOME of its own for chromium, whose NSS database (~/.pki/nssdb, where
+// chromium on Linux keeps the certificate authorities a user added) trusts
+// `ca` for web sites, as a person does who imports build/tls/ca.pem in the
+// browser's settings: the demo's HTTPS is then checked like any site's
+// (chain, names, dates), and ignoreHTTPSErrors stays off. certutil is
+// Debian's libnss3-tools.
+export function trustingHome(ca) {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'portico-e2e-home-'));
+  const db = `sql:${path.join(home, '.pki', 'nssdb')}`;
+  fs.mkdirSync(path.join(home, '.pki', 'nssdb'), { recursive: true });
+  try {
+    execFileSync('certutil', ['-N', '-d', db, '--empty-password'], { stdio: 'pipe' });
+    execFileSync('certutil', ['-A', '-d', db, '-n', 'portico e2e CA', '-t', 'C,,', '-i', ca], { stdio: 'pipe' });
+  } catch (err) {
+    fs.rmSync(home, { recursive: true, force: true });
+    const why = err.code === 'ENOENT' ? 'no certutil (apt-get install libnss3-tools)' : String(err.stderr || err.message);
+    throw new Error(`cannot make chromium trust ${ca}: ${why}`);
+  }
+  return home;
+}
+
+// Chromium with HOME `home` (trustingHome), so that it trusts the demo's CA.
+export function launch({ home } = {}) {
+  return chromium.launch({
+    executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS,
+    env: home ? { ...process.env, HOME: home } : process.env,
+  });
 }
 
 // Watches one page for what a person would call broken: a script error, a

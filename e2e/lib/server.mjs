@@ -2,12 +2,17 @@
 // sites/), so that uploads and notes written by the tests never land in the
 // repository, and stops it again; with it the app behind app.localhost, the
 // copy's sites/app/app.py twice, on free ports in place of 9001 and 9002.
-import { spawn } from 'node:child_process';
+// The copy serves the four sites on HTTPS, with a certificate that
+// scripts/tls-cert.sh makes in its build/tls/ (a CA of the copy's own, which
+// the browser is told to trust: lib/browser.mjs), and its plain port
+// redirects there, as make demo does.
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import tls from 'node:tls';
 
 // A port nobody listens on right now (the kernel picks it). Another process
 // may take it before portico binds it: start() then tries another one.
@@ -43,18 +48,32 @@ export function copyDemo(repo, dir) {
   return path.join(dir, 'configs', 'demo.yaml');
 }
 
-// The demo's config with every `listen: 8080` moved to `port`, and the
-// upstream group app's servers 127.0.0.1:9001 and :9002 to `appPorts`.
-export function writeConfig(repo, config, port, appPorts) {
+// The demo's config with its HTTPS address 8443 (`listen: {address: 8443,
+// tls: true}`, and the redirect to https://{host}:8443{uri}) moved to
+// `port`, its plain `listen: 8080` to `httpPort`, and the upstream group
+// app's servers 127.0.0.1:9001 and :9002 to `appPorts`.
+export function writeConfig(repo, config, port, appPorts, httpPort) {
   const text = fs.readFileSync(path.join(repo, 'configs', 'demo.yaml'), 'utf8');
   let moved = 0;
-  let out = text.replace(/^(\s*-?\s*listen:\s*)8080\b/gm, (m, head) => {
+  let out = text.replace(/^(\s*-?\s*listen:\s*\{\s*address:\s*)8443\b/gm, (m, head) => {
     moved += 1;
     return head + port;
   });
-  if (moved === 0 || /^\s*-?\s*listen:[^#\n]*\b8080\b/m.test(out)) {
-    throw new Error('configs/demo.yaml: cannot move its listen lines off port 8080 ' +
-      `(${moved} moved); e2e/lib/server.mjs expects "listen: 8080" lines`);
+  let plain = 0;
+  out = out.replace(/^(\s*-?\s*listen:\s*)8080\b/gm, (m, head) => {
+    plain += 1;
+    return head + httpPort;
+  });
+  let redirects = 0;
+  out = out.replace(/(redirect:.*"https:\/\/\{host\}:)8443(\{uri\}")/g, (m, head, tail) => {
+    redirects += 1;
+    return head + port + tail;
+  });
+  if (moved === 0 || plain !== 1 || redirects !== 1 || /^\s*-?\s*listen:[^#\n]*\b(8080|8443)\b/m.test(out)) {
+    throw new Error('configs/demo.yaml: cannot move its listen lines off ports 8080 and 8443 ' +
+      `(${moved} TLS, ${plain} plain, ${redirects} redirects moved); e2e/lib/server.mjs expects ` +
+      '"listen: {address: 8443, tls: true}" lines, one "listen: 8080" and its redirect to ' +
+      '"https://{host}:8443{uri}"');
   }
   APP_PORTS.forEach((from, i) => {
     const line = new RegExp(`^(\\s*-\\s*127\\.0\\.0\\.1:)${from}$`, 'm');
@@ -112,15 +131,47 @@ async function startApp(dir, ports, log) {
     `its log:\n${tail(log)}`);
 }
 
-function get(port, host, urlPath) {
+// The copy's certificate: scripts/tls-cert.sh, as make demo runs it, in
+// the copy's build/tls/ (demo.yaml names ../build/tls/localhost.pem).
+// Returns the CA's path.
+export function makeCerts(repo, dir) {
+  const tls = path.join(dir, 'build', 'tls');
+  const r = spawnSync(path.join(repo, 'scripts', 'tls-cert.sh'), [tls], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    throw new Error(`scripts/tls-cert.sh ${tls} failed (${r.error?.message || 'exit ' + r.status}): ${r.stderr}`);
+  }
+  return path.join(tls, 'ca.pem');
+}
+
+// GET over HTTPS, the certificate checked against `ca` (for the name
+// 127.0.0.1, which it holds); the status, 0 when there was none.
+function get(port, host, urlPath, ca) {
   return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: urlPath, headers: { Host: host },
-      timeout: 1000 }, (res) => {
+    const req = https.get({ host: '127.0.0.1', port, path: urlPath, headers: { Host: host },
+      ca, timeout: 1000 }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode));
     });
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(0));
+  });
+}
+
+function request(method, url, ca) {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    // *.localhost is 127.0.0.1, as in the browser; the name still goes as
+    // SNI and Host, and the certificate is checked for it.
+    const req = https.request({ host: '127.0.0.1', servername: u.hostname, port: u.port,
+      path: u.pathname + u.search, method, headers: { Host: u.host }, ca, timeout: 10_000,
+      checkServerIdentity: (host, cert) => tls.checkServerIdentity(u.hostname, cert) }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`${method} ${url}: no answer within 10 s`)));
+    req.on('error', reject);
+    req.end();
   });
 }
 
@@ -140,15 +191,24 @@ function tail(file, lines = 15) {
 export async function startDemo({ repo, bin, keep = false }) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portico-e2e-'));
   const config = copyDemo(repo, dir);
+  let caFile;
+  try {
+    caFile = makeCerts(repo, dir);
+  } catch (err) {
+    if (!keep) fs.rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  const ca = fs.readFileSync(caFile);
   const errLog = path.join(dir, 'error.log');
   const outLog = path.join(dir, 'access.log');
   const appLog = path.join(dir, 'app.log');
 
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
+    const httpPort = await freePort();
     const appPorts = [await freePort(), await freePort()];
-    if (new Set([port, ...appPorts]).size < 3) continue;   // the kernel gave one twice
-    writeConfig(repo, config, port, appPorts);
+    if (new Set([port, httpPort, ...appPorts]).size < 4) continue;   // the kernel gave one twice
+    writeConfig(repo, config, port, appPorts, httpPort);
     let app;
     try {
       // Before portico: its first health check then finds both up.
@@ -177,7 +237,7 @@ export async function startDemo({ repo, bin, keep = false }) {
     const deadline = Date.now() + 10_000;
     let up = false;
     while (!exited && Date.now() < deadline) {
-      const codes = await Promise.all(SITES.map((h) => get(port, `${h}:${port}`, '/')));
+      const codes = await Promise.all(SITES.map((h) => get(port, `${h}:${port}`, '/', ca)));
       if (codes.every((c) => c === 200)) { up = true; break; }
       await sleep(100);
     }
@@ -192,10 +252,12 @@ export async function startDemo({ repo, bin, keep = false }) {
         `(exit: ${JSON.stringify(exited)}); its error log:\n${why}`);
     }
 
-    const origin = (site) => `http://${site}:${port}`;
+    const origin = (site) => `https://${site}:${port}`;
     return {
-      port,
+      port,           // HTTPS, where the sites are
+      httpPort,       // plain HTTP: a 308 to the same URL on `port`
       appPorts,
+      ca: caFile,     // the copy's certificate authority
       dir,
       sites: path.join(dir, 'sites'),
       errLog,
@@ -203,6 +265,10 @@ export async function startDemo({ repo, bin, keep = false }) {
       appLog,
       origin,
       url: (site, p = '/') => origin(site) + p,
+      httpUrl: (site, p = '/') => `http://${site}:${httpPort}${p}`,
+      // A request from node, past the browser, its certificate checked
+      // against the copy's CA: { status, headers, body (a Buffer) }.
+      request: (method, url) => request(method, url, ca),
       // SIGTERM, as a person's Ctrl-C; portico finishes and exits 0. Then
       // the app, as make demo stops it.
       async stop() {

@@ -45,10 +45,10 @@ browserTest('app: the page renders with the site\'s look and names the instance 
     assert.deepEqual(rows, {
       Host: `app.localhost:${demo.port}`,
       'X-Forwarded-For': '127.0.0.1',
-      'X-Forwarded-Proto': 'http',
+      'X-Forwarded-Proto': 'https',
       'X-Forwarded-Host': `app.localhost:${demo.port}`,
     });
-    // Its links to the welcome site keep the port.
+    // Its links to the welcome site keep the scheme and the port.
     assert.equal(await page.getAttribute('header nav a[href$="/status"]', 'href'),
       demo.url('localhost', '/status'));
   });
@@ -66,7 +66,7 @@ browserTest('app: "Ask 20 times" lists both instances, about half each', async (
   for (const [name, n] of counts) assert.ok(n >= 5, `${name} answered ${n} of 20`);
 });
 
-browserTest('app: the WebSocket card echoes a message through portico', async ({ page, demo }) => {
+browserTest('app: the WebSocket card echoes a message through portico (wss:)', async ({ page, demo }) => {
   await page.goto(demo.url('app.localhost'));
   assert.equal(await page.textContent('#ws-status'), 'not connected');
   const opened = page.waitForEvent('websocket');
@@ -74,7 +74,7 @@ browserTest('app: the WebSocket card echoes a message through portico', async ({
   await page.fill('#ws-input', message);
   await page.click('#ws-form button[type="submit"]');
   const ws = await opened;
-  assert.equal(ws.url(), `ws://app.localhost:${demo.port}/ws`);
+  assert.equal(ws.url(), `wss://app.localhost:${demo.port}/ws`);   // the page is on https
   await waitText(page, '#ws-status', 'connected');
   await page.waitForFunction((m) => [...document.querySelectorAll('#ws-log li.in')]
     .some((li) => li.textContent === '\u2190 ' + m), message);
@@ -89,9 +89,9 @@ browserTest('app: the WebSocket card echoes a message through portico', async ({
   assert.equal(await page.getAttribute('#ws-status', 'class'), 'badge ok');
 });
 
-browserTest('welcome page: "See the app behind it" leads to the app on this port', async ({ page, demo }) => {
+browserTest('welcome page: "See the app behind it" leads to the app on this scheme and port', async ({ page, demo }) => {
   await page.goto(demo.url('localhost'));
-  // js/main.js gives the link this page's port (8080 in the file).
+  // js/main.js gives the link this page's scheme and port (http and 8080 in the file).
   assert.equal(await page.getAttribute('a.vhost-link', 'href'), demo.url('app.localhost'));
   const res = await follow(page, 'a.vhost-link');
   assert.equal(res.status(), 200);

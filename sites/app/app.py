@@ -2,7 +2,7 @@
 """The demo's backend application: a small HTTP/1.1 service (standard
 library only) that portico reaches through its reverse proxy. configs/demo.yaml
 puts two of them, app-1 on port 9001 and app-2 on 9002, in the upstream
-group `app` behind http://app.localhost:8080/; `make demo` starts both.
+group `app` behind https://app.localhost:8443/; `make demo` starts both.
 
     python3 sites/app/app.py --port 9001 --name app-1
 
@@ -75,7 +75,7 @@ PAGE = """<!DOCTYPE html>
       <nav aria-label="Endpoints">
         <a href="/api/whoami">whoami</a>
         <a href="/healthz">healthz</a>
-        <a href="http://localhost{port_suffix}/status">status</a>
+        <a href="{scheme}://localhost{port_suffix}/status">status</a>
       </nav>
     </div>
   </header>
@@ -129,7 +129,7 @@ PAGE = """<!DOCTYPE html>
   </main>
   <footer class="site-footer">
     <div class="wrap">sites/app/app.py, behind <code>proxy: http://app</code> in configs/demo.yaml
-      &middot; <a href="http://localhost{port_suffix}/">the welcome site</a></div>
+      &middot; <a href="{scheme}://localhost{port_suffix}/">the welcome site</a></div>
   </footer>
 </body>
 </html>
@@ -178,10 +178,13 @@ class Handler(BaseHTTPRequestHandler):
         rows = "".join(
             f"<tr><th>{html.escape(h)}</th><td>{html.escape(v or '(not sent)')}</td></tr>"
             for h, v in me["headers"].items())
+        # Links to the welcome site keep the scheme and port the client
+        # used (portico says which in X-Forwarded-Proto and Host).
         host = me["headers"]["Host"] or ""
         port = host.rsplit(":", 1)[1] if ":" in host else ""
+        scheme = "https" if me["headers"]["X-Forwarded-Proto"] == "https" else "http"
         return PAGE.format(name=html.escape(me["instance"]), rows=rows, requests=me["requests"],
-                           pid=me["pid"], port=me["port"], sick=SICK_SECONDS,
+                           pid=me["pid"], port=me["port"], sick=SICK_SECONDS, scheme=scheme,
                            port_suffix=f":{port}" if port.isdigit() else "")
 
     def do_GET(self):

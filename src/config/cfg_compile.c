@@ -7,7 +7,6 @@
 #include "config/cfg_internal.h"
 #include "http/http_parse.h"
 #include "lib/sockaddr.h"
-#include "lib/sockaddr.h"
 
 /* The keys every location has besides its handlers'. */
 static const char *const common_keys[] = {"methods",  "root",   "index", "error_pages",
@@ -165,6 +164,36 @@ static struct cfg_listener *find_listener(struct config *cfg, const struct cfg_l
     return NULL;
 }
 
+/* The first listen item, in file order, naming the address of x. */
+static const struct cfg_listen *first_listen(const struct config *cfg,
+                                             const struct cfg_listener *x)
+{
+    for (size_t i = 0; i < cfg->n_servers; i++)
+        for (size_t j = 0; j < cfg->servers[i].n_listens; j++)
+            if (sockaddr_same(&cfg->servers[i].listens[j].addr, &x->addr))
+                return &cfg->servers[i].listens[j];
+    return NULL;
+}
+
+static const char *tls_word(bool tls)
+{
+    return tls ? "has tls: true" : "is plain";
+}
+
+/* Servers on one address share its socket: they must agree on tls. l is a
+ * later listen item of x's address than the one x was made from. */
+static int check_same_tls(struct cfg_ctx *c, const struct cfg_listener *x,
+                          const struct cfg_listen *l)
+{
+    if (l->tls == x->tls)
+        return 0;
+    const struct cfg_listen *first = first_listen(c->cfg, x);
+    struct cfg_node at = cfg_node_at(l->pos);
+    return cfg_error(c, &at, "listen %s %s here but %s at %s:%d:%d: the servers of one address "
+                     "must agree on tls", l->text, tls_word(l->tls), tls_word(x->tls), c->file,
+                     first->pos.line, first->pos.col);
+}
+
 /* Distinct addresses in order of first appearance, each with its server
  * count; a second pass fills the server lists. */
 static int collect_listeners(struct cfg_ctx *c)
@@ -184,7 +213,10 @@ static int collect_listeners(struct cfg_ctx *c)
                 x = &cfg->listeners[cfg->n_listeners++];
                 x->addr = l->addr;
                 x->addrlen = l->addrlen;
+                x->tls = l->tls;
                 memcpy(x->text, l->text, sizeof(x->text));
+            } else if (check_same_tls(c, x, l) < 0) {
+                return -1;
             }
             x->n_servers++;
         }
@@ -271,14 +303,24 @@ static struct cfg_listener *wildcard_of(struct config *cfg, const struct cfg_lis
     return NULL;
 }
 
-/* Where the first listen item naming x is, for a message. */
-static struct cfg_node listen_place(const struct cfg_listener *x)
+/* A specific address rides on the wildcard's socket: both must agree on
+ * tls. Said at the later of their first listen items, naming the other. */
+static int check_carried_tls(struct cfg_ctx *c, const struct cfg_listener *x,
+                             const struct cfg_listener *w)
 {
-    const struct cfg_server *s = x->servers[0];
-    for (size_t i = 0; i < s->n_listens; i++)
-        if (sockaddr_same(&s->listens[i].addr, &x->addr))
-            return (struct cfg_node){.line = s->listens[i].pos.line, .col = s->listens[i].pos.col};
-    return (struct cfg_node){.line = s->pos.line, .col = s->pos.col};
+    if (x->tls == w->tls)
+        return 0;
+    const struct cfg_listen *a = first_listen(c->cfg, x), *b = first_listen(c->cfg, w);
+    if (a->pos.line < b->pos.line || (a->pos.line == b->pos.line && a->pos.col < b->pos.col)) {
+        const struct cfg_listen *t = a;
+        a = b;
+        b = t;
+    }
+    struct cfg_node at = cfg_node_at(a->pos);
+    return cfg_error(c, &at, "listen %s %s here but %s %s at %s:%d:%d: a specific address and "
+                     "the wildcard of its port share one socket and must agree on tls", a->text,
+                     tls_word(a->tls), b->text, tls_word(b->tls), c->file, b->pos.line,
+                     b->pos.col);
 }
 
 /* Specific addresses beside a wildcard on their port ride on its socket;
@@ -290,6 +332,8 @@ static int carry_specific(struct cfg_ctx *c)
         struct cfg_listener *x = &cfg->listeners[i], *w = wildcard_of(cfg, x);
         if (sockaddr_is_any(&x->addr) || !w)
             continue;
+        if (check_carried_tls(c, x, w) < 0)
+            return -1;
         const struct cfg_listener **v =
             cfg_arena_calloc(c->a, w->n_covered + 1, sizeof(*v));
         if (!v)
@@ -299,7 +343,7 @@ static int carry_specific(struct cfg_ctx *c)
         v[w->n_covered++] = x;
         w->covered = v;
         x->via = w;
-        struct cfg_node at = listen_place(x);
+        struct cfg_node at = cfg_node_at(first_listen(cfg, x)->pos);
         if (cfg_warn(c, &at,
                      "connections to %s are served only by the servers listening on %s, "
                      "not by those on %s (name them there too to reach them)",

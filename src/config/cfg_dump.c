@@ -100,14 +100,38 @@ static void dump_location(FILE *out, const struct cfg_location *loc)
     dump_handlers(out, loc);
 }
 
-static void dump_server(FILE *out, const struct cfg_server *s)
+/* A listen item with tls: true as the file would write it. */
+static void dump_listens(FILE *out, const struct cfg_server *s)
+{
+    fputs("  listen:", out);
+    for (size_t i = 0; i < s->n_listens; i++) {
+        const struct cfg_listen *l = &s->listens[i];
+        if (l->tls)
+            fprintf(out, " {address: \"%s\", tls: true}", l->text);
+        else
+            fprintf(out, " %s", l->text);
+    }
+    fputc('\n', out);
+}
+
+static void dump_tls(FILE *out, const struct cfg_tls *t, const char *note)
+{
+    fprintf(out, "  tls:\n    certificate: %s\n", t->certificate);
+    /* config reads no certificate: what the loader found in it. */
+    if (note)
+        fprintf(out, "    # %s\n", note);
+    fprintf(out, "    key: %s\n    protocols:%s%s\n", t->key,
+            t->protocols & CFG_TLS_1_2 ? " TLSv1.2" : "",
+            t->protocols & CFG_TLS_1_3 ? " TLSv1.3" : "");
+}
+
+static void dump_server(FILE *out, const struct cfg_server *s, const char *tls_note)
 {
     fprintf(out, "\nserver %s:%d:%d%s\n", s->pos.file, s->pos.line, s->pos.col,
             s->is_default ? " (default)" : "");
-    fputs("  listen:", out);
-    for (size_t i = 0; i < s->n_listens; i++)
-        fprintf(out, " %s", s->listens[i].text);
-    fputc('\n', out);
+    dump_listens(out, s);
+    if (s->tls)
+        dump_tls(out, s->tls, tls_note);
     dump_list(out, "  names", s->names, s->n_names);
     fprintf(out, "  root: %s\n", s->root ? s->root : "(none: every location has its own)");
     dump_list(out, "  index", s->index, s->n_index);
@@ -159,7 +183,7 @@ static void dump_upstream(const struct cfg_upstream *u, FILE *out)
     fputc('\n', out);
 }
 
-void cfg_dump(const struct config *cfg, FILE *out)
+void cfg_dump(const struct config *cfg, FILE *out, const char *const *tls_notes)
 {
     dump_global(cfg, out);
     for (size_t i = 0; i < cfg->n_upstreams; i++)
@@ -168,8 +192,9 @@ void cfg_dump(const struct config *cfg, FILE *out)
     for (size_t i = 0; i < cfg->n_listeners; i++) {
         const struct cfg_listener *l = &cfg->listeners[i];
         char b[24];
-        fprintf(out, "listener %s%s%s%s: max header %s, servers:", l->text,
-                l->via ? " (on the socket of " : "", l->via ? l->via->text : "",
+        fprintf(out, "listener %s%s%s%s%s: max header %s, servers:", l->text,
+                l->tls ? " (tls)" : "", l->via ? " (on the socket of " : "",
+                l->via ? l->via->text : "",
                 l->via ? ")" : "", fmt_size(b, sizeof(b), l->max_header_size));
         for (size_t j = 0; j < l->n_servers; j++)
             fprintf(out, " %s:%d:%d%s", l->servers[j]->pos.file, l->servers[j]->pos.line,
@@ -177,5 +202,5 @@ void cfg_dump(const struct config *cfg, FILE *out)
         fputc('\n', out);
     }
     for (size_t i = 0; i < cfg->n_servers; i++)
-        dump_server(out, &cfg->servers[i]);
+        dump_server(out, &cfg->servers[i], tls_notes ? tls_notes[i] : NULL);
 }

@@ -36,11 +36,22 @@ struct cfg_ctx {
 };
 
 struct cfg_pos cfg_pos_of(const struct cfg_ctx *c, const struct cfg_node *n);
+/* A node that stands only for place p, for an error or a warning there. */
+static inline struct cfg_node cfg_node_at(struct cfg_pos p)
+{
+    return (struct cfg_node){.line = p.line, .col = p.col};
+}
 /* The known word closest to word (edit distance <= 2), or NULL. */
 const char *cfg_suggest(const char *word, const char *const *known);
+/* A name or a non-empty list of names, each one of words[0..count) (NULL
+ * entries skipped; case-insensitive), as the OR of 1u << its index. noun
+ * names one in messages: "unknown method 'X' in 'methods' (use GET, ...)". */
+int cfg_get_word_bits(struct cfg_ctx *c, const struct cfg_node *n, const char *what,
+                      const char *noun, const char *const *words, unsigned count, unsigned *out);
 /* A method list (a name or a list of names) as HTTP_METHOD_BIT()s. */
 int cfg_get_methods(struct cfg_ctx *c, const struct cfg_node *n, unsigned *out);
-/* Parses one listen value (a port or "host:port") into l. */
+/* Parses one listen item into l: a port, "host:port", "[ipv6]:port", or a
+ * mapping {address: one of those, tls: bool}. */
 int cfg_get_listen(struct cfg_ctx *c, const struct cfg_node *n, struct cfg_listen *l);
 
 /* Method helpers for the dump and the warnings. */
@@ -52,6 +63,9 @@ char *cfg_path_join(struct cfg_ctx *c, const char *dir, const char *name);
 /* The `upstreams:` map (n may be NULL), with room for the single-server
  * groups of proxy targets (cfg_upstream.c). */
 int cfg_load_upstreams(struct cfg_ctx *c, const struct cfg_node *n);
+
+/* A server's `tls:` block (cfg_tls.c). */
+int cfg_load_tls(struct cfg_ctx *c, const struct cfg_node *n, struct cfg_tls **out);
 
 /* The `servers:` list, in file order (cfg_server.c). */
 int cfg_load_servers(struct cfg_ctx *c, const struct cfg_node *n);

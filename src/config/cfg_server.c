@@ -6,9 +6,9 @@
 #include "lib/ascii.h"
 #include "lib/sockaddr.h"
 
-static const char *const server_keys[] = {"listen",   "names",       "default",
-                                          "root",     "index",       "error_pages",
-                                          "timeouts", "limits",      "locations", NULL};
+static const char *const server_keys[] = {"listen",   "tls",    "names",     "default",
+                                          "root",     "index",  "error_pages", "timeouts",
+                                          "limits",   "locations", NULL};
 
 static int load_listens(struct cfg_ctx *c, const struct cfg_node *n, struct cfg_server *s)
 {
@@ -93,6 +93,29 @@ static int load_names(struct cfg_ctx *c, const struct cfg_node *n, struct cfg_se
     return 0;
 }
 
+/* A listen item with tls: true needs the server's certificate and key; a
+ * `tls:` block that no listen item uses is only worth a warning. */
+static int check_tls_use(struct cfg_ctx *c, const struct cfg_node *tls_key,
+                         const struct cfg_server *s)
+{
+    bool used = false;
+    for (size_t i = 0; i < s->n_listens; i++) {
+        const struct cfg_listen *l = &s->listens[i];
+        if (!l->tls)
+            continue;
+        if (!s->tls) {
+            struct cfg_node at = cfg_node_at(l->pos);
+            return cfg_error(c, &at, "listen %s has tls: true, but the server has no 'tls' "
+                             "with its certificate and key", l->text);
+        }
+        used = true;
+    }
+    if (s->tls && !used)
+        return cfg_warn(c, tls_key, "'tls' has no effect: no listen item of this server has "
+                        "tls: true");
+    return 0;
+}
+
 static int load_server_settings(struct cfg_ctx *c, const struct cfg_node *m,
                                 struct cfg_server *s)
 {
@@ -137,6 +160,11 @@ static int load_server(struct cfg_ctx *c, const struct cfg_node *m, struct cfg_s
             return -1;
         aux->default_key = s->is_default ? k : NULL;
     }
+    k = NULL;
+    if ((v = cfg_map_get(m, "tls", &k)) && cfg_load_tls(c, v, &s->tls) < 0)
+        return -1;
+    if (check_tls_use(c, k, s) < 0)
+        return -1;
     if (load_server_settings(c, m, s) < 0)
         return -1;
     if (!(v = cfg_map_get(m, "locations", NULL)))

@@ -154,34 +154,60 @@ const char *cfg_method_name(unsigned bit_index)
     return bit_index < HTTP_METHOD_COUNT ? method_names[bit_index] : NULL;
 }
 
-static int method_bit(struct cfg_ctx *c, const struct cfg_node *n, unsigned *bits)
+/* "A, B or C": the words of a name list, for a message. */
+static void word_list(const char *const *words, unsigned count, char *out, size_t cap)
+{
+    size_t len = 0;
+    unsigned left = 0;
+    for (unsigned i = 0; i < count; i++)
+        left += words[i] != NULL;
+    out[0] = '\0';
+    for (unsigned i = 0; i < count && len < cap; i++) {
+        if (!words[i])
+            continue;
+        left--;
+        len += (size_t)snprintf(out + len, cap - len, "%s%s", words[i],
+                                left > 1 ? ", " : left == 1 ? " or " : "");
+    }
+}
+
+static int word_bit(struct cfg_ctx *c, const struct cfg_node *n, const char *what,
+                    const char *noun, const char *const *words, unsigned count, unsigned *bits)
 {
     if (!is_scalar(n))
-        return cfg_error(c, n, "'methods' must be a list of method names");
-    for (unsigned m = 1; m < HTTP_METHOD_COUNT; m++) {
-        if (strcasecmp(n->str, method_names[m]) == 0) {
-            *bits |= HTTP_METHOD_BIT(m);
+        return cfg_error(c, n, "'%s' must be a list of %s names", what, noun);
+    for (unsigned i = 0; i < count; i++) {
+        if (words[i] && strcasecmp(n->str, words[i]) == 0) {
+            *bits |= 1u << i;
             return 0;
         }
     }
-    return cfg_error(c, n, "unknown method '%.100s' in 'methods' (use GET, HEAD, POST, PUT, "
-                     "DELETE, OPTIONS or PATCH)", n->str);
+    char use[160];
+    word_list(words, count, use, sizeof(use));
+    return cfg_error(c, n, "unknown %s '%.100s' in '%s' (use %s)", noun, n->str, what, use);
 }
 
-int cfg_get_methods(struct cfg_ctx *c, const struct cfg_node *n, unsigned *out)
+int cfg_get_word_bits(struct cfg_ctx *c, const struct cfg_node *n, const char *what,
+                      const char *noun, const char *const *words, unsigned count, unsigned *out)
 {
     unsigned bits = 0;
     if (n->kind == CFG_NODE_SEQUENCE) {
         if (n->n == 0)
-            return cfg_error(c, n, "'methods' must not be empty");
+            return cfg_error(c, n, "'%s' must not be empty", what);
         for (size_t i = 0; i < n->n; i++)
-            if (method_bit(c, n->items[i], &bits) < 0)
+            if (word_bit(c, n->items[i], what, noun, words, count, &bits) < 0)
                 return -1;
-    } else if (method_bit(c, n, &bits) < 0) {
+    } else if (word_bit(c, n, what, noun, words, count, &bits) < 0) {
         return -1;
     }
     *out = bits;
     return 0;
+}
+
+int cfg_get_methods(struct cfg_ctx *c, const struct cfg_node *n, unsigned *out)
+{
+    /* method_names[m] is the name of HTTP_METHOD_BIT(m) == 1u << m. */
+    return cfg_get_word_bits(c, n, "methods", "method", method_names, HTTP_METHOD_COUNT, out);
 }
 
 int cfg_get_string_list(struct cfg_ctx *c, const struct cfg_node *n, const char *what,
@@ -245,10 +271,9 @@ static int listen_addr(const char *s, struct cfg_listen *l, const char **port_ou
     return 0;
 }
 
-int cfg_get_listen(struct cfg_ctx *c, const struct cfg_node *n, struct cfg_listen *l)
+/* The address of a listen item: a port, "host:port" or "[ipv6]:port". */
+static int listen_address(struct cfg_ctx *c, const struct cfg_node *n, struct cfg_listen *l)
 {
-    memset(l, 0, sizeof(*l));
-    l->pos = cfg_pos_of(c, n);
     const char *port;
     if (!is_scalar(n) || listen_addr(n->str, l, &port) < 0)
         return cfg_error(c, n, "'listen' must be a port, \"host:port\" or \"[ipv6]:port\" "
@@ -265,6 +290,23 @@ int cfg_get_listen(struct cfg_ctx *c, const struct cfg_node *n, struct cfg_liste
     sockaddr_set_port(&l->addr, (unsigned)p);
     sockaddr_text(&l->addr, l->text, sizeof(l->text));
     return 0;
+}
+
+int cfg_get_listen(struct cfg_ctx *c, const struct cfg_node *n, struct cfg_listen *l)
+{
+    static const char *const keys[] = {"address", "tls", NULL};
+    memset(l, 0, sizeof(*l));
+    l->pos = cfg_pos_of(c, n);
+    if (n->kind != CFG_NODE_MAPPING)
+        return listen_address(c, n, l);
+    if (cfg_check_keys(c, n, keys, "in a listen item") < 0)
+        return -1;
+    const struct cfg_node *addr = cfg_map_get(n, "address", NULL), *v;
+    if (!addr)
+        return cfg_error(c, n, "listen item is missing 'address'");
+    if ((v = cfg_map_get(n, "tls", NULL)) && cfg_get_bool(c, v, "tls", &l->tls) < 0)
+        return -1;
+    return listen_address(c, addr, l);
 }
 
 int cfg_get_flag(struct cfg_ctx *c, const struct cfg_node *m, const char *key,

@@ -69,13 +69,31 @@ struct cfg_listen {
     struct sockaddr_storage addr;
     socklen_t addrlen;
     char text[64]; /* "0.0.0.0:8080", "[::1]:8080" */
-    struct cfg_pos pos;
+    struct cfg_pos pos; /* the listen item (the map of the {address, tls} form) */
+    bool tls;           /* {address: ..., tls: true}: the address speaks only TLS */
+};
+
+/* TLS protocol versions, as bits of cfg_tls.protocols. */
+#define CFG_TLS_1_2 (1u << 0)
+#define CFG_TLS_1_3 (1u << 1)
+
+/* A server's `tls:` block. config checks only that the files are readable
+ * regular files; reading, parsing and matching them is left to the code
+ * that sets up TLS, which reports its errors at certificate_pos / key_pos
+ * ("file:line:col: ..."). */
+struct cfg_tls {
+    char *certificate; /* PEM, leaf then chain; absolute (relative ones joined to
+                          the config's folder), symlinks kept for rotation */
+    char *key;         /* PEM private key; absolute likewise */
+    struct cfg_pos certificate_pos, key_pos; /* the values of `certificate:` and `key:` */
+    unsigned protocols; /* CFG_TLS_1_2 | CFG_TLS_1_3 (the default: both) */
 };
 
 struct cfg_server {
     struct cfg_pos pos;
     struct cfg_listen *listens;
     size_t n_listens;
+    struct cfg_tls *tls; /* NULL without a `tls:` block */
     char **names; /* lower-case, trailing dot removed; "*.example.test" kept as written */
     size_t n_names;
     bool is_default;
@@ -95,6 +113,7 @@ struct cfg_listener {
     struct sockaddr_storage addr;
     socklen_t addrlen;
     char text[64];
+    bool tls; /* every server lists it with tls: true (they must agree) */
     struct cfg_server **servers; /* in file order */
     size_t n_servers;
     struct cfg_server *default_server; /* `default: true`, else the first */
@@ -199,7 +218,9 @@ const struct cfg_location *cfg_match_location(const struct cfg_server *s,
 const void *cfg_location_settings(const struct cfg_location *loc, const struct cfg_handler *h);
 
 /* Writes the -T dump: servers, their listen addresses and names, locations
- * with their settings and pipelines. */
-void cfg_dump(const struct config *cfg, FILE *out);
+ * with their settings and pipelines. tls_notes (or NULL): a line per
+ * server (by index; NULL: none) shown under its certificate, such as the
+ * subject and expiry its loader read. */
+void cfg_dump(const struct config *cfg, FILE *out, const char *const *tls_notes);
 
 #endif

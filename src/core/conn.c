@@ -1,5 +1,7 @@
 #include "core/conn.h"
 
+#include "core/conn_tls.h"
+
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -56,7 +58,8 @@ int conn_local_addr(const struct conn *c, struct sockaddr_storage *out)
 ssize_t conn_read(struct conn *c)
 {
     struct bufpool *pool = &c->set->rbufs;
-    if (!c->rbuf) {
+    bool fresh = !c->rbuf;
+    if (fresh) {
         c->rbuf = bufpool_get(pool);
         if (!c->rbuf)
             return -1;
@@ -70,23 +73,23 @@ ssize_t conn_read(struct conn *c)
     if (room == 0)
         return 0;
     ssize_t n = conn_recv(c, c->rbuf + c->rlen, room);
-    if (n > 0)
+    if (n > 0) {
         c->rlen += (size_t)n;
+    } else if (fresh) {
+        /* Nothing came (a TLS session stays readable until a read finds
+         * nothing): an idle connection holds no buffer. */
+        bufpool_put(pool, c->rbuf);
+        c->rbuf = NULL;
+    }
     return n;
 }
 
-ssize_t conn_recv(struct conn *c, char *buf, size_t len)
+ssize_t conn_recv_socket(struct conn *c, char *buf, size_t len, int flags)
 {
-    if (!c->readable || len == 0)
-        return 0;
     for (;;) {
-        ssize_t n = recv(c->io.fd, buf, len, 0);
-        if (n > 0) {
-            /* A short read drained the socket: the next byte brings a new edge. */
-            if ((size_t)n < len && !c->rdhup)
-                c->readable = false;
+        ssize_t n = recv(c->io.fd, buf, len, flags);
+        if (n > 0)
             return n;
-        }
         if (n == 0) {
             c->readable = false;
             c->peer_closed = true;
@@ -100,6 +103,19 @@ ssize_t conn_recv(struct conn *c, char *buf, size_t len)
         }
         return -1;
     }
+}
+
+ssize_t conn_recv(struct conn *c, char *buf, size_t len)
+{
+    if (c->tls)
+        return conn_tls_recv(c, buf, len);
+    if (!c->readable || len == 0)
+        return 0;
+    ssize_t n = conn_recv_socket(c, buf, len, 0);
+    /* A short read drained the socket: the next byte brings a new edge. */
+    if (n > 0 && (size_t)n < len && !c->rdhup)
+        c->readable = false;
+    return n;
 }
 
 void conn_compact(struct conn *c)
@@ -132,11 +148,19 @@ void conn_cancel_timer(struct conn *c)
     loop_timer_cancel(c->set->loop, &c->timer);
 }
 
+/* Writes what the socket (or the TLS session) takes of the queue. */
+static enum outq_result flush(struct conn *c)
+{
+    if (c->tls)
+        return conn_tls_flush(c);
+    return outq_flush(&c->out, c->io.fd, &c->bytes_sent);
+}
+
 /* Writes what the socket takes; hands over to the protocol when the queue
  * (or its part before an open stream) is out. */
 static void write_step(struct conn *c)
 {
-    enum outq_result r = outq_flush(&c->out, c->io.fd, &c->bytes_sent);
+    enum outq_result r = flush(c);
     switch (r) {
     case OUTQ_ERROR:
         conn_close(c);
@@ -174,7 +198,7 @@ void conn_tunnel_write(struct conn *c)
 {
     if (c->state != CONN_TUNNEL || !c->writable)
         return;
-    switch (outq_flush(&c->out, c->io.fd, &c->bytes_sent)) {
+    switch (flush(c)) {
     case OUTQ_ERROR:
         conn_close(c);
         return;
@@ -244,6 +268,8 @@ void conn_linger_close(struct conn *c)
         c->rpos = c->rlen;
         conn_release_buffer(c);
     }
+    if (c->tls)
+        conn_tls_shutdown(c);
     shutdown(c->io.fd, SHUT_WR);
     conn_set_timer(c, LINGER_MS);
     linger_drain(c);
@@ -259,6 +285,10 @@ void conn_close(struct conn *c)
     conn_set_state(c, CONN_CLOSED);
     conn_cancel_timer(c);
     outq_clear(&c->out);
+    if (c->tls) {
+        conn_tls_shutdown(c);
+        conn_tls_free(c);
+    }
     if (c->rbuf) {
         bufpool_put(&s->rbufs, c->rbuf);
         c->rbuf = NULL;
@@ -295,6 +325,8 @@ static void conn_io(struct io_watcher *io, uint32_t events)
         c->rdhup = true;
     if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
         c->writable = true;
+    if (c->tls)
+        conn_tls_edges(c, events & EPOLLIN, events & EPOLLOUT);
 
     switch (c->state) {
     case CONN_WRITING:
@@ -387,6 +419,7 @@ void conn_set_init(struct conn_set *s, struct loop *loop, size_t rbuf_size,
     memset(s, 0, sizeof(*s));
     s->loop = loop;
     bufpool_init(&s->rbufs, rbuf_size, RBUF_KEEP);
+    bufpool_init(&s->tls_wbufs, CONN_TLS_WBUF, RBUF_KEEP);
     s->proto = proto;
     s->proto_ctx = proto_ctx;
     s->stats = stats;
@@ -405,7 +438,8 @@ void conn_set_collect(struct conn_set *s)
 static bool bytes_waiting(const struct conn *c)
 {
     char b;
-    return conn_pending(c) > 0 || recv(c->io.fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+    return conn_pending(c) > 0 || conn_tls_pending(c) ||
+           recv(c->io.fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
 }
 
 void conn_set_stop(struct conn_set *s)
@@ -431,4 +465,5 @@ void conn_set_free(struct conn_set *s)
         conn_close(s->open);
     conn_set_collect(s);
     bufpool_free(&s->rbufs);
+    bufpool_free(&s->tls_wbufs);
 }

@@ -35,6 +35,8 @@ enum conn_state {
 };
 
 struct conn;
+struct conn_tls;
+struct tls_ctx;
 
 /* The protocol spoken on a connection. Each callback may close c. */
 struct conn_proto {
@@ -52,12 +54,16 @@ struct conn_proto {
     /* c is being closed (peer gone, failure, timeout); the protocol
      * releases what it holds. */
     void (*on_close)(struct conn *c);
+    /* TLS: the context for the server name a client asked for (SNI), or
+     * NULL to keep the one the session started with. */
+    struct tls_ctx *(*tls_pick)(struct conn *c, const char *name);
 };
 
 /* The connections of one worker, and what they share. */
 struct conn_set {
     struct loop *loop;
     struct bufpool rbufs; /* read buffers */
+    struct bufpool tls_wbufs; /* TLS staging buffers, held while writing */
     const struct conn_proto *proto;
     void *proto_ctx;            /* the protocol's per-worker state */
     struct worker_stats *stats; /* where the counters go */
@@ -80,6 +86,9 @@ struct conn {
     bool rdhup;       /* the peer's FIN was signalled: reads go on until recv says 0 */
     bool in_dispatch; /* the protocol is inside its request loop (no re-entry) */
     bool paused;      /* TUNNEL: the protocol takes no more bytes for now */
+    bool plain_on_tls; /* a TLS address got bytes that are no TLS record */
+
+    struct conn_tls *tls; /* the TLS session, NULL on plain connections */
 
     char *rbuf;  /* from the set's pool; NULL while idle */
     size_t rpos; /* first unconsumed byte */
@@ -130,6 +139,11 @@ ssize_t conn_read(struct conn *c);
 /* Reads into a buffer of the caller's (a large request body), with the
  * same bookkeeping and results as conn_read. */
 ssize_t conn_recv(struct conn *c, char *buf, size_t len);
+
+/* One recv(2) on the socket with flags: the bytes (>0); 0 with readable
+ * cleared when there are none now; -1 when the peer closed (peer_closed
+ * set) or the socket failed. For core's transports. */
+ssize_t conn_recv_socket(struct conn *c, char *buf, size_t len, int flags);
 
 /* Bytes buffered and not yet consumed by the protocol. */
 static inline size_t conn_pending(const struct conn *c)

@@ -493,13 +493,14 @@ static void log_urls(const struct master_plan *plan)
 {
     for (size_t i = 0; i < plan->n_listens; i++) {
         const struct master_listen *l = &plan->listens[i];
+        const char *scheme = l->tls ? "https" : "http";
         if (!sockaddr_is_any(&l->addr)) {
-            log_info("portico/%s listening on http://%s/", PORTICO_VERSION, l->text);
+            log_info("portico/%s listening on %s://%s/", PORTICO_VERSION, scheme, l->text);
             continue;
         }
-        log_info("portico/%s listening on http://localhost:%u/ (%s: every %s address of this "
+        log_info("portico/%s listening on %s://localhost:%u/ (%s: every %s address of this "
                  "machine)",
-                 PORTICO_VERSION, sockaddr_port(&l->addr), l->text,
+                 PORTICO_VERSION, scheme, sockaddr_port(&l->addr), l->text,
                  l->addr.ss_family == AF_INET6 ? "IPv6" : "IPv4");
     }
 }

@@ -25,6 +25,7 @@ struct master_listen {
     struct sockaddr_storage addr;
     socklen_t len;
     char text[64]; /* "0.0.0.0:8080", for messages */
+    bool tls;      /* its URLs are https:// */
 };
 
 /* What a configuration asks of the master: its addresses and how many

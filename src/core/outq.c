@@ -243,6 +243,40 @@ static enum outq_result flush_file(struct outq *q, int fd, uint64_t *sent)
     return OUTQ_DONE;
 }
 
+long outq_take(struct outq *q, char *buf, size_t cap)
+{
+    size_t got = 0;
+    while (q->n && got < cap) {
+        struct outq_chunk *ch = &q->v[q->first];
+        if (ch->kind == OUTQ_STREAM)
+            break;
+        if (ch->kind == OUTQ_MEM) {
+            const char *p = ch->u.mem.p ? ch->u.mem.p : ch->small;
+            size_t n = ch->u.mem.len - ch->u.mem.done;
+            if (n > cap - got)
+                n = cap - got;
+            memcpy(buf + got, p + ch->u.mem.done, n);
+            got += n;
+            advance_mem(q, n);
+            continue;
+        }
+        size_t want = cap - got;
+        if ((off_t)want > ch->u.file.len)
+            want = (size_t)ch->u.file.len;
+        ssize_t r = pread(ch->u.file.fd, buf + got, want, ch->u.file.off);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1; /* unreadable, or shrank under us: the framing is lost */
+        got += (size_t)r;
+        ch->u.file.off += r;
+        ch->u.file.len -= r;
+        if (ch->u.file.len == 0)
+            pop_first(q);
+    }
+    return (long)got;
+}
+
 enum outq_result outq_flush(struct outq *q, int fd, uint64_t *sent)
 {
     while (q->n) {

@@ -78,6 +78,14 @@ int outq_stream_open(struct outq *q);
 void outq_stream_close(struct outq *q);
 bool outq_streaming(const struct outq *q);
 
+/* Takes up to cap bytes from the front into buf: memory is copied, file
+ * ranges are read (pread), and taking stops at an open stream. What is
+ * taken leaves the queue. Returns the bytes taken (0: the queue is empty
+ * or a stream is next), or -1 when a file could not be read or ended
+ * early. For writers that cannot hand the kernel the chunks themselves
+ * (TLS). */
+long outq_take(struct outq *q, char *buf, size_t cap);
+
 /* Writes what the socket fd takes, adding the bytes sent to *sent. */
 enum outq_result outq_flush(struct outq *q, int fd, uint64_t *sent);
 

@@ -12,6 +12,8 @@ struct worker_stats {
     uint64_t requests_total;
     uint32_t active, reading, writing, idle;
     uint32_t tunnels; /* of the writing ones: byte tunnels (WebSockets) */
+    uint64_t tls_handshakes; /* TLS handshakes finished */
+    uint64_t tls_failures;   /* ... and not finished: failed, timed out, plain HTTP */
 };
 
 /* What a worker publishes about one backend server it proxies to. */

@@ -36,6 +36,8 @@ void stats_board_release(struct stats_board *b, int i)
     if (i < 0 || i >= STATS_BOARD_SLOTS || !b->in_use[i])
         return;
     b->retired_total += b->slots[i].requests_total;
+    b->retired_tls_handshakes += b->slots[i].tls_handshakes;
+    b->retired_tls_failures += b->slots[i].tls_failures;
     memset(&b->slots[i], 0, sizeof(b->slots[i]));
     b->in_use[i] = false;
 }
@@ -45,6 +47,8 @@ void stats_board_sum(const struct stats_board *b, struct worker_stats *out)
     memset(out, 0, sizeof(*out));
     out->started = b->started;
     out->requests_total = b->retired_total;
+    out->tls_handshakes = b->retired_tls_handshakes;
+    out->tls_failures = b->retired_tls_failures;
     for (int i = 0; i < STATS_BOARD_SLOTS; i++) {
         if (!b->in_use[i])
             continue;
@@ -55,6 +59,8 @@ void stats_board_sum(const struct stats_board *b, struct worker_stats *out)
         out->writing += s->writing;
         out->idle += s->idle;
         out->tunnels += s->tunnels;
+        out->tls_handshakes += s->tls_handshakes;
+        out->tls_failures += s->tls_failures;
     }
 }
 

@@ -18,6 +18,7 @@ struct stats_board {
     time_t started;          /* the master's start */
     unsigned workers;        /* configured worker processes */
     uint64_t retired_total;  /* requests served by workers that have exited */
+    uint64_t retired_tls_handshakes, retired_tls_failures; /* theirs too */
     bool in_use[STATS_BOARD_SLOTS];
     struct worker_stats slots[STATS_BOARD_SLOTS];
     /* Per slot: which configuration its backend counters belong to (an

@@ -164,6 +164,9 @@ static void ew_all(struct env_writer *w, const struct cgi_env_input *in)
     ew_cstr(w, "SERVER_NAME", in->server_name);
     ew_uint(w, "SERVER_PORT", in->server_port);
     ew_cstr(w, "SERVER_PROTOCOL", h->minor_version == 0 ? "HTTP/1.0" : "HTTP/1.1");
+    ew_cstr(w, "REQUEST_SCHEME", in->https ? "https" : "http");
+    if (in->https)
+        ew_cstr(w, "HTTPS", "on");
     ew_str(w, "REQUEST_METHOD", h->method_str);
     ew_str(w, "REQUEST_URI", h->target);
     ew_cstr(w, "SCRIPT_NAME", in->script_name);

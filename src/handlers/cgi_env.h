@@ -2,6 +2,7 @@
 #ifndef PORTICO_CGI_ENV_H
 #define PORTICO_CGI_ENV_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "http/http_parse.h"
@@ -17,11 +18,13 @@ struct cgi_env_input {
     const char *remote_addr;
     unsigned remote_port;
     int64_t content_length;      /* body length the script will read; -1: no body */
+    bool https;                  /* the request came over TLS */
 };
 
 /* Builds a NULL-terminated envp in one allocation (free it with free()):
  * GATEWAY_INTERFACE=CGI/1.1, SERVER_SOFTWARE=portico/VERSION, SERVER_NAME,
- * SERVER_PORT, SERVER_PROTOCOL (HTTP/1.0 or HTTP/1.1), REQUEST_METHOD,
+ * SERVER_PORT, SERVER_PROTOCOL (HTTP/1.0 or HTTP/1.1), REQUEST_SCHEME (http
+ * or https), HTTPS=on (only over TLS, as Apache and nginx set it), REQUEST_METHOD,
  * REQUEST_URI (the raw target), SCRIPT_NAME, SCRIPT_FILENAME, PATH_INFO,
  * PATH_TRANSLATED (document root + PATH_INFO, only when PATH_INFO is not
  * empty), QUERY_STRING (raw, "" when none), DOCUMENT_ROOT, REMOTE_ADDR,

@@ -128,6 +128,7 @@ char **cgi_script_env(const struct cgi_script *s, const struct request *r,
         .remote_addr = remote,
         .remote_port = sockaddr_port(&c->peer),
         .content_length = content_length,
+        .https = request_https(r),
     };
     return cgi_env_build(&in);
 }

@@ -256,7 +256,8 @@ static void make_head(struct proxy *p)
     struct proxy_head_in in = {
         .head = &r->head, .ps = p->ps, .path = r->path, .path_len = r->path_len,
         .prefix_len = r->loc->prefix_len, .client_ip = ip,
-        .upstream_text = p->g->def.servers[p->server].host, .websocket = p->websocket};
+        .upstream_text = p->g->def.servers[p->server].host, .websocket = p->websocket,
+        .https = request_https(r)};
     proxy_head_write(&p->head, &in);
 }
 

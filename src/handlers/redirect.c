@@ -12,6 +12,8 @@
 #include "handlers/handlers.h"
 #include "handlers/redirect.h"
 #include "http/escape.h"
+#include "lib/ascii.h"
+#include "lib/sockaddr.h"
 #include "lib/strbuf.h"
 #include "server/request.h"
 
@@ -61,18 +63,95 @@ static char *keep_path_target(const struct request *r, const char *to)
     return strbuf_take(&b, &len);
 }
 
+/* A byte a host name may hold in a Location header: letters, digits,
+ * '-', '.', '_', and the brackets and colons of an IPv6 literal. */
+static bool host_byte(unsigned char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' ||
+           ch == '_' || ch == '[' || ch == ']' || ch == ':';
+}
+
+/* {host}: the request's host, lower-cased, without port or trailing dot;
+ * without a usable one (an HTTP/1.0 request without Host), the server's
+ * first plain name, else the address it listens on (localhost for a
+ * wildcard). */
+static void put_host(struct strbuf *b, const struct request *r)
+{
+    struct str h = r->head.host;
+    size_t len = h.len;
+    if (len && h.p[0] == '[') {
+        const char *end = memchr(h.p, ']', len);
+        len = end ? (size_t)(end - h.p) + 1 : 0;
+    } else {
+        const char *colon = memchr(h.p, ':', len);
+        if (colon)
+            len = (size_t)(colon - h.p);
+        if (len > 1 && h.p[len - 1] == '.')
+            len--;
+    }
+    bool ok = len > 0;
+    for (size_t i = 0; ok && i < len; i++)
+        ok = host_byte((unsigned char)ascii_lower((unsigned char)h.p[i]));
+    if (ok) {
+        for (size_t i = 0; i < len; i++) {
+            char ch = (char)ascii_lower((unsigned char)h.p[i]);
+            strbuf_append(b, &ch, 1);
+        }
+        return;
+    }
+    for (size_t i = 0; i < r->server->n_names; i++)
+        if (r->server->names[i][0] != '*') {
+            strbuf_puts(b, r->server->names[i]);
+            return;
+        }
+    char ip[64];
+    const struct cfg_listener *l = r->conn->listener;
+    if (sockaddr_is_any(&l->addr) || sockaddr_ip_text(&l->addr, ip, sizeof(ip)) < 0)
+        strbuf_puts(b, "localhost");
+    else
+        strbuf_puts(b, ip);
+}
+
+/* `to` with {host} and {uri} (the original target, path and query)
+ * filled in; NULL when out of memory. */
+static char *fill_placeholders(const struct request *r, const char *to)
+{
+    struct strbuf b = STRBUF_INIT;
+    for (const char *p = to; *p;) {
+        if (strncmp(p, "{host}", 6) == 0) {
+            put_host(&b, r);
+            p += 6;
+        } else if (strncmp(p, "{uri}", 5) == 0) {
+            strbuf_append(&b, r->head.target.p, r->head.target.len);
+            p += 5;
+        } else {
+            strbuf_append(&b, p++, 1);
+        }
+    }
+    size_t len;
+    return strbuf_take(&b, &len);
+}
+
 static enum handler_result redirect_on_request(struct request *r)
 {
     const struct redirect_settings *rd = r->settings;
-    char *built = NULL;
+    char *filled = NULL, *built = NULL;
     const char *target = rd->to;
+    if (strchr(target, '{')) {
+        if (!(filled = fill_placeholders(r, target)))
+            return request_error(r, 500);
+        target = filled;
+    }
     if (rd->keep_path) {
-        built = keep_path_target(r, rd->to);
+        built = keep_path_target(r, target);
+        free(filled);
+        filled = NULL;
         if (!built)
             return request_error(r, 500);
         target = built;
     }
     enum handler_result res = response_redirect(r, rd->status, target);
+    free(filled);
     free(built);
     return res;
 }

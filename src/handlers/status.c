@@ -3,6 +3,7 @@
  * {"version":"0.1.0","uptime_s":12,"workers":2,
  *  "connections":{"active":3,"reading":0,"writing":1,"idle":2},
  *  "requests":{"total":1234},
+ *  "tls":{"handshakes":10,"failures":1},         (when a listener speaks TLS)
  *  "upstreams":{"app":[{"server":"127.0.0.1:9001","up":true,"requests":10,
  *               "fails":0,"active":1}]}}       (when named upstreams exist)
  * requests.total counts finished requests, so not the one asking. */
@@ -63,6 +64,14 @@ static bool has_named_upstreams(const struct config *cfg)
     return false;
 }
 
+static bool has_tls(const struct config *cfg)
+{
+    for (size_t i = 0; i < cfg->n_listeners; i++)
+        if (cfg->listeners[i].tls)
+            return true;
+    return false;
+}
+
 static enum handler_result status_on_request(struct request *r)
 {
     enum http_method m = r->head.method;
@@ -81,6 +90,9 @@ static enum handler_result status_on_request(struct request *r)
                   "\"requests\":{\"total\":%" PRIu64 "}",
                   PORTICO_VERSION, uptime, workers, c.active, c.reading, c.writing, c.idle,
                   c.requests_total);
+    if (has_tls(r->cfg))
+        strbuf_printf(&b, ",\"tls\":{\"handshakes\":%" PRIu64 ",\"failures\":%" PRIu64 "}",
+                      c.tls_handshakes, c.tls_failures);
     if (stats_board && has_named_upstreams(r->cfg))
         put_upstreams(&b, r->cfg, request_loop(r)->now_ms);
     strbuf_puts(&b, "}\n");

@@ -10,6 +10,7 @@
  * other, as long as each response goes out at once. */
 #include <string.h>
 
+#include "core/conn_tls.h"
 #include "core/log.h"
 #include "server/exchange.h"
 
@@ -28,6 +29,18 @@ static void parse_failed(struct conn *c, struct request *r)
     r->res.close = true;
     request_error(r, r->head.error_status ? r->head.error_status : 400);
     log_info("client %s: %s", "request", r->head.error_reason ? r->head.error_reason : "bad");
+    response_send(r);
+}
+
+/* Plain HTTP sent to a TLS address: a plain 400, then the connection
+ * closes (as nginx answers "plain HTTP request sent to HTTPS port"). */
+static void plain_on_tls(struct conn *c, struct request *r)
+{
+    r->server = default_server(c);
+    r->res.close = true;
+    request_error(r, 400);
+    log_info("client: a plain HTTP request on TLS address %s",
+             ((const struct cfg_listener *)c->listener)->text);
     response_send(r);
 }
 
@@ -98,6 +111,11 @@ static void dispatch(struct conn *c)
         struct request *r = current_request(c);
         if (!r)
             break;
+        if (c->plain_on_tls) {
+            conn_cancel_timer(c);
+            plain_on_tls(c, r);
+            break;
+        }
         const struct cfg_listener *l = c->listener;
         long n = parse_head(c, r, l->max_header_size);
         if (n == HTTP_PARSE_INCOMPLETE) {
@@ -149,6 +167,12 @@ static void proto_on_accept(struct conn *c)
     struct sockaddr_storage local;
     if (l->n_covered && conn_local_addr(c, &local) == 0)
         c->listener = cfg_match_listener(l, &local);
+    l = c->listener;
+    /* The handshake counts against the header timeout. */
+    if (l->tls && conn_tls_start(c, server_tls_of(c, l->default_server)) < 0) {
+        conn_close(c);
+        return;
+    }
     conn_set_timer(c, request_timeouts(NULL, c)->header_ms);
     dispatch(c);
 }
@@ -235,4 +259,5 @@ const struct conn_proto server_proto = {
     .on_written = proto_on_written,
     .on_timeout = proto_on_timeout,
     .on_close = proto_on_close,
+    .tls_pick = server_tls_pick,
 };

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/conn_tls.h"
 #include "core/master.h"
 #include "core/stats_board.h"
 #include "http/uri.h"
@@ -12,6 +13,11 @@ const struct cfg_server *default_server(const struct conn *c)
 {
     const struct cfg_listener *l = c->listener;
     return l->default_server;
+}
+
+bool request_https(const struct request *r)
+{
+    return conn_is_tls(r->conn);
 }
 
 const struct cfg_timeouts *request_timeouts(const struct request *r, const struct conn *c)

@@ -136,6 +136,9 @@ struct request {
  * root, else the whole path. */
 const char *request_rel_path(const struct request *r);
 
+/* True when the request came over TLS (its scheme is https). */
+bool request_https(const struct request *r);
+
 /* True when the client asks for JSON: its Accept names application/json
  * (with a q above 0), or a query parameter is format=json. */
 bool request_wants_json(const struct request *r);

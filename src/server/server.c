@@ -10,9 +10,10 @@
  * of the next pipelined request. */
 #define RBUF_SLACK 4096
 
-void server_init(struct server *s, const struct config *cfg)
+void server_init(struct server *s, const struct config *cfg, struct tls_ctx *const *tls)
 {
     s->cfg = cfg;
+    s->tls = tls;
     bufpool_init(&s->requests, sizeof(struct request), REQUEST_KEEP);
     bufpool_init(&s->bodies, REQUEST_BIG_BODY_BUF, BODY_KEEP);
     bufpool_init(&s->heads, REQUEST_EXTRA_BUF + REQUEST_HEAD_BUF, REQUEST_KEEP);

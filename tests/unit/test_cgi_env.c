@@ -151,9 +151,11 @@ static void test_every_variable(void **state)
     assert_env("HTTP_HOST", "example.test:8080");
     assert_env("HTTP_USER_AGENT", "curl/8");
     assert_env("HTTP_ACCEPT", "*/*");
-    /* nothing else: 16 always there, PATH_TRANSLATED, 3 headers */
-    assert_int_equal(env_count(), 20);
-    assert_null(g_env[20]);
+    assert_env("REQUEST_SCHEME", "http");
+    assert_no_env("HTTPS");
+    /* nothing else: 17 always there, PATH_TRANSLATED, 3 headers */
+    assert_int_equal(env_count(), 21);
+    assert_null(g_env[21]);
 }
 
 static void test_path_info(void **state)
@@ -270,8 +272,8 @@ static void test_repeated_headers(void **state)
     assert_env("HTTP_X_FORWARDED_FOR", "10.0.0.1, 10.0.0.2");
     assert_env("HTTP_COOKIE", "a=1, b=2");
     assert_env("HTTP_HOST", "a");
-    /* 16 always there (no PATH_TRANSLATED, CONTENT_*), 4 distinct headers */
-    assert_int_equal(env_count(), 16 + 4);
+    /* 17 always there (no PATH_TRANSLATED, CONTENT_*), 4 distinct headers */
+    assert_int_equal(env_count(), 17 + 4);
     /* an empty value still takes its place in the list */
     build("GET / HTTP/1.1\r\nHost: a\r\nX-L: 1\r\nX-L:\r\nX-L: 3\r\n\r\n", in);
     assert_env("HTTP_X_L", "1, , 3");
@@ -347,7 +349,7 @@ static void test_terminator_and_block(void **state)
     in.content_length = 2;
     build("POST /x?y HTTP/1.1\r\nHost: a\r\nContent-Type: t/t\r\nContent-Length: 2\r\n\r\n", in);
     size_t n = env_count();
-    assert_int_equal(n, 16 + 3 + 1); /* PATH_TRANSLATED, CONTENT_*, HTTP_HOST */
+    assert_int_equal(n, 17 + 3 + 1); /* PATH_TRANSLATED, CONTENT_*, HTTP_HOST */
     assert_null(g_env[n]);
     /* one block: the strings follow the vector, in order, back to back */
     char *first = (char *)&g_env[n + 1];
@@ -367,10 +369,35 @@ static void test_many_headers(void **state)
     assert_true(len < sizeof(req));
     struct cgi_env_input in = base_input();
     build(req, in);
-    assert_int_equal(env_count(), 16 + 1 + 50);
+    assert_int_equal(env_count(), 17 + 1 + 50);
     assert_env("HTTP_X_H0", "v0, v50");
     assert_env("HTTP_X_H48", "v48, v98");
     assert_env("HTTP_X_H49", "v49");
+}
+
+/* REQUEST_SCHEME always; HTTPS=on only over TLS (as Apache and nginx). */
+static void test_scheme(void **state)
+{
+    struct cgi_env_input in = base_input();
+    build("GET /cgi-bin/app.py HTTP/1.1\r\nHost: a\r\n\r\n", in);
+    assert_env("REQUEST_SCHEME", "http");
+    assert_no_env("HTTPS");
+    size_t plain = env_count();
+    assert_well_formed();
+
+    in.https = true;
+    build("GET /cgi-bin/app.py HTTP/1.1\r\nHost: a\r\n\r\n", in);
+    assert_env("REQUEST_SCHEME", "https");
+    assert_env("HTTPS", "on");
+    assert_int_equal(env_count(), plain + 1);
+    assert_well_formed();
+    /* a client header cannot pose as either */
+    in.https = false;
+    build("GET / HTTP/1.1\r\nHost: a\r\nHTTPS: on\r\nRequest-Scheme: https\r\n\r\n", in);
+    assert_no_env("HTTPS");
+    assert_env("REQUEST_SCHEME", "http");
+    assert_env("HTTP_HTTPS", "on");
+    assert_env("HTTP_REQUEST_SCHEME", "https");
 }
 
 int main(void)
@@ -387,6 +414,7 @@ int main(void)
         cmocka_unit_test_teardown(test_content_length, teardown),
         cmocka_unit_test_teardown(test_terminator_and_block, teardown),
         cmocka_unit_test_teardown(test_many_headers, teardown),
+        cmocka_unit_test_teardown(test_scheme, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

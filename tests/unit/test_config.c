@@ -17,65 +17,14 @@
 #include <cmocka.h>
 
 #include "config/config.h"
+#include "config_test.h"
 #include "handlers/cgi_script.h"
 #include "handlers/handlers.h"
 #include "handlers/proxy.h"
 #include "handlers/redirect.h"
 #include "http/http_parse.h"
 
-#define DATA "tests/unit/data/config"
 #define M(m) HTTP_METHOD_BIT(HTTP_##m)
-
-static char data_abs[PATH_MAX];
-
-static struct config *load_ok(const char *path)
-{
-    char err[1024] = "";
-    struct config *cfg = cfg_load(path, handler_table, err, sizeof(err));
-    if (!cfg)
-        fail_msg("cfg_load(%s): %s", path, err);
-    return cfg;
-}
-
-static struct config *load_fixture(const char *name)
-{
-    char path[256];
-    snprintf(path, sizeof(path), DATA "/%s", name);
-    return load_ok(path);
-}
-
-/* Writes yaml (with @DATA@ replaced by the fixture folder) to a temporary
- * file under /tmp; the caller unlinks it. */
-static char *write_temp(const char *yaml)
-{
-    static char path[64];
-    strcpy(path, "/tmp/portico_cfg_XXXXXX.yaml");
-    int fd = mkstemps(path, 5);
-    assert_true(fd >= 0);
-    FILE *f = fdopen(fd, "w");
-    assert_non_null(f);
-    for (const char *p = yaml; *p;) {
-        if (strncmp(p, "@DATA@", 6) == 0) {
-            fputs(data_abs, f);
-            p += 6;
-        } else {
-            fputc(*p++, f);
-        }
-    }
-    fclose(f);
-    return path;
-}
-
-static struct config *load_text(const char *yaml)
-{
-    char *path = write_temp(yaml);
-    char err[1024] = "";
-    struct config *cfg = cfg_load(path, handler_table, err, sizeof(err));
-    unlink(path);
-    if (!cfg)
-        fail_msg("%s", err);
-    return cfg;
-}
 
 static const struct cfg_location *find_loc(const struct cfg_server *s, const char *prefix)
 {
@@ -680,12 +629,7 @@ static void test_match_location(void **state)
 static void test_dump(void **state)
 {
     struct config *cfg = load_fixture("full.yaml");
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    assert_non_null(f);
-    cfg_dump(cfg, f);
-    fclose(f);
+    char *text = dump_of(cfg);
     static const char *const want[] = {
         "workers: auto\n",
         "timeouts: header 10s, body 60s, keepalive 75s, send 60s, cgi 30s, upstream 60s, "
@@ -733,10 +677,8 @@ static void test_misc(void **state)
 
 int main(void)
 {
-    if (!realpath(DATA, data_abs)) {
-        fprintf(stderr, "run from the repository root: %s missing\n", DATA);
+    if (config_test_init() < 0)
         return 1;
-    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_size),     cmocka_unit_test(test_parse_duration),
         cmocka_unit_test(test_handler_table_names), cmocka_unit_test(test_full_example),

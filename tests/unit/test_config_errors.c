@@ -264,6 +264,118 @@ static const struct err_case cases[] = {
      "    root: /\n"
      "    locations: {/: {}}\n",
      "3:25: duplicate server name '*.a.test' on 0.0.0.0:80 (first at @FILE@:3:13)"},
+    /* TLS (issue 12): listen items as {address, tls}, the tls block. */
+    {"listen_map_unknown_key", "servers:\n  - listen: [8080, {address: 8443, tsl: true}]\n",
+     "2:36: unknown key 'tsl' in a listen item (did you mean 'tls'?)"},
+    {"listen_map_no_address", "servers:\n  - listen: {tls: true}\n",
+     "2:13: listen item is missing 'address'"},
+    {"listen_map_block_no_address", "servers:\n  - listen:\n      - tls: true\n",
+     "3:9: listen item is missing 'address'"},
+    {"listen_map_bad_address", "servers:\n  - listen: [{address: \"example.com:443\", tls: true}]\n",
+     "2:24: 'listen' must be a port, \"host:port\" or \"[ipv6]:port\" (host: an IPv4 address, "
+     "localhost or *)"},
+    {"listen_map_port_zero", "servers:\n  - listen: {address: 0}\n",
+     "2:23: port must be between 1 and 65535 in 'listen'"},
+    {"listen_map_bad_tls", "servers:\n  - listen: {address: 8443, tls: maybe}\n",
+     "2:34: 'tls' must be true or false"},
+    {"listen_map_duplicate", "servers:\n  - listen: [8443, {address: \"*:8443\", tls: true}]\n",
+     "2:20: duplicate listen address 0.0.0.0:8443 (first at @FILE@:2:14)"},
+    {"tls_listen_without_block",
+     "servers:\n  - listen:\n      - 8080\n      - address: 8443\n        tls: true\n"
+     "    root: /\n    locations: {/: {}}\n",
+     "4:9: listen 0.0.0.0:8443 has tls: true, but the server has no 'tls' with its "
+     "certificate and key"},
+    {"tls_not_mapping", "servers:\n  - listen: {address: 8443, tls: true}\n    tls: true\n",
+     "3:10: 'tls' must be a mapping with 'certificate' and 'key'"},
+    {"tls_unknown_key", "servers:\n  - listen: 80\n    tls:\n      certifcate: a.pem\n",
+     "4:7: unknown key 'certifcate' in tls (did you mean 'certificate'?)"},
+    {"tls_no_certificate", "servers:\n  - listen: 80\n    tls:\n      key: @DATA@/tls/site.key\n",
+     "4:7: tls is missing 'certificate'"},
+    {"tls_no_key", "servers:\n  - listen: 80\n    tls: {certificate: @DATA@/tls/site.pem}\n",
+     "3:10: tls is missing 'key'"},
+    {"tls_certificate_missing",
+     "servers:\n  - listen: 80\n    tls:\n      certificate: @DATA@/tls/nope.pem\n"
+     "      key: @DATA@/tls/site.key\n",
+     "4:20: cannot read 'certificate' @DATA@/tls/nope.pem: No such file or directory"},
+    /* Relative to the file's folder (/tmp for these cases). */
+    {"tls_key_relative_missing",
+     "servers:\n  - listen: 80\n    tls:\n      certificate: @DATA@/tls/site.pem\n"
+     "      key: portico-no-such.key\n",
+     "5:12: cannot read 'key' /tmp/portico-no-such.key: No such file or directory"},
+    {"tls_key_directory",
+     "servers:\n  - listen: 80\n    tls: {key: @DATA@/tls, certificate: @DATA@/tls/site.pem}\n",
+     "3:16: cannot read 'key' @DATA@/tls: Is a directory"},
+    {"tls_certificate_device",
+     "servers:\n  - listen: 80\n    tls: {certificate: /dev/null, key: @DATA@/tls/site.key}\n",
+     "3:24: cannot read 'certificate' /dev/null: not a regular file"},
+    {"tls_certificate_empty",
+     "servers:\n  - listen: 80\n    tls: {certificate: \"\", key: @DATA@/tls/site.key}\n",
+     "3:24: 'certificate' must be a path to a PEM file"},
+    {"tls_key_list",
+     "servers:\n  - listen: 80\n    tls: {key: [a], certificate: @DATA@/tls/site.pem}\n",
+     "3:16: 'key' must be a path to a PEM file"},
+    {"tls_protocol_old",
+     "servers:\n  - listen: 80\n    tls:\n      certificate: @DATA@/tls/site.pem\n"
+     "      key: @DATA@/tls/site.key\n      protocols: [TLSv1.3, TLSv1.1]\n",
+     "6:28: unknown TLS protocol 'TLSv1.1' in 'protocols' (use TLSv1.2 or TLSv1.3)"},
+    {"tls_protocol_scalar",
+     "servers:\n  - listen: 80\n    tls:\n      certificate: @DATA@/tls/site.pem\n"
+     "      key: @DATA@/tls/site.key\n      protocols: SSLv3\n",
+     "6:18: unknown TLS protocol 'SSLv3' in 'protocols' (use TLSv1.2 or TLSv1.3)"},
+    {"tls_protocols_empty",
+     "servers:\n  - listen: 80\n    tls:\n      certificate: @DATA@/tls/site.pem\n"
+     "      key: @DATA@/tls/site.key\n      protocols: []\n",
+     "6:18: 'protocols' must not be empty"},
+    {"tls_protocols_nested",
+     "servers:\n  - listen: 80\n    tls:\n      certificate: @DATA@/tls/site.pem\n"
+     "      key: @DATA@/tls/site.key\n      protocols: [[TLSv1.3]]\n",
+     "6:19: 'protocols' must be a list of TLS protocol names"},
+    /* One address, one socket: its servers agree on tls. */
+    {"tls_then_plain",
+     "servers:\n"
+     "  - listen: [{address: 8443, tls: true}]\n"
+     "    tls: {certificate: @DATA@/tls/site.pem, key: @DATA@/tls/site.key}\n"
+     "    root: /\n"
+     "    locations: {/: {}}\n"
+     "  - listen: [8080, \"0.0.0.0:8443\"]\n"
+     "    root: /\n"
+     "    locations: {/: {}}\n",
+     "6:20: listen 0.0.0.0:8443 is plain here but has tls: true at @FILE@:2:14: the servers "
+     "of one address must agree on tls"},
+    {"plain_then_tls",
+     "servers:\n"
+     "  - listen: \"[::1]:8443\"\n"
+     "    root: /\n"
+     "    locations: {/: {}}\n"
+     "  - listen: {address: \"[::1]:8443\", tls: true}\n"
+     "    tls: {certificate: @DATA@/tls/site.pem, key: @DATA@/tls/site.key}\n"
+     "    root: /\n"
+     "    locations: {/: {}}\n",
+     "5:13: listen [::1]:8443 has tls: true here but is plain at @FILE@:2:13: the servers of "
+     "one address must agree on tls"},
+    /* A specific address rides on the wildcard's socket of its port. */
+    {"tls_wildcard_plain_specific",
+     "servers:\n"
+     "  - listen: {address: 8443, tls: true}\n"
+     "    tls: {certificate: @DATA@/tls/site.pem, key: @DATA@/tls/site.key}\n"
+     "    root: /\n"
+     "    locations: {/: {}}\n"
+     "  - listen: \"127.0.0.1:8443\"\n"
+     "    root: /\n"
+     "    locations: {/: {}}\n",
+     "6:13: listen 127.0.0.1:8443 is plain here but 0.0.0.0:8443 has tls: true at @FILE@:2:13: "
+     "a specific address and the wildcard of its port share one socket and must agree on tls"},
+    {"tls_specific_plain_wildcard",
+     "servers:\n"
+     "  - listen: {address: \"[::1]:8443\", tls: true}\n"
+     "    tls: {certificate: @DATA@/tls/site.pem, key: @DATA@/tls/site.key}\n"
+     "    root: /\n"
+     "    locations: {/: {}}\n"
+     "  - listen: [80, \"[::]:8443\"]\n"
+     "    root: /\n"
+     "    locations: {/: {}}\n",
+     "6:18: listen [::]:8443 is plain here but [::1]:8443 has tls: true at @FILE@:2:13: "
+     "a specific address and the wildcard of its port share one socket and must agree on tls"},
 };
 
 /* src with @DATA@ and @FILE@ replaced. */

@@ -160,7 +160,7 @@ static int teardown(void **state)
 /* A worker with one connection: the server's end of a socketpair. */
 static int conn_up(void **state)
 {
-    server_init(&F.srv, F.cfg);
+    server_init(&F.srv, F.cfg, NULL);
     if (worker_init(&F.w, server_read_buffer_size(F.cfg), 10, &server_proto, &F.srv, NULL) < 0)
         return -1;
     int sv[2];

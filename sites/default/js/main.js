@@ -13,13 +13,18 @@
   var loaded = setText('loaded-at', now.toLocaleString());
   if (loaded) loaded.setAttribute('datetime', now.toISOString());
 
-  // Links to the demo's other sites (app.localhost) keep this page's port
-  // (make demo PORT=8081).
+  // Links to the demo's other sites (app.localhost) keep this page's scheme
+  // and port (https in make demo, HTTPS_PORT=8444 or PORT=8081).
   Array.prototype.forEach.call(document.querySelectorAll('a.vhost-link'), function (a) {
     var url = new URL(a.href);
+    url.protocol = window.location.protocol;
     url.port = window.location.port;
     a.href = url.href;
   });
+
+  setText('scheme-note', window.location.protocol === 'https:'
+    ? 'You are reading this page over HTTPS.'
+    : 'You are reading this page over plain HTTP.');
 
   if (typeof window.fetch !== 'function') {
     setText('server-header', 'unknown (this browser has no fetch)');
