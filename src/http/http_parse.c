@@ -146,10 +146,16 @@ static long hp_request_line(const char *buf, const char *end, const char **pp,
     }
     if (p == end)
         return HTTP_PARSE_INCOMPLETE;
-    if (*p != ' ')
+    if (*p != ' ') {
+        /* For the log: the target as sent, the byte refused and all. */
+        const char *te = p;
+        while (te < end && *te != ' ' && *te != '\r' && *te != '\n')
+            te++;
+        out->target = str_make(t, (size_t)(te - t));
         HL_FAIL(out, 400,
                 *p == '\r' || *p == '\n' ? "missing HTTP version"
                                          : "invalid character in request-target");
+    }
     if (p == t)
         HL_FAIL(out, 400, "empty request-target");
     const char *te = p++;

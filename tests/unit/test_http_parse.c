@@ -428,6 +428,14 @@ static void test_target_errors(void **state)
     err_at("GET /a#f HTTP/1.1\r\nHost: a\r\n\r\n", 400, "/a#");
     err_at("GET /a?b#f HTTP/1.1\r\nHost: a\r\n\r\n", 400, "/a?b#");
     err_at("GET /a?b c HTTP/1.1\r\nHost: a\r\n\r\n", 400, "/a?b c");
+    /* the log gets the target as sent, up to its end, the bad byte too */
+    err_at("GET /a\x01z?q HTTP/1.1\r\nHost: a\r\n\r\n", 400, "/a\x01");
+    assert_str(g_h.target, "/a\x01z?q");
+    err_at("GET /a?b#f\r\nHost: a\r\n\r\n", 400, "/a?b#");
+    assert_str(g_h.target, "/a?b#f");
+    /* ... as far as it came */
+    assert_int_equal(parse_prefix("GET /a\x1b[0m", 10, MAXH), HTTP_PARSE_ERROR);
+    assert_str(g_h.target, "/a\x1b[0m");
 }
 
 /* ---- header fields ---- */
