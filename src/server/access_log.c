@@ -146,9 +146,8 @@ static void write_json(const struct request *r, uint64_t body_sent)
     char addr[INET6_ADDRSTRLEN];
     sockaddr_ip_text(&c->peer, addr, sizeof(addr));
     strbuf_reset(&b);
-    strbuf_printf(&b, "{\"time\":\"%s\",\"remote\":\"", time_iso(c->set->loop->now_wall));
-    escape_json_utf8(&b, addr, strlen(addr), JSON_SHORT_MAX);
-    strbuf_append(&b, "\"", 1);
+    strbuf_printf(&b, "{\"time\":\"%s\"", time_iso(c->set->loop->now_wall));
+    json_string(&b, "remote", str_make(addr, strlen(addr)), JSON_SHORT_MAX);
     json_string(&b, "host", header_or(r, "host", 4, STR_LIT("")), JSON_SHORT_MAX);
     json_string(&b, "method", r->head.method_str, JSON_SHORT_MAX);
     json_string(&b, "target", r->head.target, JSON_TARGET_MAX);
