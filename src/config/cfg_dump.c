@@ -151,9 +151,11 @@ static void dump_global(const struct config *cfg, FILE *out)
         fprintf(out, "workers: %d\n", cfg->workers);
     else
         fputs("workers: auto\n", out);
-    fprintf(out, "error_log: %s\nlog_level: %s\naccess_log: %s\npid_file: %s\n",
+    fprintf(out, "error_log: %s\nlog_level: %s\naccess_log: %s%s\npid_file: %s\n",
             cfg->error_log ? cfg->error_log : "off", levels[cfg->log_level],
-            cfg->access_log ? cfg->access_log : "off", cfg->pid_file ? cfg->pid_file : "off");
+            cfg->access_log ? cfg->access_log : "off",
+            cfg->access_log_format == CFG_LOG_JSON ? " (format json)" : "",
+            cfg->pid_file ? cfg->pid_file : "off");
     fputs("mime_types:", out);
     for (size_t i = 0; i < cfg->n_mime_types; i++)
         fprintf(out, " %s=%s", cfg->mime_types[i].ext, cfg->mime_types[i].type);

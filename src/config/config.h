@@ -157,6 +157,9 @@ struct cfg_upstream {
 
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
+/* access_log's format: nginx's combined, or one JSON object per line. */
+enum cfg_log_format { CFG_LOG_COMBINED, CFG_LOG_JSON };
+
 struct config {
     char *path; /* as given to cfg_load */
     char *dir;  /* absolute directory of the file */
@@ -164,6 +167,7 @@ struct config {
     char *error_log;  /* "-" = stderr, a path, or NULL = off */
     enum log_level log_level;
     char *access_log; /* "-" = stdout, a path, or NULL = off */
+    enum cfg_log_format access_log_format;
     char *pid_file;   /* NULL = off */
     struct mime_override *mime_types;
     size_t n_mime_types;

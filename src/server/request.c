@@ -52,7 +52,7 @@ struct request *request_new(struct conn *c)
     r->cfg = srv->cfg;
     r->path = r->path_buf;
     r->path_buf[0] = '\0';
-    r->start_ms = c->set->loop->now_ms;
+    r->start_us = loop_clock_us();
     response_init(r);
     c->proto_data = r;
     conn_set_state(c, CONN_READING);

@@ -95,7 +95,7 @@ struct request {
     const struct cfg_location *loc;
     char *path;               /* decoded, normalised path, NUL-terminated */
     size_t path_len;
-    uint64_t start_ms;
+    uint64_t start_us;        /* loop_clock_us() at its first byte */
 
     /* The request body (server/request_body.c). */
     bool has_body;            /* Content-Length > 0 or chunked, not yet read */
@@ -119,9 +119,9 @@ struct request {
     const struct tunnel_ops *tunnel; /* the connection carries bytes both ways */
     bool logged;              /* its access log line is written */
     /* Set by the proxy for the access log: the server it used and how long
-     * the upstream took (JSON format). */
+     * the upstream took, in microseconds (JSON format). */
     const char *upstream;
-    uint64_t upstream_ms;
+    uint64_t upstream_us;
     unsigned redirects;       /* internal redirects so far */
     char *redirect_target;    /* the target of the last one (malloc'd) */
 

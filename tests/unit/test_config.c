@@ -340,7 +340,40 @@ static void test_log_paths(void **state)
     assert_string_equal(cfg->pid_file, "/tmp/off");
     assert_int_equal(cfg->log_level, LOG_DEBUG);
     assert_int_equal(cfg->workers, 12);
+    assert_int_equal(cfg->access_log_format, CFG_LOG_COMBINED);
     cfg_free(cfg);
+}
+
+/* access_log as a mapping: {path, format}, each optional. */
+static void test_access_log_format(void **state)
+{
+    static const struct {
+        const char *yaml;
+        const char *path; /* NULL: off */
+        enum cfg_log_format format;
+    } cases[] = {
+        {"access_log: {path: logs/a.log, format: json}\n", "/tmp/logs/a.log", CFG_LOG_JSON},
+        {"access_log: {path: \"-\", format: json}\n", "-", CFG_LOG_JSON},
+        {"access_log: {format: json}\n", "-", CFG_LOG_JSON},
+        {"access_log: {path: off, format: json}\n", NULL, CFG_LOG_JSON},
+        {"access_log: {path: a.log, format: combined}\n", "/tmp/a.log", CFG_LOG_COMBINED},
+        {"access_log: {path: a.log}\n", "/tmp/a.log", CFG_LOG_COMBINED},
+        {"access_log: {}\n", "-", CFG_LOG_COMBINED},
+        {"access_log: \"-\"\n", "-", CFG_LOG_COMBINED},
+        {"access_log: off\n", NULL, CFG_LOG_COMBINED},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char text[256];
+        snprintf(text, sizeof(text), "%sservers: [{listen: 1, root: /, locations: {/: {}}}]\n",
+                 cases[i].yaml);
+        struct config *cfg = load_text(text);
+        if (cases[i].path)
+            assert_string_equal(cfg->access_log, cases[i].path);
+        else
+            assert_null(cfg->access_log);
+        assert_int_equal(cfg->access_log_format, cases[i].format);
+        cfg_free(cfg);
+    }
 }
 
 static void test_booleans(void **state)
@@ -683,7 +716,8 @@ int main(void)
         cmocka_unit_test(test_parse_size),     cmocka_unit_test(test_parse_duration),
         cmocka_unit_test(test_handler_table_names), cmocka_unit_test(test_full_example),
         cmocka_unit_test(test_defaults),       cmocka_unit_test(test_inheritance),
-        cmocka_unit_test(test_log_paths),      cmocka_unit_test(test_booleans),
+        cmocka_unit_test(test_log_paths),      cmocka_unit_test(test_access_log_format),
+        cmocka_unit_test(test_booleans),
         cmocka_unit_test(test_listen_forms),   cmocka_unit_test(test_listeners),
         cmocka_unit_test(test_pipelines),      cmocka_unit_test(test_warnings),
         cmocka_unit_test(test_rootless_server),
