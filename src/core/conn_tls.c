@@ -111,8 +111,10 @@ ssize_t conn_tls_recv(struct conn *c, char *buf, size_t len)
         ERR_clear_error();
         int n = SSL_read(t->ssl, buf, (int)(len > INT32_MAX ? INT32_MAX : len));
         check_done(c);
-        if (n > 0)
+        if (n > 0) {
+            c->set->stats->bytes_received += (uint64_t)n;
             return n; /* the socket may hold more: readable stays set */
+        }
         int err = SSL_get_error(t->ssl, n);
         switch (err) {
         case SSL_ERROR_WANT_READ:
