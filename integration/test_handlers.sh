@@ -316,8 +316,8 @@ jq_ok "status: connections are numbers" \
 jq_ok "status: at least this connection is active" '.connections.active >= 1'
 jq_ok "status: requests.total is a number" '.requests.total | type == "number" and . > 0'
 jq_ok "status: exactly the documented keys" \
-    '(keys == ["connections","requests","uptime_s","version","workers"]) and
-     (.connections | keys == ["active","idle","reading","writing"]) and (.requests | keys == ["total"])'
+    '(keys == ["bytes","cgi","connections","requests","responses","uploads","uptime_s","version","workers"]) and
+     (.connections | keys == ["active","idle","reading","tunnels","writing"]) and (.requests | keys == ["total"])'
 # Three requests on one connection (one worker): status, a file, status.
 curl -s --max-time "$MAXT" -o "$T/st1" -o /dev/null -o "$T/st2" \
     "$U/status" "$U/files/list/a%20b.txt" "$U/status"

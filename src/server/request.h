@@ -139,6 +139,10 @@ const char *request_rel_path(const struct request *r);
 /* True when the request came over TLS (its scheme is https). */
 bool request_https(const struct request *r);
 
+/* True when one of the query's '&'-separated parts is exactly
+ * param[0..len) ("format=json"), as sent (not decoded). */
+bool request_query_has(const struct request *r, const char *param, size_t len);
+
 /* True when the client asks for JSON: its Accept names application/json
  * (with a q above 0), or a query parameter is format=json. */
 bool request_wants_json(const struct request *r);
@@ -146,6 +150,11 @@ bool request_wants_json(const struct request *r);
 /* The /status counters summed over every worker (or this worker's own when
  * it runs alone) into *out; returns the number of workers. */
 unsigned request_stats(const struct request *r, struct worker_stats *out);
+
+/* This worker's own /status counters, where a handler counts what it did
+ * (CGI processes, stored upload bytes): plain increments, the worker is
+ * their only writer. */
+struct worker_stats *request_counters(const struct request *r);
 
 /* The worker's event loop, for a handler's own fds and timers. */
 struct loop *request_loop(const struct request *r);

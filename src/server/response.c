@@ -201,6 +201,7 @@ static int queue_head(struct request *r)
     /* Counted from here for the access log, which logs the body bytes. */
     c->bytes_sent = 0;
     r->head_bytes = head_len;
+    c->set->stats->responses[STATS_CLASS(res->status)]++;
     return outq_mem(&c->out, head, head_len);
 }
 

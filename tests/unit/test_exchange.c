@@ -270,10 +270,19 @@ static void test_keep_alive(void **state)
 static void test_pipelining(void **state)
 {
     bool eof;
-    SEND("GET / HTTP/1.1\r\nHost: a\r\n\r\n"
-         "GET /missing HTTP/1.1\r\nHost: a\r\n\r\n"
-         "HEAD / HTTP/1.1\r\nHost: a\r\n\r\n");
+    static const char sent[] = "GET / HTTP/1.1\r\nHost: a\r\n\r\n"
+                               "GET /missing HTTP/1.1\r\nHost: a\r\n\r\n"
+                               "HEAD / HTTP/1.1\r\nHost: a\r\n\r\n";
+    SEND(sent);
     const char *got = received(&eof);
+    /* Every byte each way counted, and each response by its class. */
+    const struct worker_stats *s = F.w.stats;
+    assert_int_equal(s->bytes_received, sizeof(sent) - 1);
+    assert_int_equal(s->bytes_sent, strlen(got));
+    assert_int_equal(s->responses[STATS_CLASS(200)], 2);
+    assert_int_equal(s->responses[STATS_CLASS(404)], 1);
+    assert_int_equal(s->responses[0] + s->responses[2] + s->responses[4], 0);
+    assert_int_equal(s->requests_total, 3);
     const char *a = strstr(got, "HTTP/1.1 200");
     const char *b = strstr(got, "HTTP/1.1 404");
     const char *c = a ? strstr(a + 1, "HTTP/1.1 200") : NULL;
