@@ -16,8 +16,8 @@
 #define CFG_FILE_MAX (4u << 20)
 
 static const char *const top_keys[] = {"workers",  "error_log",  "log_level", "access_log",
-                                       "pid_file", "mime_types", "timeouts",  "limits",
-                                       "upstreams", "servers",   NULL};
+                                       "pid_file", "mime_types", "charset",   "timeouts",
+                                       "limits",   "upstreams",  "servers",   NULL};
 
 /* Mapping keys named "proxy" anywhere in the tree: each may add a
  * single-server upstream group. */
@@ -158,6 +158,8 @@ static int load_top(struct cfg_ctx *c, const struct cfg_node *root)
         load_log_path(c, v, "pid_file", false, &cfg->pid_file) < 0)
         return -1;
     if ((v = cfg_map_get(root, "mime_types", NULL)) && load_mime_types(c, v) < 0)
+        return -1;
+    if ((v = cfg_map_get(root, "charset", NULL)) && cfg_load_charset(c, v, &cfg->charset) < 0)
         return -1;
     if ((v = cfg_map_get(root, "timeouts", NULL)) && cfg_load_timeouts(c, v, &cfg->timeouts, true) < 0)
         return -1;

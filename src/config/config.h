@@ -58,6 +58,7 @@ struct cfg_location {
     size_t n_error_pages;
     struct cfg_timeouts timeouts;
     struct cfg_limits limits;
+    const char *charset; /* appended to text types portico gives; NULL: off */
 
     /* The handlers that may answer, in order (the fixed order of the
      * handler pipeline), each with its settings. */
@@ -104,6 +105,7 @@ struct cfg_server {
     size_t n_error_pages;
     struct cfg_timeouts timeouts;
     struct cfg_limits limits;
+    const char *charset; /* NULL: off */
     struct cfg_location *locations; /* sorted by prefix_len, longest first */
     size_t n_locations;
 };
@@ -173,6 +175,10 @@ struct config {
     size_t n_mime_types;
     struct cfg_timeouts timeouts; /* global defaults */
     struct cfg_limits limits;
+    /* `charset`: a token such as "utf-8", as written, for "; charset=..."
+     * after the text, JavaScript and JSON types portico gives (files, its
+     * own pages); NULL: off, the default. Servers and locations inherit it. */
+    const char *charset;
     struct cfg_server *servers;
     size_t n_servers;
     struct cfg_listener *listeners;

@@ -63,7 +63,8 @@ struct response_filter {
 
 struct response {
     int status;
-    const char *content_type;
+    const char *content_type; /* bare, as the MIME table gives it: the head adds
+                                 the location's charset (see response_set_file) */
     int64_t content_length;  /* -1: not known */
     /* Header lines (CRLF-terminated), then the head written from them: one
      * buffer from the server's pool, taken by the first header or by the
@@ -78,6 +79,7 @@ struct response {
     void (*release)(void *); /* called with release_arg once the body is sent */
     void *release_arg;
     char *owned;             /* an adopted body, freed with the request */
+    bool from_file;          /* the body is a file's bytes, not text portico wrote */
     bool streaming;          /* the body goes out piece by piece */
     bool chunked;            /* ... in the chunked coding */
     struct response_filter *filters;
@@ -183,12 +185,21 @@ int response_add_header(struct request *r, const char *fmt, ...)
 int response_add_header_pair(struct request *r, const char *name, size_t name_len,
                              const char *value, size_t value_len);
 
+/* The content_type given with a body is written as it is, unless the
+ * location has a `charset` and the type is text/..., application/javascript
+ * or application/json without a charset of its own: then "; charset=NAME"
+ * follows it. NAME is the location's for a file body (response_set_file,
+ * response_set_body_ref); a memory body (response_set_body,
+ * response_adopt_body) is text portico wrote, always UTF-8, so it says
+ * utf-8 whatever name the location gives its files. A Content-Type header
+ * added as a header line (a CGI's, an upstream's) is never touched. */
+
 /* Answers with a file body: takes ownership of fd. */
 void response_set_file(struct request *r, int status, int fd, off_t off, off_t len,
                        const char *content_type);
 
 /* Answers with a memory body that lives at least as long as the request
- * (a literal, r->body_buf, or an adopted body). */
+ * (a literal, r->body_buf, or an adopted body): text portico wrote. */
 void response_set_body(struct request *r, int status, const char *body, size_t len,
                        const char *content_type);
 

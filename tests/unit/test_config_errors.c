@@ -56,6 +56,21 @@ static const struct err_case cases[] = {
     {"drain_in_server", SRV "    timeouts: {drain: 5s}\n    locations: {/: {}}\n",
      "4:16: 'drain' belongs in the top-level timeouts: it is how long a retiring worker may "
      "take, for all its servers"},
+    /* charset: off or a token, at every level. */
+    {"charset_space", "charset: utf 8\n", "1:10: 'charset' must be off or a charset name like utf-8 (a token of at most 40 letters, digits and !#$%&'*+-.^_`|~)"},
+    {"charset_semicolon", SRV "    charset: \"utf-8; x=y\"\n", "4:14: 'charset' must be off or a charset name like utf-8 (a token of at most 40 letters, digits and !#$%&'*+-.^_`|~)"},
+    {"charset_on", LOC "        charset: on\n", "6:18: 'charset' must be off or a charset name like utf-8 (a token of at most 40 letters, digits and !#$%&'*+-.^_`|~)"},
+    {"charset_true_quoted", LOC "        charset: \"true\"\n", "6:18: 'charset' must be off or a charset name like utf-8 (a token of at most 40 letters, digits and !#$%&'*+-.^_`|~)"},
+    {"charset_empty", LOC "        charset: \"\"\n", "6:18: 'charset' must be off or a charset name like utf-8 (a token of at most 40 letters, digits and !#$%&'*+-.^_`|~)"},
+    {"charset_null", LOC "        charset:\n", "6:17: 'charset' must be off or a charset name like utf-8 (a token of at most 40 letters, digits and !#$%&'*+-.^_`|~)"},
+    {"charset_list", "charset: [utf-8]\n", "1:10: 'charset' must be off or a charset name like utf-8 (a token of at most 40 letters, digits and !#$%&'*+-.^_`|~)"},
+    {"charset_map", SRV "    charset: {name: utf-8}\n", "4:14: 'charset' must be off or a charset name like utf-8 (a token of at most 40 letters, digits and !#$%&'*+-.^_`|~)"},
+    {"charset_non_ascii", "charset: \"utf\xc3\xa9\"\n", "1:10: 'charset' must be off or a charset name like utf-8 (a token of at most 40 letters, digits and !#$%&'*+-.^_`|~)"},
+    {"charset_crlf", "charset: \"utf-8\\r\\nX: y\"\n", "1:10: 'charset' must be off or a charset name like utf-8 (a token of at most 40 letters, digits and !#$%&'*+-.^_`|~)"},
+    {"charset_too_long", "charset: 12345678901234567890123456789012345678901\n",
+     "1:10: 'charset' must be off or a charset name like utf-8 (a token of at most 40 letters, digits and !#$%&'*+-.^_`|~)"},
+    {"charset_misspelt", "servers:\n  - listen: 8080\n    charsett: utf-8\n",
+     "3:5: unknown key 'charsett' in server (did you mean 'charset'?)"},
     /* Handlers that may not share a location: an uploaded script would run. */
     {"upload_and_cgi", LOC "        upload: true\n        cgi: {.sh: /bin/sh}\n",
      "5:7: location '/' has both 'upload' and 'cgi': a client could upload a script and run it"},

@@ -129,8 +129,9 @@ static int setup(void **state)
              "    limits: {body_size: 64}\n"
              "    locations:\n"
              "      /: {}\n"
-             "      /stream/: {stream: true}\n",
-             F.dir);
+             "      /cs/: {root: %s, charset: koi8-r}\n"
+             "      /stream/: {stream: true, charset: utf-8}\n",
+             F.dir, F.dir);
     write_file(F.yaml, yaml);
     static const struct cfg_handler *table[16];
     size_t n = 0;
@@ -356,6 +357,44 @@ static void test_streaming_handler(void **state)
     assert_true(eof);
 }
 
+/* The charset goes after the types portico gives: a file's with the
+ * location's name, its own pages (UTF-8) with utf-8; a handler's own
+ * Content-Type header line stays as it is. */
+static void test_charset(void **state)
+{
+    bool eof;
+    SEND("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+    const char *got = received(&eof);
+    assert_non_null(strstr(got, "\r\nContent-Type: text/html\r\n")); /* off: bare */
+    SEND("GET /missing HTTP/1.1\r\nHost: a\r\n\r\n");
+    got = received(&eof);
+    assert_non_null(strstr(got, "\r\nContent-Type: text/html\r\n"));
+    SEND("GET /cs/index.html HTTP/1.1\r\nHost: a\r\n\r\n");
+    got = received(&eof);
+    assert_non_null(strstr(got, "HTTP/1.1 200 OK\r\n"));
+    assert_non_null(strstr(got, "\r\nContent-Type: text/html; charset=koi8-r\r\n"));
+    SEND("HEAD /cs/ HTTP/1.1\r\nHost: a\r\n\r\n");
+    got = received(&eof);
+    assert_non_null(strstr(got, "\r\nContent-Type: text/html; charset=koi8-r\r\n"));
+    SEND("GET /cs/missing HTTP/1.1\r\nHost: a\r\n\r\n");
+    got = received(&eof);
+    assert_non_null(strstr(got, "HTTP/1.1 404 "));
+    assert_non_null(strstr(got, "\r\nContent-Type: text/html; charset=utf-8\r\n"));
+    SEND("GET /cs HTTP/1.1\r\nHost: a\r\n\r\n"); /* to the slash */
+    got = received(&eof);
+    assert_non_null(strstr(got, "HTTP/1.1 301 "));
+    assert_non_null(strstr(got, "\r\nContent-Type: text/html; charset=utf-8\r\n"));
+    SEND("GET /cs/index.html HTTP/1.1\r\nHost: a\r\nIf-None-Match: *\r\n\r\n");
+    got = received(&eof);
+    assert_non_null(strstr(got, "HTTP/1.1 304 "));
+    assert_null(strstr(got, "Content-Type"));
+    SEND("GET /stream/ HTTP/1.1\r\nHost: a\r\n\r\n");
+    got = received(&eof);
+    assert_non_null(strstr(got, "\r\nContent-Type: text/plain\r\n"));
+    assert_null(strstr(got, "charset"));
+    assert_false(eof);
+}
+
 static void test_client_leaves_mid_head(void **state)
 {
     bool eof;
@@ -459,6 +498,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_body_discarded, conn_up, conn_down),
         cmocka_unit_test_setup_teardown(test_body_too_large, conn_up, conn_down),
         cmocka_unit_test_setup_teardown(test_streaming_handler, conn_up, conn_down),
+        cmocka_unit_test_setup_teardown(test_charset, conn_up, conn_down),
         cmocka_unit_test_setup_teardown(test_client_leaves_mid_head, conn_up, conn_down),
         cmocka_unit_test_setup_teardown(test_json_access_log, conn_up, conn_down),
     };
