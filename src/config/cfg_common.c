@@ -1,5 +1,5 @@
-/* Settings shared by servers and locations: timeouts, limits, root, index
- * and error pages. Each overrides only the keys it sets. */
+/* Settings shared by servers and locations: timeouts, limits, charset,
+ * root, index and error pages. Each overrides only the keys it sets. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "config/cfg_internal.h"
+#include "lib/ascii.h"
 #include "lib/beneath.h"
 
 #define HEADER_SIZE_MIN 64
@@ -71,6 +72,32 @@ int cfg_load_limits(struct cfg_ctx *c, const struct cfg_node *n, struct cfg_limi
     if ((v = cfg_map_get(n, "body_size", NULL)) &&
         cfg_get_size(c, v, "body_size", &l->body_size) < 0)
         return -1;
+    return 0;
+}
+
+/* The longest charset name IANA registers is 40 bytes. */
+#define CHARSET_MAX 40
+
+int cfg_load_charset(struct cfg_ctx *c, const struct cfg_node *n, const char **out)
+{
+    /* YAML's false words mean off; its true words would leave the name to
+     * guess, and no charset is called either. */
+    static const char *const words[] = {"off", "false", "no", "on", "true", "yes"};
+    bool ok = n->kind == CFG_NODE_SCALAR && n->len > 0 && n->len <= CHARSET_MAX;
+    for (size_t i = 0; ok && i < 6; i++) {
+        if (strcasecmp(n->str, words[i]) == 0) {
+            *out = NULL;
+            ok = i < 3;
+            if (ok)
+                return 0;
+        }
+    }
+    for (size_t i = 0; ok && i < n->len; i++)
+        ok = ascii_is_tchar((unsigned char)n->str[i]);
+    if (!ok)
+        return cfg_error(c, n, "'charset' must be off or a charset name like utf-8 (a token "
+                         "of at most %d letters, digits and !#$%%&'*+-.^_`|~)", CHARSET_MAX);
+    *out = n->str;
     return 0;
 }
 

@@ -137,6 +137,7 @@ ssize_t conn_tls_recv(struct conn *c, char *buf, size_t len)
         int n = SSL_read(t->ssl, buf, (int)(len > INT32_MAX ? INT32_MAX : len));
         check_done(c);
         if (n > 0) {
+            c->set->stats->bytes_received += (uint64_t)n;
             /* Nothing buffered and the socket was empty at the last read:
              * the next byte brings an edge (as a short read does on a
              * plain connection). */
