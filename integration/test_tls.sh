@@ -428,6 +428,16 @@ tc pipeline --sni b.test --n 40 --get /m.bin
 check_eq "40 pipelined requests of 200 kB each (answers held back by a client that reads late): 40" \
     40 "$(jv '[.statuses[] | select(. == 200)] | length')"
 check_eq "/status: 3 handshakes for those 3 connections" 3 "$(($(tls_stat handshakes) - H1))"
+# Two requests in two TLS records of one TCP segment (OpenSSL reads both
+# at once and keeps the second), the first answered with 16 MB the client
+# leaves unread, so the server writes into a full socket; a third request
+# arrives meanwhile. Its EPOLLIN edge comes while the server writes: the
+# second request, served from OpenSSL's buffer, must not make the
+# connection forget that the socket has bytes (it did: the third hung).
+head -c 16M /dev/urandom >"$T/www/b/l.bin"
+tc records --sni b.test --get /l.bin --then-get /
+check_eq "2 records in one segment, a 16 MB answer unread, a 3rd request meanwhile: 3 answers" \
+    "200 200 200|" "$(jv '.statuses | join(" ")')|$(jv '.error // empty')"
 
 # ---- 13. session resumption ----
 for v in TLSv1_2 TLSv1_3; do

@@ -32,6 +32,11 @@ prints one JSON object.
         connect + handshake, N requests (0: none), touch READY, wait until GO
         exists, then one more request on the same connection
         -> {"before": [statuses], "after": status or null, "error", "sha256"}
+  records --get BIG --then-get SMALL [--host H]
+        two requests, each in a TLS record of its own, sent in one TCP
+        write; 0.5 s unread (the server writes BIG's answer into a full
+        socket, SMALL waits in OpenSSL's buffer); then a third request; then
+        every answer read -> {"statuses": [...], "error"}
   download --get PATH --ready FILE --go FILE [--first BYTES]
         one request; read BYTES of the answer, touch READY, wait for GO,
         read the rest -> {"status", "len", "sha256", "error", "cert_sha256"}
@@ -40,6 +45,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import socket
 import ssl
 import sys
@@ -392,9 +398,68 @@ def cmd_download(a):
     return out
 
 
+def cmd_records(a):
+    """Three requests over memory BIOs, so that two records go in one TCP
+    segment and the third arrives while the server writes into a full
+    socket (a lost EPOLLIN edge would leave it unanswered)."""
+    ctx = context(a)
+    raw = socket.create_connection((a.ip, a.port), timeout=a.timeout)
+    inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = ctx.wrap_bio(inc, out, server_hostname=sni_of(a))
+
+    def flush():
+        data = out.read()
+        if data:
+            raw.sendall(data)
+
+    def pump():
+        data = raw.recv(65536)
+        if not data:
+            raise EOFError("server closed")
+        inc.write(data)
+
+    statuses, error = [], None
+    try:
+        while True:
+            try:
+                tls.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                flush()
+                pump()
+        flush()
+        host = host_of(a)
+        tls.write(request_bytes(a.get, host))
+        tls.write(request_bytes(a.then_get[0], host))
+        flush()  # both records in one write
+        time.sleep(0.5)
+        tls.write(request_bytes(a.then_get[0], host, close=True))
+        flush()
+        buf = b""
+        while True:
+            try:
+                chunk = tls.read(65536)
+                if not chunk:
+                    break
+                buf += chunk
+            except ssl.SSLWantReadError:
+                try:
+                    pump()
+                except EOFError:
+                    break
+            except ssl.SSLZeroReturnError:
+                break
+        statuses = [int(m) for m in re.findall(rb"HTTP/1\.1 (\d{3}) ", buf)]
+    except (OSError, EOFError, ssl.SSLError) as e:
+        error = "%s: %s" % (type(e).__name__, e)
+    finally:
+        raw.close()
+    return {"statuses": statuses, "error": error}
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("command", choices=["info", "pipeline", "resume", "many", "raw", "hold", "download"])
+    p.add_argument("command", choices=["info", "pipeline", "resume", "many", "raw", "hold", "download", "records"])
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--ip", default="127.0.0.1")
     p.add_argument("--sni")
@@ -407,6 +472,7 @@ def main():
     p.add_argument("--host")
     p.add_argument("--n", type=int, default=3)
     p.add_argument("--then", action="append", default=[])
+    p.add_argument("--then-get", action="append", default=[])
     p.add_argument("--want")
     p.add_argument("--send-hex")
     p.add_argument("--half-hello", action="store_true")

@@ -134,6 +134,11 @@ ssize_t conn_tls_recv(struct conn *c, char *buf, size_t len)
     /* OpenSSL's error queue is empty here: every failure below empties it
      * (failed()), so SSL_get_error reads this call's outcome. */
     for (;;) {
+        /* Only a read(2) made by this SSL_read may say the socket is empty:
+         * a record served from what OpenSSL already held says nothing of
+         * the bytes whose edge woke us (a stale flag lost that edge: a
+         * request hung until its client gave up). */
+        t->drained = false;
         int n = SSL_read(t->ssl, buf, (int)(len > INT32_MAX ? INT32_MAX : len));
         check_done(c);
         if (n > 0) {
