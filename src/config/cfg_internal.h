@@ -77,6 +77,7 @@ int cfg_load_locations(struct cfg_ctx *c, struct cfg_server *s, const struct cfg
 int cfg_load_timeouts(struct cfg_ctx *c, const struct cfg_node *n, struct cfg_timeouts *t,
                       bool top);
 int cfg_load_limits(struct cfg_ctx *c, const struct cfg_node *n, struct cfg_limits *l);
+int cfg_load_compress(struct cfg_ctx *c, const struct cfg_node *n, struct cfg_compress *z);
 int cfg_load_root(struct cfg_ctx *c, const struct cfg_node *n, char **out);
 int cfg_load_index(struct cfg_ctx *c, const struct cfg_node *n, char ***out, size_t *n_out);
 int cfg_load_error_pages(struct cfg_ctx *c, const struct cfg_node *n, const char *root,
