@@ -9,7 +9,7 @@ CFLAGS  := $(OPT) $(SAN) $(CFLAGS) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror 
 YAML_CFLAGS := $(shell pkg-config --cflags yaml-0.1 2>/dev/null)
 YAML_LIBS   := $(shell pkg-config --libs yaml-0.1 2>/dev/null || echo -lyaml)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
-LDLIBS  += $(YAML_LIBS) -lssl -lcrypto
+LDLIBS  += $(YAML_LIBS) -lssl -lcrypto -lz
 LDFLAGS += $(SAN)
 
 BUILD   ?= build

@@ -89,7 +89,9 @@ static int negotiate(struct request *r, const struct file_meta *m, off_t *off, o
     response_add_header(r, "Accept-Ranges: bytes");
     size_t etag_len = strlen(m->etag);
     switch (http_conditional(&r->head, m->etag, etag_len, m->mtime)) {
-    case HTTP_COND_NOT_MODIFIED: return 304;
+    case HTTP_COND_NOT_MODIFIED:
+        r->res.content_type = m->content_type; /* for its Vary (compress) */
+        return 304;
     case HTTP_COND_PRECONDITION_FAILED: return 412;
     case HTTP_COND_PROCEED: break;
     }
