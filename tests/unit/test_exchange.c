@@ -119,7 +119,8 @@ static void write_file(const char *path, const char *text)
 
 static char *g_big;   /* big.html's text */
 static size_t g_big_len;
-static const char *const gzip_files[] = {"big.html", "small.html", "tiny.html", "pic.png"};
+static const char *const gzip_files[] = {"big.html", "small.html", "tiny.html", "pic.png",
+                                         "a.css",    "a.css.gz",   "a.css.br"};
 
 static char *html_text(size_t len)
 {
@@ -148,6 +149,15 @@ static void make_gzip_files(void)
     free(small);
     snprintf(path, sizeof(path), "%s/z/tiny.html", F.dir);
     write_file(path, "<p>tiny</p>\n");
+    /* a.css and its variants, made a second later. */
+    snprintf(path, sizeof(path), "%s/z/a.css", F.dir);
+    write_file(path, "p { color: red }\n");
+    struct timespec old[2] = {{.tv_sec = 1700000000}, {.tv_sec = 1700000000}};
+    utimensat(AT_FDCWD, path, old, 0);
+    snprintf(path, sizeof(path), "%s/z/a.css.gz", F.dir);
+    write_file(path, "GZ-VARIANT");
+    snprintf(path, sizeof(path), "%s/z/a.css.br", F.dir);
+    write_file(path, "BR-VARIANT!");
 }
 
 static void remove_gzip_files(void)
@@ -586,6 +596,35 @@ static void test_gzip_stream(void **state)
     expect_gzipped("/zs/?up", "PART1PART-TWO3", 14, false);
 }
 
+/* Precompressed: a.css.br or a.css.gz for a.css, as the client takes them,
+ * with their own length and a.css's type. */
+static void test_precompressed(void **state)
+{
+    char *resp = exchange("GET /z/a.css HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip, br\r\n\r\n", 11);
+    assert_true(has_line(resp, "\r\nContent-Encoding: br\r\n"));
+    assert_true(has_line(resp, "\r\nContent-Length: 11\r\n"));
+    assert_true(has_line(resp, "\r\nContent-Type: text/css"));
+    assert_true(has_line(resp, "\r\nVary: Accept-Encoding\r\n"));
+    assert_int_equal(count(resp, "Vary"), 1);
+    assert_non_null(strstr(resp, "\r\n\r\nBR-VARIANT!"));
+    free(resp);
+    resp = exchange("GET /z/a.css HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip\r\n\r\n", 10);
+    assert_true(has_line(resp, "\r\nContent-Encoding: gzip\r\n"));
+    assert_true(has_line(resp, "\r\nContent-Length: 10\r\n"));
+    assert_non_null(strstr(resp, "\r\n\r\nGZ-VARIANT"));
+    free(resp);
+    /* By name: the variant's own type. */
+    resp = exchange("GET /z/a.css.gz HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip\r\n\r\n", 10);
+    assert_true(has_line(resp, "\r\nContent-Type: application/gzip"));
+    assert_false(has_line(resp, "Content-Encoding"));
+    free(resp);
+    expect_identity("GET /z/a.css HTTP/1.1\r\nHost: a\r\n\r\n", "Content-Length: 17\r\n", 17,
+                    true);
+    expect_identity("GET /z/a.css HTTP/1.1\r\nHost: a\r\nAccept-Encoding: br\r\nRange: bytes=0-3\r\n\r\n",
+                    "HTTP/1.1 206 ", 4, true);
+    assert_idle_counts();
+}
+
 /* The client leaves while the server feeds a big body (between two turns
  * of the loop): the connection and its stream go, nothing leaks. */
 static void test_gzip_client_leaves(void **state)
@@ -627,6 +666,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_gzip_identity, conn_up, conn_down),
         cmocka_unit_test_setup_teardown(test_gzip_stream, conn_up, conn_down),
         cmocka_unit_test_setup_teardown(test_gzip_client_leaves, conn_up, conn_down),
+        cmocka_unit_test_setup_teardown(test_precompressed, conn_up, conn_down),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
