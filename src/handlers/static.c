@@ -230,20 +230,31 @@ static enum handler_result try_variant(struct request *r, const char *vrel, stru
     return send_cached(r, e, type);
 }
 
-/* FILE.br or FILE.gz in place of FILE (rel, of type, modified at mtime)
+/* FILE.br or FILE.gz in place of FILE (rel, of type, modified at *mtime)
  * when the location has precompressed files and the client takes them.
- * HANDLER_DONE when a variant answered (or its validators did: 304). */
-static enum handler_result serve_variant(struct request *r, const char *rel, struct timespec mtime,
-                                         const char *type)
+ * mtime NULL: FILE is not open; a stat tells whether it is a regular file
+ * and its time (the variant itself is opened beneath the root, and may be
+ * asked for by name anyway), which spares the open of a FILE that is not
+ * sent. HANDLER_DONE when a variant answered (or its validators did: 304). */
+static enum handler_result serve_variant(struct request *r, const char *rel,
+                                         const struct timespec *mtime, const char *type)
 {
     enum http_coding order[2];
     size_t n = variants_wanted(r, order);
+    struct stat st;
+    if (n && !mtime) {
+        int dir = fs_root_fd(r->loc->root);
+        if (dir < 0 || fstatat(dir, *rel ? rel : ".", &st, 0) < 0 || !S_ISREG(st.st_mode))
+            return HANDLER_DECLINED;
+        mtime = &st.st_mtim;
+        type = mime_of(r, rel);
+    }
     for (size_t i = 0; i < n; i++) {
         char vrel[PATH_MAX];
         int len = snprintf(vrel, sizeof(vrel), "%s%s", rel, coding_ext[order[i]]);
         if (len < 0 || (size_t)len >= sizeof(vrel))
             return HANDLER_DECLINED;
-        enum handler_result res = try_variant(r, vrel, mtime, type, order[i]);
+        enum handler_result res = try_variant(r, vrel, *mtime, type, order[i]);
         if (res != HANDLER_DECLINED)
             return res;
     }
@@ -254,22 +265,19 @@ static enum handler_result serve_variant(struct request *r, const char *rel, str
 
 static enum handler_result serve_cached(struct request *r, struct file_cache_entry *e)
 {
-    if (serve_variant(r, e->rel, e->mtime, e->content_type) == HANDLER_DONE) {
+    if (serve_variant(r, e->rel, &e->mtime, e->content_type) == HANDLER_DONE) {
         file_cache_release(e);
         return HANDLER_DONE;
     }
     return send_cached(r, e, e->content_type);
 }
 
-/* rel is the file's path under the root: the cache key. */
+/* rel is the file's path under the root: the cache key. Its variants were
+ * looked for before it was opened. */
 static enum handler_result serve_file(struct request *r, int fd, const struct stat *st,
                                       const char *rel)
 {
     const char *type = mime_of(r, rel);
-    if (serve_variant(r, rel, st->st_mtim, type) == HANDLER_DONE) {
-        close(fd);
-        return HANDLER_DONE;
-    }
     struct file_cache_entry *e = file_cache_put(r->loc->root, rel, fd, st, type);
     if (e) {
         close(fd);
@@ -308,6 +316,8 @@ static enum handler_result serve_index(struct request *r, const char *rel)
         struct file_cache_entry *e = file_cache_get(loc->root, path, wakeup_of(r));
         if (e)
             return serve_cached(r, e);
+        if (serve_variant(r, path, NULL, NULL) == HANDLER_DONE)
+            return HANDLER_DONE;
         int fd = fs_open_beneath(loc->root, path, O_RDONLY);
         if (fd < 0) {
             if (http_status_for_errno(errno) == 404)
@@ -338,6 +348,8 @@ static enum handler_result static_on_request(struct request *r)
         errno = missing;
         return open_failed(r);
     }
+    if (serve_variant(r, rel, NULL, NULL) == HANDLER_DONE)
+        return HANDLER_DONE;
     int fd = fs_open_beneath(root, rel, O_RDONLY | O_NONBLOCK);
     if (fd < 0) {
         if (http_status_for_errno(errno) == 404)

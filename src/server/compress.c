@@ -140,22 +140,44 @@ static bool has_header(const struct request *r, const char *name, size_t len, st
 }
 
 /* Every response of a listed type says that it depends on
- * Accept-Encoding (unless a handler's Vary says so already). */
+ * Accept-Encoding: on a Vary line of its own, or added to the one a
+ * handler set (autoindex's "Vary: Accept"), unless that names it already. */
 static void add_vary(struct request *r)
 {
     struct str v;
-    if (has_header(r, "vary", 4, &v) &&
-        (str_case_contains(v, "accept-encoding", 15) || STR_EQ(v, "*")))
+    size_t line, end;
+    if (!find_line(r, "vary", 4, &v, &line, &end)) {
+        response_add_header(r, "Vary: Accept-Encoding");
         return;
-    response_add_header(r, "Vary: Accept-Encoding");
+    }
+    static const char more[] = ", Accept-Encoding";
+    size_t n = sizeof(more) - 1;
+    if (str_case_contains(v, "accept-encoding", 15) || STR_EQ(v, "*") ||
+        r->res.extra_len + n >= REQUEST_EXTRA_BUF)
+        return;
+    char *b = r->res.buf;
+    size_t at = (size_t)(v.p + v.len - b);
+    memmove(b + at + n, b + at, r->res.extra_len - at);
+    memcpy(b + at, more, n);
+    r->res.extra_len += n;
 }
 
-/* A strong ETag names exact bytes, which gzip changes: W/ goes in front
- * (RFC 9110 8.8.1), or the ETag goes when there is no room. */
-static void weaken_etag(struct request *r)
+static void drop_line(struct request *r, size_t line, size_t end)
+{
+    memmove(r->res.buf + line, r->res.buf + end, r->res.extra_len - end);
+    r->res.extra_len -= end - line;
+}
+
+/* The headers of a gzipped body: a strong ETag names exact bytes, which
+ * gzip changes, so W/ goes in front (RFC 9110 8.8.1; the ETag goes when
+ * there is no room); and byte ranges are of the identity body only, so
+ * Accept-Ranges goes (as nginx's gzip filter does). */
+static void gzip_headers(struct request *r)
 {
     struct str v;
     size_t line, end;
+    if (find_line(r, "accept-ranges", 13, &v, &line, &end))
+        drop_line(r, line, end);
     if (!find_line(r, "etag", 4, &v, &line, &end) || v.len == 0 || v.p[0] != '"')
         return;
     char *b = r->res.buf;
@@ -165,8 +187,7 @@ static void weaken_etag(struct request *r)
         memcpy(b + at, "W/", 2);
         r->res.extra_len += 2;
     } else {
-        memmove(b + line, b + end, r->res.extra_len - end);
-        r->res.extra_len -= end - line;
+        drop_line(r, line, end);
     }
 }
 
@@ -221,7 +242,7 @@ bool compress_prepare(struct request *r)
         pool_put(gz);
         return false;
     }
-    weaken_etag(r);
+    gzip_headers(r);
     r->res.content_length = -1;
     gz->r = r;
     gz->loop = request_loop(r);

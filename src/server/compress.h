@@ -8,8 +8,9 @@
  * Range and is HTTP/1.1 (an HTTP/1.0 client gets identity, as nginx's
  * gzip_http_version 1.1 does: its connection can stay open), and the
  * client's Accept-Encoding takes gzip. Then Content-Encoding: gzip, no
- * Content-Length (chunked), a strong ETag made weak, and one deflate stream
- * (zlib level of the location) per response, from a per-worker pool.
+ * Content-Length (chunked), a strong ETag made weak, no Accept-Ranges, and
+ * one deflate stream (zlib level of the location) per response, from a
+ * per-worker pool.
  *
  * A handler's stream (CGI, proxy, a big listing) passes through the filter
  * piece by piece at the handler's pace, each piece flushed (Z_SYNC_FLUSH)

@@ -506,6 +506,7 @@ static void expect_gzipped(const char *path, const char *want, size_t want_len, 
     assert_false(has_line(resp, "Content-Length"));
     assert_int_equal(has_line(resp, "\r\nETag: W/\""), file);
     assert_true(has_line(resp, "Connection: keep-alive"));
+    assert_false(has_line(resp, "Accept-Ranges"));
     char *out = gunzip_chunked(resp, len, &out_len);
     assert_int_equal(out_len, want_len);
     assert_memory_equal(out, want, want_len);
