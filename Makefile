@@ -22,7 +22,7 @@ BIN     ?= portico
 # make Q= shows the full commands
 Q       ?= @
 
-.PHONY: all run test unit integration asan asan-test bench bench-workers bench-cgi bench-proxy bench-tls deps clean \
+.PHONY: all run test unit integration asan asan-test bench bench-workers bench-cgi bench-proxy bench-tls bench-gzip deps clean \
         valgrind fuzz check-layers
 all: $(BIN)
 
@@ -157,6 +157,13 @@ bench-proxy: $(BIN)
 # BENCH_QUICK=1 for a one-minute trial.
 bench-tls: $(BIN)
 	bench/tls.sh
+
+# Compression against nginx, each on one core: a 100 KiB HTML page gzipped
+# on the fly at level 5 (nginx: gzip on, gzip_comp_level 5), its
+# precompressed .gz (gzip_static on) and the plain page: CPU us per request
+# and bytes sent; build/bench/gzip.md. BENCH_QUICK=1 for a short trial.
+bench-gzip: $(BIN)
+	bench/gzip.sh
 
 # Slow clients and exhausted descriptors for a few minutes (not in make
 # test): slowhttptest slowloris/slow body/slow read, 10,000 keep-alive
