@@ -66,10 +66,28 @@ run: deps-run
 # blog.localhost, api.localhost and app.localhost on https://...:8443, port
 # 8080 redirecting there (see configs/demo.yaml), the app's two processes
 # beside it.
-.PHONY: demo reload deps-run
+.PHONY: demo reload deps-run precompress
 demo: deps-run
-	@$(MAKE) -s --no-print-directory $(BIN)
+	@$(MAKE) -s --no-print-directory $(BIN) precompress
 	@PORTICO=./$(BIN) scripts/serve.sh demo configs/demo.yaml $(PORT) $(HTTPS_PORT)
+
+# The blog's stylesheets precompressed, for compress.precompressed in
+# configs/demo.yaml: FILE.css.gz (gzip -9) and FILE.css.br (brotli, when
+# installed: apt-get install brotli), made from the sources whenever these
+# change and never committed (.gitignore). portico serves them only while
+# they are not older than their stylesheet.
+BLOG_CSS := $(wildcard sites/blog/css/*.css)
+BROTLI := $(shell command -v brotli 2>/dev/null)
+precompress: $(BLOG_CSS:%=%.gz) $(if $(BROTLI),$(BLOG_CSS:%=%.br))
+	@[ -n "$(BROTLI)" ] || echo "precompress: no brotli command: only the .gz files (apt-get install brotli)"
+
+sites/blog/css/%.css.gz: sites/blog/css/%.css
+	@echo "  GZIP    $@"
+	$(Q)gzip -9 -n -c $< >$@.tmp && mv $@.tmp $@
+
+sites/blog/css/%.css.br: sites/blog/css/%.css
+	@echo "  BROTLI  $@"
+	$(Q)$(BROTLI) -q 11 -c $< >$@.tmp && mv $@.tmp $@
 
 # SIGHUP to the portico that make run or make demo started (its pid_file in
 # build/), after checking the configuration.
