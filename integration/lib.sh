@@ -397,6 +397,17 @@ wait_log() {
     return 1
 }
 
+# wait_for FILE STRING [SECONDS]: until FILE holds STRING (default 3 s):
+# a log file, whose lines are buffered and written once a second
+wait_for() {
+    local i
+    for ((i = 0; i < ${3:-3} * 20 * SLOW; i++)); do
+        grep -qsaF -- "$2" "$1" && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
 portico_version() {
     "$PORTICO_BIN" -V 2>&1 | sed -n 's#^portico/\([^[:space:]]*\).*#\1#p' | head -1
 }

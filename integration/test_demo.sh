@@ -584,6 +584,9 @@ B=(-H 'Host: blog.localhost')
 http "${B[@]}" "$U/"
 expect_status "blog: / -> 200" 200
 expect_body_file "blog: / is sites/blog/index.html" "$DD/sites/blog/index.html"
+expect_header "blog: / as HTML in UTF-8 (charset: utf-8)" Content-Type "text/html; charset=utf-8"
+http "${B[@]}" "$U/css/blog.css"
+expect_header "blog: its CSS in UTF-8" Content-Type "text/css; charset=utf-8"
 check "curl resolves blog.localhost itself (as browsers do)" \
     "[ \"\$(curl -s --cacert '$CA' -o /dev/null -w '%{http_code}' --max-time $MAXT https://blog.localhost:$HPORT/about.html)\" = 200 ]"
 http "${B[@]}" "$U/posts/no-such-post.html"
@@ -627,7 +630,7 @@ expect_status "api: / -> 200" 200
 expect_body "api: the page loads app.js" 'src="/app.js"'
 http "${A[@]}" "$U/cgi-bin/time.py"
 expect_status "api: time.py -> 200" 200
-expect_header_re "api: time.py is JSON" Content-Type '^application/json'
+expect_header "api: time.py is JSON, its Content-Type as the script wrote it" Content-Type application/json
 jq_ok "api: time.py has now (ISO 8601) and unix" '(.now | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T")) and (.unix | type == "number")'
 http "${A[@]}" "$U/cgi-bin/echo.py?name=Ada&tag=a&tag=b&empty="
 expect_status "api: echo.py GET -> 200" 200
@@ -731,6 +734,7 @@ check_eq "app: ... by the two app.py this test started" "$(printf '%s\n' "${APP_
 # the client appended, -Proto and -Host set by portico (a client's own are
 # replaced: they would let anyone claim https or another host).
 http "${AH[@]}" "$U/api/whoami"
+expect_header "app: /api/whoami is JSON, the instance's Content-Type untouched" Content-Type application/json
 jq_ok "app: X-Forwarded-For is the client's address" '.headers["X-Forwarded-For"] == "127.0.0.1"'
 jq_ok "app: X-Forwarded-Proto https, X-Forwarded-Host and Host app.localhost" \
     '.headers["X-Forwarded-Proto"] == "https" and .headers["X-Forwarded-Host"] == "app.localhost" and .headers.Host == "app.localhost"'
@@ -757,7 +761,7 @@ done
 http "${AH[@]}" "$U/static/style.css"
 expect_status "app: /static/style.css -> 200" 200
 expect_body_file "app: ... sites/app/public/static/style.css" "$DD/sites/app/public/static/style.css"
-expect_header_re "app: ... as CSS" Content-Type '^text/css'
+expect_header "app: ... as CSS in UTF-8 (portico's own file)" Content-Type "text/css; charset=utf-8"
 expect_no_header "app: ... served by portico, not by an instance (no X-App-Instance)" X-App-Instance
 http "${AH[@]}" -I "$U/"
 expect_status "app: HEAD / -> 200" 200

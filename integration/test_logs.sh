@@ -94,16 +94,6 @@ acc_line() {
     IFS=$'\t' read -r _ A_REMOTE A_TIME A_REQ A_STATUS A_BYTES A_REF A_UA A_SKEW <<<"$(head -1 <<<"$l")"
 }
 
-# wait_for FILE STRING [SECONDS]: until FILE contains STRING
-wait_for() {
-    local i
-    for ((i = 0; i < ${3:-3} * 20 * SLOW; i++)); do
-        grep -qsF -- "$2" "$1" && return 0
-        sleep 0.05
-    done
-    return 1
-}
-
 # ================================================= access log, error log
 write_cfg "$T/logs.yaml" 2 "$ERR" info "$ACC"
 start_server "$T/logs.yaml" || exit 0

@@ -12,7 +12,7 @@ http "$U/"
 expect_status "GET / -> 200" 200
 expect_body_file "GET / body is index.html byte for byte" "$WWW/index.html"
 expect_header "GET / Content-Length" Content-Length "$(wc -c <"$WWW/index.html")"
-expect_header_re "GET / Content-Type text/html" Content-Type '^text/html(;.*)?$'
+expect_header "GET / Content-Type text/html" Content-Type text/html
 expect_header "GET / Server: portico/VERSION" Server "portico/$VERSION"
 expect_header_re "GET / Date is an IMF-fixdate" Date '^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT$'
 expect_header_re "GET / Connection: keep-alive" Connection '^[Kk]eep-[Aa]live$'
@@ -54,18 +54,20 @@ mime() { # path expected-type-regex
     expect_header_re "GET /$1 Content-Type ~ $2" Content-Type "$2"
     expect_body_file "GET /$1 byte-exact" "$WWW/$1"
 }
-mime style.css '^text/css(;.*)?$'
-mime app.js '^text/javascript(;.*)?$'
+# charset is off in basic.yaml: the types exactly as the MIME table gives
+# them (test_charset.sh covers the setting).
+mime style.css '^text/css$'
+mime app.js '^text/javascript$'
 mime pixel.png '^image/png$'
-mime logo.svg '^image/svg\+xml(;.*)?$'
-mime data.json '^application/json(;.*)?$'
+mime logo.svg '^image/svg\+xml$'
+mime data.json '^application/json$'
 mime mod.wasm '^application/wasm$'
-mime notes.txt '^text/plain(;.*)?$'
+mime notes.txt '^text/plain$'
 mime thing.xyz '^application/octet-stream$'
 mime README '^application/octet-stream$'
 mime bin.dat '^application/octet-stream$'
-mime page.foo '^text/x-foo(;.*)?$'
-mime 1k.txt '^text/plain(;.*)?$'
+mime page.foo '^text/x-foo$'
+mime 1k.txt '^text/plain$'
 expect_header "1k.txt Content-Length 1024" Content-Length 1024
 
 http "$U/PIXEL.PNG"

@@ -1,5 +1,5 @@
-/* Settings shared by servers and locations: timeouts, limits, root, index
- * and error pages. Each overrides only the keys it sets. */
+/* Settings shared by servers and locations: timeouts, limits, charset,
+ * root, index and error pages. Each overrides only the keys it sets. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -141,6 +141,32 @@ bool cfg_compress_type(const struct cfg_compress *z, const char *type, size_t le
             return true;
     }
     return false;
+}
+
+/* The longest charset name IANA registers is 40 bytes. */
+#define CHARSET_MAX 40
+
+int cfg_load_charset(struct cfg_ctx *c, const struct cfg_node *n, const char **out)
+{
+    /* YAML's false words mean off; its true words would leave the name to
+     * guess, and no charset is called either. */
+    static const char *const words[] = {"off", "false", "no", "on", "true", "yes"};
+    bool ok = n->kind == CFG_NODE_SCALAR && n->len > 0 && n->len <= CHARSET_MAX;
+    for (size_t i = 0; ok && i < 6; i++) {
+        if (strcasecmp(n->str, words[i]) == 0) {
+            *out = NULL;
+            ok = i < 3;
+            if (ok)
+                return 0;
+        }
+    }
+    for (size_t i = 0; ok && i < n->len; i++)
+        ok = ascii_is_tchar((unsigned char)n->str[i]);
+    if (!ok)
+        return cfg_error(c, n, "'charset' must be off or a charset name like utf-8 (a token "
+                         "of at most %d letters, digits and !#$%%&'*+-.^_`|~)", CHARSET_MAX);
+    *out = n->str;
+    return 0;
 }
 
 /* The root as an absolute canonical directory (symlinks resolved), so that

@@ -9,8 +9,9 @@
 #include "lib/sockaddr.h"
 
 /* The keys every location has besides its handlers'. */
-static const char *const common_keys[] = {"methods",  "root",   "index",    "error_pages",
-                                          "timeouts", "limits", "compress", NULL};
+static const char *const common_keys[] = {"methods",  "root",   "index",   "error_pages",
+                                          "timeouts", "limits", "charset", "compress",
+                                          NULL};
 
 static int by_order(const void *x, const void *y)
 {

@@ -116,6 +116,7 @@ static void dump_location(FILE *out, const struct cfg_location *loc)
     dump_timeouts(out, "    ", &loc->timeouts);
     dump_compress(out, "    ", &loc->compress);
     dump_error_pages(out, "    ", loc->error_pages, loc->n_error_pages);
+    fprintf(out, "    charset: %s\n", loc->charset ? loc->charset : "off");
     dump_handlers(out, loc);
 }
 
@@ -157,6 +158,7 @@ static void dump_server(FILE *out, const struct cfg_server *s, const char *tls_n
     dump_error_pages(out, "  ", s->error_pages, s->n_error_pages);
     dump_timeouts(out, "  ", &s->timeouts);
     dump_limits(out, "  ", &s->limits);
+    fprintf(out, "  charset: %s\n", s->charset ? s->charset : "off");
     fputs("  locations (in matching order, longest prefix first):\n", out);
     for (size_t i = 0; i < s->n_locations; i++)
         dump_location(out, &s->locations[i]);
@@ -170,13 +172,16 @@ static void dump_global(const struct config *cfg, FILE *out)
         fprintf(out, "workers: %d\n", cfg->workers);
     else
         fputs("workers: auto\n", out);
-    fprintf(out, "error_log: %s\nlog_level: %s\naccess_log: %s\npid_file: %s\n",
+    fprintf(out, "error_log: %s\nlog_level: %s\naccess_log: %s%s\npid_file: %s\n",
             cfg->error_log ? cfg->error_log : "off", levels[cfg->log_level],
-            cfg->access_log ? cfg->access_log : "off", cfg->pid_file ? cfg->pid_file : "off");
+            cfg->access_log ? cfg->access_log : "off",
+            cfg->access_log_format == CFG_LOG_JSON ? " (format json)" : "",
+            cfg->pid_file ? cfg->pid_file : "off");
     fputs("mime_types:", out);
     for (size_t i = 0; i < cfg->n_mime_types; i++)
         fprintf(out, " %s=%s", cfg->mime_types[i].ext, cfg->mime_types[i].type);
     fputs(cfg->n_mime_types ? "\n" : " (built-in only)\n", out);
+    fprintf(out, "charset: %s\n", cfg->charset ? cfg->charset : "off");
     dump_timeouts(out, "", &cfg->timeouts);
     char b[24];
     fprintf(out, "drain: %s\n",

@@ -78,6 +78,8 @@ int cfg_load_timeouts(struct cfg_ctx *c, const struct cfg_node *n, struct cfg_ti
                       bool top);
 int cfg_load_limits(struct cfg_ctx *c, const struct cfg_node *n, struct cfg_limits *l);
 int cfg_load_compress(struct cfg_ctx *c, const struct cfg_node *n, struct cfg_compress *z);
+/* `charset`: off (NULL) or a token of at most 40 bytes, kept as written. */
+int cfg_load_charset(struct cfg_ctx *c, const struct cfg_node *n, const char **out);
 int cfg_load_root(struct cfg_ctx *c, const struct cfg_node *n, char **out);
 int cfg_load_index(struct cfg_ctx *c, const struct cfg_node *n, char ***out, size_t *n_out);
 int cfg_load_error_pages(struct cfg_ctx *c, const struct cfg_node *n, const char *root,

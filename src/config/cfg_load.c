@@ -16,8 +16,8 @@
 #define CFG_FILE_MAX (4u << 20)
 
 static const char *const top_keys[] = {"workers",  "error_log",  "log_level", "access_log",
-                                       "pid_file", "mime_types", "timeouts",  "limits",
-                                       "compress",  "upstreams", "servers",   NULL};
+                                       "pid_file", "mime_types", "charset",   "timeouts",
+                                       "limits",   "compress",   "upstreams", "servers", NULL};
 
 /* Mapping keys named "proxy" anywhere in the tree: each may add a
  * single-server upstream group. */
@@ -67,6 +67,28 @@ static int load_log_path(struct cfg_ctx *c, const struct cfg_node *n, const char
     *out = dash && strcmp(s, "-") == 0 ? (char *)"-" : cfg_join_path(c, s);
     if (!*out)
         return cfg_error(c, n, "out of memory");
+    return 0;
+}
+
+/* access_log: a path as load_log_path reads it, or a mapping {path,
+ * format} (path "-" when left out, format combined). */
+static int load_access_log(struct cfg_ctx *c, const struct cfg_node *n)
+{
+    static const char *const keys[] = {"path", "format", NULL};
+    if (n->kind != CFG_NODE_MAPPING)
+        return load_log_path(c, n, "access_log", true, &c->cfg->access_log);
+    if (cfg_check_keys(c, n, keys, "in access_log") < 0)
+        return -1;
+    const struct cfg_node *v;
+    if ((v = cfg_map_get(n, "path", NULL)) &&
+        load_log_path(c, v, "access_log.path", true, &c->cfg->access_log) < 0)
+        return -1;
+    if (!(v = cfg_map_get(n, "format", NULL)))
+        return 0;
+    if (v->kind == CFG_NODE_SCALAR && strcmp(v->str, "json") == 0)
+        c->cfg->access_log_format = CFG_LOG_JSON;
+    else if (!(v->kind == CFG_NODE_SCALAR && strcmp(v->str, "combined") == 0))
+        return cfg_error(c, v, "'access_log.format' must be combined or json");
     return 0;
 }
 
@@ -135,13 +157,14 @@ static int load_top(struct cfg_ctx *c, const struct cfg_node *root)
         return -1;
     if ((v = cfg_map_get(root, "log_level", NULL)) && load_log_level(c, v) < 0)
         return -1;
-    if ((v = cfg_map_get(root, "access_log", NULL)) &&
-        load_log_path(c, v, "access_log", true, &cfg->access_log) < 0)
+    if ((v = cfg_map_get(root, "access_log", NULL)) && load_access_log(c, v) < 0)
         return -1;
     if ((v = cfg_map_get(root, "pid_file", NULL)) &&
         load_log_path(c, v, "pid_file", false, &cfg->pid_file) < 0)
         return -1;
     if ((v = cfg_map_get(root, "mime_types", NULL)) && load_mime_types(c, v) < 0)
+        return -1;
+    if ((v = cfg_map_get(root, "charset", NULL)) && cfg_load_charset(c, v, &cfg->charset) < 0)
         return -1;
     if ((v = cfg_map_get(root, "timeouts", NULL)) && cfg_load_timeouts(c, v, &cfg->timeouts, true) < 0)
         return -1;

@@ -47,7 +47,8 @@ static bool answers_without_files(const struct cfg_ctx *c, const struct cfg_node
     return false;
 }
 
-/* root, index, error_pages, timeouts, limits, compress: the server's unless set. */
+/* root, index, error_pages, timeouts, limits, charset, compress: the
+ * server's unless set. */
 static int load_inherited(struct cfg_ctx *c, const struct cfg_server *s,
                           const struct cfg_node *srv, const struct cfg_node *m,
                           struct cfg_location *loc)
@@ -79,6 +80,9 @@ static int load_inherited(struct cfg_ctx *c, const struct cfg_server *s,
         return -1;
     loc->compress = s->compress;
     if ((v = cfg_map_get(m, "compress", NULL)) && cfg_load_compress(c, v, &loc->compress) < 0)
+        return -1;
+    loc->charset = s->charset;
+    if ((v = cfg_map_get(m, "charset", NULL)) && cfg_load_charset(c, v, &loc->charset) < 0)
         return -1;
     return 0;
 }

@@ -70,6 +70,7 @@ struct cfg_location {
     size_t n_error_pages;
     struct cfg_timeouts timeouts;
     struct cfg_limits limits;
+    const char *charset; /* appended to text types portico gives; NULL: off */
     struct cfg_compress compress;
 
     /* The handlers that may answer, in order (the fixed order of the
@@ -117,6 +118,7 @@ struct cfg_server {
     size_t n_error_pages;
     struct cfg_timeouts timeouts;
     struct cfg_limits limits;
+    const char *charset; /* NULL: off */
     struct cfg_compress compress;
     struct cfg_location *locations; /* sorted by prefix_len, longest first */
     size_t n_locations;
@@ -171,6 +173,9 @@ struct cfg_upstream {
 
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
+/* access_log's format: nginx's combined, or one JSON object per line. */
+enum cfg_log_format { CFG_LOG_COMBINED, CFG_LOG_JSON };
+
 struct config {
     char *path; /* as given to cfg_load */
     char *dir;  /* absolute directory of the file */
@@ -178,11 +183,16 @@ struct config {
     char *error_log;  /* "-" = stderr, a path, or NULL = off */
     enum log_level log_level;
     char *access_log; /* "-" = stdout, a path, or NULL = off */
+    enum cfg_log_format access_log_format;
     char *pid_file;   /* NULL = off */
     struct mime_override *mime_types;
     size_t n_mime_types;
     struct cfg_timeouts timeouts; /* global defaults */
     struct cfg_limits limits;
+    /* `charset`: a token such as "utf-8", as written, for "; charset=..."
+     * after the text, JavaScript and JSON types portico gives (files, its
+     * own pages); NULL: off, the default. Servers and locations inherit it. */
+    const char *charset;
     struct cfg_compress compress;
     struct cfg_server *servers;
     size_t n_servers;

@@ -112,6 +112,8 @@ ssize_t conn_recv(struct conn *c, char *buf, size_t len)
     if (!c->readable || len == 0)
         return 0;
     ssize_t n = conn_recv_socket(c, buf, len, 0);
+    if (n > 0)
+        c->set->stats->bytes_received += (uint64_t)n;
     /* A short read drained the socket: the next byte brings a new edge. */
     if (n > 0 && (size_t)n < len && !c->rdhup)
         c->readable = false;
@@ -148,12 +150,15 @@ void conn_cancel_timer(struct conn *c)
     loop_timer_cancel(c->set->loop, &c->timer);
 }
 
-/* Writes what the socket (or the TLS session) takes of the queue. */
+/* Writes what the socket (or the TLS session) takes of the queue, and
+ * counts it. */
 static enum outq_result flush(struct conn *c)
 {
-    if (c->tls)
-        return conn_tls_flush(c);
-    return outq_flush(&c->out, c->io.fd, &c->bytes_sent);
+    uint64_t before = c->bytes_sent;
+    enum outq_result r =
+        c->tls ? conn_tls_flush(c) : outq_flush(&c->out, c->io.fd, &c->bytes_sent);
+    c->set->stats->bytes_sent += c->bytes_sent - before;
+    return r;
 }
 
 /* Writes what the socket takes; hands over to the protocol when the queue

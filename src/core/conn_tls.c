@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -25,18 +26,41 @@ struct conn_tls {
     bool shut;         /* close_notify was sent */
     bool read_wants_write; /* SSL_read waits for the socket to take bytes */
     bool write_wants_read; /* SSL_write waits for bytes from the peer */
+    bool drained;      /* the last read(2) got less than it asked: the socket was empty */
 };
+
+/* Watches the socket BIO's reads: one that returns less than it asked for
+ * (OpenSSL reads ahead, a whole buffer at a time) or nothing drained the
+ * socket, so no read is needed until the next EPOLLIN edge. */
+static long bio_watch(BIO *b, int oper, const char *argp, size_t len, int argi, long argl,
+                      int ret, size_t *processed)
+{
+    if (oper == (BIO_CB_READ | BIO_CB_RETURN)) {
+        struct conn_tls *t = (struct conn_tls *)BIO_get_callback_arg(b);
+        t->drained = ret <= 0 || !processed || *processed < len;
+    }
+    return ret;
+}
 
 int conn_tls_start(struct conn *c, struct tls_ctx *ctx)
 {
     struct conn_tls *t = calloc(1, sizeof(*t));
-    if (!t || !(t->ssl = SSL_new(tls_ctx_ssl(ctx))) || SSL_set_fd(t->ssl, c->io.fd) != 1) {
+    BIO *bio = NULL;
+    if (!t || !(t->ssl = SSL_new(tls_ctx_ssl(ctx))) ||
+        !(bio = BIO_new_socket(c->io.fd, BIO_NOCLOSE))) {
         if (t)
             SSL_free(t->ssl);
         free(t);
         ERR_clear_error();
         return -1;
     }
+    BIO_set_callback_ex(bio, bio_watch);
+    BIO_set_callback_arg(bio, (char *)t);
+    SSL_set_bio(t->ssl, bio, bio);
+    /* Records are read a buffer at a time, not header then body: one
+     * read(2) per request instead of two, and bio_watch can tell when the
+     * socket is empty. */
+    SSL_set_read_ahead(t->ssl, 1);
     SSL_set_app_data(t->ssl, c);
     SSL_set_accept_state(t->ssl);
     c->tls = t;
@@ -107,12 +131,20 @@ ssize_t conn_tls_recv(struct conn *c, char *buf, size_t len)
             return s;
     }
     t->read_wants_write = false;
+    /* OpenSSL's error queue is empty here: every failure below empties it
+     * (failed()), so SSL_get_error reads this call's outcome. */
     for (;;) {
-        ERR_clear_error();
         int n = SSL_read(t->ssl, buf, (int)(len > INT32_MAX ? INT32_MAX : len));
         check_done(c);
-        if (n > 0)
-            return n; /* the socket may hold more: readable stays set */
+        if (n > 0) {
+            c->set->stats->bytes_received += (uint64_t)n;
+            /* Nothing buffered and the socket was empty at the last read:
+             * the next byte brings an edge (as a short read does on a
+             * plain connection). */
+            if (t->drained && !SSL_has_pending(t->ssl) && !c->rdhup)
+                c->readable = false;
+            return n;
+        }
         int err = SSL_get_error(t->ssl, n);
         switch (err) {
         case SSL_ERROR_WANT_READ:
@@ -129,8 +161,10 @@ ssize_t conn_tls_recv(struct conn *c, char *buf, size_t len)
             c->peer_closed = true;
             return -1;
         case SSL_ERROR_SYSCALL:
-            if (errno == EINTR)
+            if (errno == EINTR) {
+                ERR_clear_error();
                 continue;
+            }
             /* fall through */
         default:
             failed(c, err);
@@ -178,7 +212,6 @@ enum outq_result conn_tls_flush(struct conn *c)
         }
         /* After WANT_WRITE the same bytes are offered again (at least as
          * many: the queue only grows at its end), as SSL_write asks. */
-        ERR_clear_error();
         int w = SSL_write(t->ssl, t->wbuf + t->woff, (int)(t->wlen - t->woff));
         if (w > 0) {
             t->woff += (size_t)w;
@@ -194,8 +227,10 @@ enum outq_result conn_tls_flush(struct conn *c)
             t->write_wants_read = true;
             return OUTQ_AGAIN;
         case SSL_ERROR_SYSCALL:
-            if (errno == EINTR)
+            if (errno == EINTR) {
+                ERR_clear_error();
                 continue;
+            }
             /* fall through */
         default:
             failed(c, err);

@@ -90,6 +90,13 @@ void loop_update_time(struct loop *l)
     l->now_wall = time(NULL);
 }
 
+uint64_t loop_clock_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
 static void run_timers(struct loop *l)
 {
     struct timer *t;

@@ -62,6 +62,11 @@ void loop_defer_free(struct loop *l, void *p);
 /* Re-reads the clocks. */
 void loop_update_time(struct loop *l);
 
+/* The monotonic clock in microseconds, read afresh (now_ms is the coarse
+ * clock of the wake-up): for spans shorter than a wake-up, such as the
+ * times in the JSON access log. */
+uint64_t loop_clock_us(void);
+
 /* Runs one iteration: waits for events or the first timer (at most
  * max_wait_ms), dispatches them, then runs expired timers. */
 void loop_run_once(struct loop *l, int max_wait_ms);

@@ -31,36 +31,45 @@ int stats_board_take(struct stats_board *b)
     return -1;
 }
 
+/* Adds from's counters, not its gauges, to to's. */
+static void add_counters(struct worker_stats *to, const struct worker_stats *from)
+{
+    to->requests_total += from->requests_total;
+    for (int k = 0; k < STATS_CLASSES; k++)
+        to->responses[k] += from->responses[k];
+    to->bytes_received += from->bytes_received;
+    to->bytes_sent += from->bytes_sent;
+    to->cgi_started += from->cgi_started;
+    to->cgi_timeouts += from->cgi_timeouts;
+    to->upload_bytes += from->upload_bytes;
+    to->tls_handshakes += from->tls_handshakes;
+    to->tls_failures += from->tls_failures;
+}
+
 void stats_board_release(struct stats_board *b, int i)
 {
     if (i < 0 || i >= STATS_BOARD_SLOTS || !b->in_use[i])
         return;
-    b->retired_total += b->slots[i].requests_total;
-    b->retired_tls_handshakes += b->slots[i].tls_handshakes;
-    b->retired_tls_failures += b->slots[i].tls_failures;
+    add_counters(&b->retired, &b->slots[i]);
     memset(&b->slots[i], 0, sizeof(b->slots[i]));
     b->in_use[i] = false;
 }
 
 void stats_board_sum(const struct stats_board *b, struct worker_stats *out)
 {
-    memset(out, 0, sizeof(*out));
+    *out = b->retired;
     out->started = b->started;
-    out->requests_total = b->retired_total;
-    out->tls_handshakes = b->retired_tls_handshakes;
-    out->tls_failures = b->retired_tls_failures;
     for (int i = 0; i < STATS_BOARD_SLOTS; i++) {
         if (!b->in_use[i])
             continue;
         const struct worker_stats *s = &b->slots[i];
-        out->requests_total += s->requests_total;
+        add_counters(out, s);
         out->active += s->active;
         out->reading += s->reading;
         out->writing += s->writing;
         out->idle += s->idle;
         out->tunnels += s->tunnels;
-        out->tls_handshakes += s->tls_handshakes;
-        out->tls_failures += s->tls_failures;
+        out->cgi_running += s->cgi_running;
     }
 }
 

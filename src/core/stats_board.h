@@ -17,8 +17,7 @@
 struct stats_board {
     time_t started;          /* the master's start */
     unsigned workers;        /* configured worker processes */
-    uint64_t retired_total;  /* requests served by workers that have exited */
-    uint64_t retired_tls_handshakes, retired_tls_failures; /* theirs too */
+    struct worker_stats retired; /* the counters of workers that have exited */
     bool in_use[STATS_BOARD_SLOTS];
     struct worker_stats slots[STATS_BOARD_SLOTS];
     /* Per slot: which configuration its backend counters belong to (an
@@ -32,9 +31,10 @@ struct stats_board {
 struct stats_board *stats_board_create(void);
 /* A free slot for a new worker, zeroed and marked in use; -1 when full. */
 int stats_board_take(struct stats_board *b);
-/* The worker of slot i has exited: its requests move to retired_total. */
+/* The worker of slot i has exited: its counters move to retired (its
+ * gauges are gone with it). */
 void stats_board_release(struct stats_board *b, int i);
-/* Sums every slot in use (plus retired requests) into out. */
+/* Sums every slot in use (plus the retired counters) into out. */
 void stats_board_sum(const struct stats_board *b, struct worker_stats *out);
 
 /* The backend counters of the worker whose stats are `mine`, for the

@@ -250,7 +250,7 @@ static enum handler_result autoindex_on_request(struct request *r)
         return request_error(r, 500);
     }
     response_add_header(r, "Vary: Accept");
-    r->res.content_type = l->json ? "application/json" : "text/html; charset=utf-8";
+    r->res.content_type = l->json ? "application/json" : "text/html";
     return l->eof ? answer_whole(r, l) : answer_streamed(r, l);
 }
 

@@ -127,6 +127,7 @@ static void on_timeout(struct timer *t)
     if (g->dead)
         return;
     log_warn("cgi %s: no response within the timeout", g->script.filename);
+    request_counters(g->r)->cgi_timeouts++;
     fail(g, 504);
 }
 
@@ -483,6 +484,13 @@ static enum handler_result cgi_on_request(struct request *r)
 
 static const char *const cgi_keys[] = {"cgi", NULL};
 
+/* A worker starts: its scripts are counted on its /status slot. */
+static int cgi_start(const struct config *cfg, struct loop *loop, struct worker_stats *stats)
+{
+    cgi_proc_count_into(stats);
+    return 0;
+}
+
 static void cgi_destroy(void)
 {
     cgi_proc_sweep();
@@ -495,5 +503,6 @@ const struct handler handler_cgi = {
     .on_request = cgi_on_request,
     .on_drained = cgi_on_drained,
     .on_abort = cgi_on_abort,
+    .start = cgi_start,
     .destroy = cgi_destroy,
 };

@@ -11,14 +11,23 @@
 /* Between SIGTERM and SIGKILL. */
 #define KILL_GRACE_MS 1000
 
-static unsigned running;
+/* Where the processes are counted: the worker's /status slot once the
+ * handler started (cgi_started, cgi_running), else a slot of our own. */
+static struct worker_stats own_counters;
+static struct worker_stats *counters = &own_counters;
 /* Every process group this worker started and has not yet killed for
  * good: what the sweep at worker exit reaches. */
 static struct cgi_proc *groups;
 
+void cgi_proc_count_into(struct worker_stats *stats)
+{
+    if (stats)
+        counters = stats;
+}
+
 unsigned cgi_proc_running(void)
 {
-    return running;
+    return counters->cgi_running;
 }
 
 static void unlink_group(struct cgi_proc *p)
@@ -44,7 +53,7 @@ static void on_child_exit(struct child_watch *w, int status)
     struct cgi_proc *p = (struct cgi_proc *)w;
     p->exited = true;
     p->wait_status = status;
-    running--;
+    counters->cgi_running--;
     /* Released and its group killed for good: nothing is left to wait for. */
     if (p->detached && p->killed) {
         proc_free(p);
@@ -155,6 +164,7 @@ struct cgi_proc *cgi_proc_spawn(struct loop *loop, const struct cgi_spawn *s)
         groups->prev = p;
     groups = p;
     child_watch_add(&p->child);
-    running++;
+    counters->cgi_started++;
+    counters->cgi_running++;
     return p;
 }

@@ -13,6 +13,7 @@
 
 #include "core/child.h"
 #include "core/loop.h"
+#include "core/stats.h"
 
 struct cgi_proc {
     struct child_watch child;
@@ -53,6 +54,10 @@ void cgi_proc_kill_group_in(struct cgi_proc *p, uint32_t ms);
 /* Worker exit, after the loop is gone: SIGKILL to every group this worker
  * started that may still live, and their structs freed. */
 void cgi_proc_sweep(void);
+
+/* The worker starts: its processes are counted in stats (cgi_started,
+ * cgi_running) from now on. */
+void cgi_proc_count_into(struct worker_stats *stats);
 
 /* Processes spawned and not yet reaped in this worker. */
 unsigned cgi_proc_running(void);

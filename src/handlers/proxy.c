@@ -162,7 +162,7 @@ static int attempt(struct proxy *p)
     p->attempts++;
     p->g->servers[p->server].pub->requests++;
     p->g->servers[p->server].pub->active++;
-    p->t0 = request_loop(r)->now_ms;
+    p->t0_us = loop_clock_us();
     p->got_byte = false;
     p->eof = false; /* the last attempt's end is not this one's */
     p->out.len = p->out_pos = 0;
@@ -199,6 +199,7 @@ void proxy_fault(struct proxy *p, enum proxy_fault fault, int err)
 {
     const char *text = p->g->def.servers[p->server].text;
     bool reused = p->uc->reused;
+    p->r->upstream_us = loop_clock_us() - p->t0_us; /* the log: until this attempt failed */
     p->g->servers[p->server].pub->active--;
     upstream_conn_close(p->uc);
     p->uc = NULL;
@@ -237,7 +238,7 @@ void proxy_upstream_done(struct proxy *p, bool reusable)
 {
     struct request *r = p->r;
     p->g->servers[p->server].pub->active--;
-    r->upstream_ms = request_loop(r)->now_ms - p->t0;
+    r->upstream_us = loop_clock_us() - p->t0_us;
     upstream_report(p->g, p->server, true, request_loop(r)->now_ms);
     if (reusable)
         upstream_conn_release(p->uc);

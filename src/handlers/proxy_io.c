@@ -202,7 +202,7 @@ static void start_response(struct proxy *p, size_t head_len)
     struct request *r = p->r;
     const struct http_response_in *h = &p->resp;
     upstream_conn_timer(p->uc, 0);
-    r->upstream_ms = request_loop(r)->now_ms - p->t0;
+    r->upstream_us = loop_clock_us() - p->t0_us;
     response_set_status(r, h->status);
     for (size_t i = 0; i < h->num_headers; i++) {
         if (resp_dropped(p, h->headers[i].name))

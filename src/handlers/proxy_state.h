@@ -64,7 +64,7 @@ struct proxy {
     bool eof;            /* the upstream closed */
     uint64_t left;       /* a Content-Length body: bytes still to come */
     struct http_chunked dechunk;
-    uint64_t t0;         /* when the attempt began */
+    uint64_t t0_us;      /* when the attempt began (loop_clock_us) */
     struct timer kick;   /* starts an attempt from the loop */
     uint64_t heard_client_ms, heard_upstream_ms; /* a tunnel's last bytes each way */
 };

@@ -284,6 +284,7 @@ static void sink_finish(struct request *r)
             request_fail(r, http_status_for_errno(errno));
             return;
         }
+        request_counters(r)->upload_bytes += f->size;
     }
     file_cache_files_changed();
     if (u->is_put && u->existed)

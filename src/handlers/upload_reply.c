@@ -116,5 +116,5 @@ void upload_reply(struct request *r, int status, const struct upload_file *files
         request_error(r, 500);
         return;
     }
-    response_adopt_body(r, status, body, len, json ? "application/json" : "text/html; charset=utf-8");
+    response_adopt_body(r, status, body, len, json ? "application/json" : "text/html");
 }

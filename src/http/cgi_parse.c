@@ -14,14 +14,6 @@
 /* Content-Length values above this are refused, as in requests. */
 #define CP_MAX_CONTENT_LENGTH ((uint64_t)1 << 62)
 
-/* tchar (RFC 9110 5.6.2). */
-static bool cp_is_tchar(unsigned char c)
-{
-    if (ascii_is_alnum(c))
-        return true;
-    return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
 /* A control byte other than HTAB (NUL, ESC, DEL ...). */
 static bool cp_is_ctl(unsigned char c)
 {
@@ -143,7 +135,7 @@ static long cp_lines(const char *buf, const char *end, struct cgi_response *out)
 
         /* Whitespace first is obs-fold (or a stray indent): refused. */
         const char *name = p;
-        while (p < end && cp_is_tchar((unsigned char)*p))
+        while (p < end && ascii_is_tchar((unsigned char)*p))
             p++;
         if (p == end)
             return CGI_PARSE_INCOMPLETE;

@@ -11,6 +11,16 @@
  * other bytes (UTF-8) passed through. */
 void escape_json(struct strbuf *b, const char *s, size_t len);
 
+/* The same for bytes from anywhere (what a client sent): the result is
+ * always valid UTF-8 and valid JSON. Well-formed UTF-8 passes through;
+ * every byte that is not part of a well-formed sequence (stray
+ * continuation, truncated, overlong, surrogate, above U+10FFFF, C0, C1,
+ * F5..FF) is escaped as \u00XX of its value, so that the line keeps the
+ * byte: in the raw text \u0080..\u00ff only ever stands for such a byte.
+ * Appends at most max bytes, never cutting an escape or a sequence;
+ * returns how many bytes of s went in (len unless cut). */
+size_t escape_json_utf8(struct strbuf *b, const char *s, size_t len, size_t max);
+
 /* Appends s with & < > " ' as HTML character references. */
 void escape_html(struct strbuf *b, const char *s, size_t len);
 

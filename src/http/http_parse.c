@@ -146,16 +146,23 @@ static long hp_request_line(const char *buf, const char *end, const char **pp,
     }
     if (p == end)
         return HTTP_PARSE_INCOMPLETE;
-    if (*p != ' ')
+    if (*p != ' ') {
+        /* For the log: the target as sent, the byte refused and all. */
+        const char *te = p;
+        while (te < end && *te != ' ' && *te != '\r' && *te != '\n')
+            te++;
+        out->target = str_make(t, (size_t)(te - t));
         HL_FAIL(out, 400,
                 *p == '\r' || *p == '\n' ? "missing HTTP version"
                                          : "invalid character in request-target");
+    }
     if (p == t)
         HL_FAIL(out, 400, "empty request-target");
     const char *te = p++;
     out->target = str_make(t, (size_t)(te - t));
 
     int major, minor;
+    const char *v = p;
     if (end - p >= 10 && memcmp(p, "HTTP/1.1\r\n", 10) == 0) {
         major = minor = 1;
         p += 10;
@@ -173,6 +180,7 @@ static long hp_request_line(const char *buf, const char *end, const char **pp,
         if (r < 0)
             return r;
     }
+    out->version = str_make(v, 8); /* "HTTP/d.d", checked by hl_version */
 
     if (major != 1 || minor > 1)
         HL_FAIL(out, 505, "HTTP version not supported");
@@ -237,7 +245,7 @@ long http_parse_request(const char *buf, size_t len, size_t max_head,
     /* Not a memset: the header array is only valid up to num_headers. */
     out->method = HTTP_METHOD_UNKNOWN;
     out->method_str = out->target = out->path = out->query = str_make(buf, 0);
-    out->authority = out->host = str_make(buf, 0);
+    out->authority = out->host = out->version = str_make(buf, 0);
     out->has_query = false;
     out->minor_version = 1;
     out->num_headers = 0;
@@ -362,7 +370,7 @@ static void rebase(struct str *s, const char *from, size_t len, const char *to)
 void http_head_rebase(struct http_request_head *h, const char *from, size_t len, const char *to)
 {
     struct str *fields[] = {&h->method_str, &h->target, &h->path,
-                            &h->query,      &h->authority, &h->host};
+                            &h->query,      &h->authority, &h->host, &h->version};
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
         rebase(fields[i], from, len, to);
     for (size_t i = 0; i < h->num_headers; i++) {

@@ -43,6 +43,8 @@ struct http_request_head {
     bool has_query;       /* a '?' was present (even if the query is empty) */
     struct str authority; /* host[:port] of an absolute-form target, else len 0 */
     int minor_version;    /* 0 or 1 */
+    struct str version;   /* "HTTP/1.1" as sent once the request line is whole (a 505's
+                           * "HTTP/2.0" too); len 0 before: for the log */
 
     struct http_header headers[HTTP_MAX_HEADERS];
     size_t num_headers;

@@ -56,6 +56,10 @@ size_t http_response_head_write(char *buf, size_t cap, const struct http_respons
     if (h->content_type) {
         PUT_LIT(&o, "\r\nContent-Type: ");
         put_str(&o, h->content_type);
+        if (h->charset) {
+            PUT_LIT(&o, "; charset=");
+            put_str(&o, h->charset);
+        }
     }
     if (h->content_length >= 0) {
         PUT_LIT(&o, "\r\nContent-Length: ");

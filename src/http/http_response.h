@@ -10,6 +10,7 @@ struct http_response_head {
     int status;
     const char *date;         /* IMF-fixdate; server/ makes it once a second */
     const char *content_type; /* NULL: no Content-Type */
+    const char *charset;      /* non-NULL: "; charset=<it>" follows the type */
     int64_t content_length;   /* -1: no Content-Length */
     bool keep_alive;
     bool upgrade;             /* 101: Connection: upgrade (the extras carry Upgrade) */

@@ -37,6 +37,19 @@ static inline bool ascii_is_alnum(unsigned char c)
     return ascii_is_digit(c) || (l >= 'a' && l <= 'z');
 }
 
+/* A tchar, a byte of an HTTP token (RFC 9110 5.6.2): a letter, a digit or
+ * one of !#$%&'*+-.^_`|~. */
+static inline bool ascii_is_tchar(unsigned char c)
+{
+    static const char marks[] = "!#$%&'*+-.^_`|~";
+    if (ascii_is_alnum(c))
+        return true;
+    for (size_t i = 0; i < sizeof marks - 1; i++)
+        if (c == (unsigned char)marks[i])
+            return true;
+    return false;
+}
+
 /* The value 0..15 of a hex digit of either case, or -1 for any other byte. */
 static inline int ascii_hex_value(unsigned char c)
 {

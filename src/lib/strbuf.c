@@ -69,6 +69,14 @@ char *strbuf_take(struct strbuf *b, size_t *len)
     return p;
 }
 
+void strbuf_reset(struct strbuf *b)
+{
+    b->len = 0;
+    b->failed = false;
+    if (b->p)
+        b->p[0] = '\0';
+}
+
 void strbuf_free(struct strbuf *b)
 {
     free(b->p);

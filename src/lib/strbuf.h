@@ -23,6 +23,8 @@ void strbuf_puts(struct strbuf *b, const char *s);
 void strbuf_printf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Hands the bytes over (caller frees) and resets b; NULL if it failed. */
 char *strbuf_take(struct strbuf *b, size_t *len);
+/* Empties b (a failed one too), keeping its memory for the next use. */
+void strbuf_reset(struct strbuf *b);
 /* Frees what b holds and resets it for reuse. */
 void strbuf_free(struct strbuf *b);
 

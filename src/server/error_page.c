@@ -15,7 +15,7 @@
 #include "server/exchange.h"
 #include "server/fs.h"
 
-#define HTML_TYPE "text/html; charset=utf-8"
+#define HTML_TYPE "text/html"
 
 char *error_page_builtin(int status, const char *target, size_t *len)
 {

@@ -53,7 +53,7 @@ struct request *request_new(struct conn *c)
     r->cfg = srv->cfg;
     r->path = r->path_buf;
     r->path_buf[0] = '\0';
-    r->start_ms = c->set->loop->now_ms;
+    r->start_us = loop_clock_us();
     response_init(r);
     c->proto_data = r;
     conn_set_state(c, CONN_READING);
@@ -116,14 +116,13 @@ const char *request_rel_path(const struct request *r)
     return p;
 }
 
-/* One query parameter is exactly "format=json". */
-static bool query_asks_json(const struct http_request_head *h)
+bool request_query_has(const struct request *r, const char *param, size_t len)
 {
-    const char *q = h->query.p, *end = q + h->query.len;
+    const char *q = r->head.query.p, *end = q + r->head.query.len;
     while (q && q < end) {
         const char *amp = memchr(q, '&', (size_t)(end - q));
         const char *stop = amp ? amp : end;
-        if (str_eq(str_make(q, (size_t)(stop - q)), "format=json", 11))
+        if (str_eq(str_make(q, (size_t)(stop - q)), param, len))
             return true;
         q = amp ? amp + 1 : end;
     }
@@ -135,7 +134,7 @@ bool request_wants_json(const struct request *r)
     const struct http_header *accept = http_find_header(&r->head, "accept", 6);
     if (accept && str_case_contains(accept->value, "application/json", 16))
         return true;
-    return query_asks_json(&r->head);
+    return request_query_has(r, "format=json", 11);
 }
 
 unsigned request_stats(const struct request *r, struct worker_stats *out)
@@ -146,6 +145,11 @@ unsigned request_stats(const struct request *r, struct worker_stats *out)
     }
     *out = *r->conn->set->stats;
     return r->cfg->workers > 0 ? (unsigned)r->cfg->workers : master_cpu_count();
+}
+
+struct worker_stats *request_counters(const struct request *r)
+{
+    return r->conn->set->stats;
 }
 
 struct loop *request_loop(const struct request *r)

@@ -65,7 +65,8 @@ struct response_filter {
 
 struct response {
     int status;
-    const char *content_type;
+    const char *content_type; /* bare, as the MIME table gives it: the head adds
+                                 the location's charset (see response_set_file) */
     int64_t content_length;  /* -1: not known */
     /* Header lines (CRLF-terminated), then the head written from them: one
      * buffer from the server's pool, taken by the first header or by the
@@ -80,6 +81,7 @@ struct response {
     void (*release)(void *); /* called with release_arg once the body is sent */
     void *release_arg;
     char *owned;             /* an adopted body, freed with the request */
+    bool from_file;          /* the body is a file's bytes, not text portico wrote */
     bool streaming;          /* the body goes out piece by piece */
     bool chunked;            /* ... in the chunked coding */
     struct response_filter *filters;
@@ -97,7 +99,7 @@ struct request {
     const struct cfg_location *loc;
     char *path;               /* decoded, normalised path, NUL-terminated */
     size_t path_len;
-    uint64_t start_ms;
+    uint64_t start_us;        /* loop_clock_us() at its first byte */
 
     /* The request body (server/request_body.c). */
     bool has_body;            /* Content-Length > 0 or chunked, not yet read */
@@ -121,9 +123,9 @@ struct request {
     const struct tunnel_ops *tunnel; /* the connection carries bytes both ways */
     bool logged;              /* its access log line is written */
     /* Set by the proxy for the access log: the server it used and how long
-     * the upstream took (JSON format). */
+     * the upstream took, in microseconds (JSON format). */
     const char *upstream;
-    uint64_t upstream_ms;
+    uint64_t upstream_us;
     struct compress *gz;      /* the response is gzipped on the fly (server/compress.c) */
     unsigned redirects;       /* internal redirects so far */
     char *redirect_target;    /* the target of the last one (malloc'd) */
@@ -142,6 +144,10 @@ const char *request_rel_path(const struct request *r);
 /* True when the request came over TLS (its scheme is https). */
 bool request_https(const struct request *r);
 
+/* True when one of the query's '&'-separated parts is exactly
+ * param[0..len) ("format=json"), as sent (not decoded). */
+bool request_query_has(const struct request *r, const char *param, size_t len);
+
 /* True when the client asks for JSON: its Accept names application/json
  * (with a q above 0), or a query parameter is format=json. */
 bool request_wants_json(const struct request *r);
@@ -149,6 +155,11 @@ bool request_wants_json(const struct request *r);
 /* The /status counters summed over every worker (or this worker's own when
  * it runs alone) into *out; returns the number of workers. */
 unsigned request_stats(const struct request *r, struct worker_stats *out);
+
+/* This worker's own /status counters, where a handler counts what it did
+ * (CGI processes, stored upload bytes): plain increments, the worker is
+ * their only writer. */
+struct worker_stats *request_counters(const struct request *r);
 
 /* The worker's event loop, for a handler's own fds and timers. */
 struct loop *request_loop(const struct request *r);
@@ -177,12 +188,21 @@ int response_add_header(struct request *r, const char *fmt, ...)
 int response_add_header_pair(struct request *r, const char *name, size_t name_len,
                              const char *value, size_t value_len);
 
+/* The content_type given with a body is written as it is, unless the
+ * location has a `charset` and the type is text/..., application/javascript
+ * or application/json without a charset of its own: then "; charset=NAME"
+ * follows it. NAME is the location's for a file body (response_set_file,
+ * response_set_body_ref); a memory body (response_set_body,
+ * response_adopt_body) is text portico wrote, always UTF-8, so it says
+ * utf-8 whatever name the location gives its files. A Content-Type header
+ * added as a header line (a CGI's, an upstream's) is never touched. */
+
 /* Answers with a file body: takes ownership of fd. */
 void response_set_file(struct request *r, int status, int fd, off_t off, off_t len,
                        const char *content_type);
 
 /* Answers with a memory body that lives at least as long as the request
- * (a literal, r->body_buf, or an adopted body). */
+ * (a literal, r->body_buf, or an adopted body): text portico wrote. */
 void response_set_body(struct request *r, int status, const char *body, size_t len,
                        const char *content_type);
 

@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "http/http_response.h"
+#include "http/mime.h"
 #include "server/compress.h"
 #include "server/exchange.h"
 
@@ -25,7 +27,7 @@ void response_init(struct request *r)
     res->release = NULL;
     res->release_arg = NULL;
     res->owned = NULL;
-    res->streaming = res->chunked = false;
+    res->from_file = res->streaming = res->chunked = false;
     res->filters = NULL;
 }
 
@@ -126,6 +128,7 @@ void response_set_file(struct request *r, int status, int fd, off_t off, off_t l
     r->res.file_len = len;
     r->res.content_length = len;
     r->res.content_type = content_type;
+    r->res.from_file = true;
 }
 
 void response_set_body(struct request *r, int status, const char *body, size_t len,
@@ -136,6 +139,7 @@ void response_set_body(struct request *r, int status, const char *body, size_t l
     r->res.body_len = len;
     r->res.content_length = (int64_t)len;
     r->res.content_type = content_type;
+    r->res.from_file = false;
 }
 
 void response_set_body_ref(struct request *r, int status, const char *body, size_t len,
@@ -145,6 +149,7 @@ void response_set_body_ref(struct request *r, int status, const char *body, size
     r->res.release = release;
     r->res.release_arg = arg;
     response_set_body(r, status, body, len, content_type);
+    r->res.from_file = true;
 }
 
 void response_adopt_body(struct request *r, int status, char *body, size_t len,
@@ -172,6 +177,19 @@ static bool keep_alive(const struct request *r)
            !(c->peer_closed && conn_pending(c) <= r->head_len);
 }
 
+/* What follows "; charset=" after the type, or NULL (request.h says when). */
+static const char *head_charset(const struct request *r)
+{
+    const char *name = r->loc      ? r->loc->charset
+                       : r->server ? r->server->charset
+                                   : default_server(r->conn)->charset;
+    if (!name || !mime_type_takes_charset(r->res.content_type))
+        return NULL;
+    if (r->res.from_file || strcasecmp(name, "utf-8") == 0)
+        return name;
+    return "utf-8";
+}
+
 /* Decides keep-alive and queues the response head. Returns 0 or -1. */
 static int queue_head(struct request *r)
 {
@@ -187,6 +205,7 @@ static int queue_head(struct request *r)
         .status = res->status,
         .date = server_date(r->srv, c->set->loop->now_wall),
         .content_type = res->content_type,
+        .charset = head_charset(r),
         .content_length = res->content_length,
         .keep_alive = keep,
         .upgrade = res->status == 101,
@@ -202,6 +221,7 @@ static int queue_head(struct request *r)
     /* Counted from here for the access log, which logs the body bytes. */
     c->bytes_sent = 0;
     r->head_bytes = head_len;
+    c->set->stats->responses[STATS_CLASS(res->status)]++;
     return outq_mem(&c->out, head, head_len);
 }
 

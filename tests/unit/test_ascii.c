@@ -35,6 +35,9 @@ static void test_classes(void **state)
         assert_int_equal(ascii_is_digit((unsigned char)c), ascii && isdigit(c));
         assert_int_equal(ascii_is_alnum((unsigned char)c), ascii && isalnum(c));
         assert_int_equal(ascii_is_blank((unsigned char)c), ascii && isblank(c));
+        /* tchar: visible ASCII except the delimiters of RFC 9110 5.6.2 */
+        bool tchar = ascii && isgraph(c) && !strchr("\"(),/:;<=>?@[\\]{}", c);
+        assert_int_equal(ascii_is_tchar((unsigned char)c), tchar);
     }
 }
 

@@ -251,6 +251,9 @@ static void test_defaults(void **state)
     assert_memory_equal(&s->timeouts, &cfg->timeouts, sizeof(t));
     assert_memory_equal(&s->limits, &cfg->limits, sizeof(cfg->limits));
     const struct cfg_location *l = &s->locations[0];
+    assert_null(cfg->charset); /* charset: off unless set */
+    assert_null(s->charset);
+    assert_null(l->charset);
     assert_int_equal(l->methods, M(GET) | M(HEAD));
     assert_false(AUTOINDEX(l) || settings_of(l, &handler_upload) ||
                  settings_of(l, &handler_status));
@@ -390,6 +393,72 @@ static void test_compress(void **state)
     cfg_free(cfg);
 }
 
+/* charset: the file's, then the server's, then the location's, each level
+ * replacing the one above it, off included. */
+static void test_charset(void **state)
+{
+    struct config *cfg = load_text("charset: utf-8\n"
+                                   "servers:\n"
+                                   "  - listen: 80\n"
+                                   "    root: @DATA@/sites/default\n"
+                                   "    locations:\n"
+                                   "      /: {}\n"
+                                   "      /off/: {charset: off}\n"
+                                   "      /latin/: {charset: iso-8859-1}\n"
+                                   "  - listen: 81\n"
+                                   "    root: @DATA@/sites/default\n"
+                                   "    charset: Windows-1251\n"
+                                   "    locations:\n"
+                                   "      /: {}\n"
+                                   "      /u/: {charset: \"UTF-8\"}\n"
+                                   "      /f/: {charset: false}\n"
+                                   "  - listen: 82\n"
+                                   "    root: @DATA@/sites/default\n"
+                                   "    charset: OFF\n"
+                                   "    locations: {/: {}, /k/: {charset: koi8-r}, /n/: {charset: no}}\n");
+    assert_string_equal(cfg->charset, "utf-8");
+    const struct cfg_server *s = &cfg->servers[0];
+    assert_string_equal(s->charset, "utf-8");
+    assert_string_equal(find_loc(s, "/")->charset, "utf-8");
+    assert_null(find_loc(s, "/off/")->charset);
+    assert_string_equal(find_loc(s, "/latin/")->charset, "iso-8859-1");
+    s = &cfg->servers[1];
+    assert_string_equal(s->charset, "Windows-1251"); /* kept as written */
+    assert_string_equal(find_loc(s, "/")->charset, "Windows-1251");
+    assert_string_equal(find_loc(s, "/u/")->charset, "UTF-8");
+    assert_null(find_loc(s, "/f/")->charset);
+    s = &cfg->servers[2];
+    assert_null(s->charset);
+    assert_null(find_loc(s, "/")->charset);
+    assert_string_equal(find_loc(s, "/k/")->charset, "koi8-r");
+    assert_null(find_loc(s, "/n/")->charset);
+
+    char *text = dump_of(cfg);
+    static const char *const want[] = {
+        "\ncharset: utf-8\n",
+        "  charset: Windows-1251\n  locations",
+        "  location /off/ (",
+        "    charset: off\n",
+        "    charset: iso-8859-1\n",
+        "    charset: koi8-r\n",
+    };
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+        if (!strstr(text, want[i]))
+            fail_msg("dump lacks:\n%s\n--- dump:\n%s", want[i], text);
+    free(text);
+    cfg_free(cfg);
+
+    /* Every token byte is allowed, up to 40 of them. */
+    cfg = load_text("charset: \"a0!#$%&'*+-.^_`|~Z\"\n"
+                    "servers: [{listen: 80, root: @DATA@/sites/default, locations: {/: {}}}]\n");
+    assert_string_equal(cfg->charset, "a0!#$%&'*+-.^_`|~Z");
+    cfg_free(cfg);
+    cfg = load_text("charset: 1234567890123456789012345678901234567890\n"
+                    "servers: [{listen: 80, root: @DATA@/sites/default, locations: {/: {}}}]\n");
+    assert_int_equal(strlen(cfg->charset), 40);
+    cfg_free(cfg);
+}
+
 static void test_log_paths(void **state)
 {
     struct config *cfg = load_fixture("logs.yaml");
@@ -409,7 +478,40 @@ static void test_log_paths(void **state)
     assert_string_equal(cfg->pid_file, "/tmp/off");
     assert_int_equal(cfg->log_level, LOG_DEBUG);
     assert_int_equal(cfg->workers, 12);
+    assert_int_equal(cfg->access_log_format, CFG_LOG_COMBINED);
     cfg_free(cfg);
+}
+
+/* access_log as a mapping: {path, format}, each optional. */
+static void test_access_log_format(void **state)
+{
+    static const struct {
+        const char *yaml;
+        const char *path; /* NULL: off */
+        enum cfg_log_format format;
+    } cases[] = {
+        {"access_log: {path: logs/a.log, format: json}\n", "/tmp/logs/a.log", CFG_LOG_JSON},
+        {"access_log: {path: \"-\", format: json}\n", "-", CFG_LOG_JSON},
+        {"access_log: {format: json}\n", "-", CFG_LOG_JSON},
+        {"access_log: {path: off, format: json}\n", NULL, CFG_LOG_JSON},
+        {"access_log: {path: a.log, format: combined}\n", "/tmp/a.log", CFG_LOG_COMBINED},
+        {"access_log: {path: a.log}\n", "/tmp/a.log", CFG_LOG_COMBINED},
+        {"access_log: {}\n", "-", CFG_LOG_COMBINED},
+        {"access_log: \"-\"\n", "-", CFG_LOG_COMBINED},
+        {"access_log: off\n", NULL, CFG_LOG_COMBINED},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char text[256];
+        snprintf(text, sizeof(text), "%sservers: [{listen: 1, root: /, locations: {/: {}}}]\n",
+                 cases[i].yaml);
+        struct config *cfg = load_text(text);
+        if (cases[i].path)
+            assert_string_equal(cfg->access_log, cases[i].path);
+        else
+            assert_null(cfg->access_log);
+        assert_int_equal(cfg->access_log_format, cases[i].format);
+        cfg_free(cfg);
+    }
 }
 
 static void test_booleans(void **state)
@@ -705,6 +807,8 @@ static void test_dump(void **state)
         "upstream_connect 5s\n",
         "limits: connections 10000, keepalive_requests 10000, header_size 16k, body_size 1m\n",
         "mime_types: .wasm=application/wasm\n",
+        "\ncharset: off\n",
+        "  charset: off\n  locations",
         "\nserver " DATA "/full.yaml:21:5 (default)\n",
         "  listen: 0.0.0.0:8080 127.0.0.1:8081 [::1]:8080\n",
         "  names: localhost example.test *.example.test\n",
@@ -752,7 +856,9 @@ int main(void)
         cmocka_unit_test(test_parse_size),     cmocka_unit_test(test_parse_duration),
         cmocka_unit_test(test_handler_table_names), cmocka_unit_test(test_full_example),
         cmocka_unit_test(test_defaults),       cmocka_unit_test(test_inheritance),
-        cmocka_unit_test(test_log_paths),      cmocka_unit_test(test_booleans),
+        cmocka_unit_test(test_charset),
+        cmocka_unit_test(test_log_paths),      cmocka_unit_test(test_access_log_format),
+        cmocka_unit_test(test_booleans),
         cmocka_unit_test(test_listen_forms),   cmocka_unit_test(test_listeners),
         cmocka_unit_test(test_pipelines),      cmocka_unit_test(test_warnings),
         cmocka_unit_test(test_rootless_server),

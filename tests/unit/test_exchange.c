@@ -26,6 +26,7 @@
 
 #include "config/cfg_parse.h"
 #include "config/config.h"
+#include "core/log.h"
 #include "core/worker.h"
 #include "handlers/handlers.h"
 #include "server/request.h"
@@ -190,10 +191,11 @@ static int setup(void **state)
              "    limits: {body_size: 64}\n"
              "    locations:\n"
              "      /: {}\n"
-             "      /stream/: {stream: true}\n"
+             "      /cs/: {root: %s, charset: koi8-r}\n"
+             "      /stream/: {stream: true, charset: utf-8}\n"
              "      /z/: {compress: true}\n"
              "      /zs/: {stream: true, compress: {types: [text/plain]}}\n",
-             F.dir);
+             F.dir, F.dir);
     write_file(F.yaml, yaml);
     static const struct cfg_handler *table[16];
     size_t n = 0;
@@ -335,10 +337,19 @@ static void test_keep_alive(void **state)
 static void test_pipelining(void **state)
 {
     bool eof;
-    SEND("GET / HTTP/1.1\r\nHost: a\r\n\r\n"
-         "GET /missing HTTP/1.1\r\nHost: a\r\n\r\n"
-         "HEAD / HTTP/1.1\r\nHost: a\r\n\r\n");
+    static const char sent[] = "GET / HTTP/1.1\r\nHost: a\r\n\r\n"
+                               "GET /missing HTTP/1.1\r\nHost: a\r\n\r\n"
+                               "HEAD / HTTP/1.1\r\nHost: a\r\n\r\n";
+    SEND(sent);
     const char *got = received(&eof);
+    /* Every byte each way counted, and each response by its class. */
+    const struct worker_stats *s = F.w.stats;
+    assert_int_equal(s->bytes_received, sizeof(sent) - 1);
+    assert_int_equal(s->bytes_sent, strlen(got));
+    assert_int_equal(s->responses[STATS_CLASS(200)], 2);
+    assert_int_equal(s->responses[STATS_CLASS(404)], 1);
+    assert_int_equal(s->responses[0] + s->responses[2] + s->responses[4], 0);
+    assert_int_equal(s->requests_total, 3);
     const char *a = strstr(got, "HTTP/1.1 200");
     const char *b = strstr(got, "HTTP/1.1 404");
     const char *c = a ? strstr(a + 1, "HTTP/1.1 200") : NULL;
@@ -640,6 +651,44 @@ static void test_gzip_client_leaves(void **state)
     assert_int_equal(F.w.stats->active, 0);
 }
 
+/* The charset goes after the types portico gives: a file's with the
+ * location's name, its own pages (UTF-8) with utf-8; a handler's own
+ * Content-Type header line stays as it is. */
+static void test_charset(void **state)
+{
+    bool eof;
+    SEND("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+    const char *got = received(&eof);
+    assert_non_null(strstr(got, "\r\nContent-Type: text/html\r\n")); /* off: bare */
+    SEND("GET /missing HTTP/1.1\r\nHost: a\r\n\r\n");
+    got = received(&eof);
+    assert_non_null(strstr(got, "\r\nContent-Type: text/html\r\n"));
+    SEND("GET /cs/index.html HTTP/1.1\r\nHost: a\r\n\r\n");
+    got = received(&eof);
+    assert_non_null(strstr(got, "HTTP/1.1 200 OK\r\n"));
+    assert_non_null(strstr(got, "\r\nContent-Type: text/html; charset=koi8-r\r\n"));
+    SEND("HEAD /cs/ HTTP/1.1\r\nHost: a\r\n\r\n");
+    got = received(&eof);
+    assert_non_null(strstr(got, "\r\nContent-Type: text/html; charset=koi8-r\r\n"));
+    SEND("GET /cs/missing HTTP/1.1\r\nHost: a\r\n\r\n");
+    got = received(&eof);
+    assert_non_null(strstr(got, "HTTP/1.1 404 "));
+    assert_non_null(strstr(got, "\r\nContent-Type: text/html; charset=utf-8\r\n"));
+    SEND("GET /cs HTTP/1.1\r\nHost: a\r\n\r\n"); /* to the slash */
+    got = received(&eof);
+    assert_non_null(strstr(got, "HTTP/1.1 301 "));
+    assert_non_null(strstr(got, "\r\nContent-Type: text/html; charset=utf-8\r\n"));
+    SEND("GET /cs/index.html HTTP/1.1\r\nHost: a\r\nIf-None-Match: *\r\n\r\n");
+    got = received(&eof);
+    assert_non_null(strstr(got, "HTTP/1.1 304 "));
+    assert_null(strstr(got, "Content-Type"));
+    SEND("GET /stream/ HTTP/1.1\r\nHost: a\r\n\r\n");
+    got = received(&eof);
+    assert_non_null(strstr(got, "\r\nContent-Type: text/plain\r\n"));
+    assert_null(strstr(got, "charset"));
+    assert_false(eof);
+}
+
 static void test_client_leaves_mid_head(void **state)
 {
     bool eof;
@@ -653,6 +702,87 @@ static void test_client_leaves_mid_head(void **state)
     assert_int_equal(F.w.stats->reading, 0);
 }
 
+/* Checks one JSON access log line: its time, then want (every field from
+ * "remote" to "ua" as written), then "ms" with three decimals, then the end. */
+static void assert_json_line(const char *line, size_t len, const char *want)
+{
+    static const char head[] = "{\"time\":\"";
+    char shape[64];
+    assert_true(len > sizeof(head) + 25);
+    assert_memory_equal(line, head, sizeof(head) - 1);
+    /* 2026-11-25T20:00:00+00:00 */
+    const char *t = line + sizeof(head) - 1;
+    for (size_t i = 0; i < 25; i++)
+        shape[i] = t[i] >= '0' && t[i] <= '9' ? 'd' : t[i] == '-' && i == 19 ? '+' : t[i];
+    shape[25] = '\0';
+    assert_string_equal(shape, "dddd-dd-ddTdd:dd:dd+dd:dd");
+    const char *rest = t + 25;
+    if (strncmp(rest, want, strlen(want)) != 0)
+        print_error("want %s\n got %.*s\n", want, (int)(len - (size_t)(rest - line)), rest);
+    assert_memory_equal(rest, want, strlen(want));
+    rest += strlen(want);
+    const char *ms = ",\"ms\":";
+    assert_memory_equal(rest, ms, strlen(ms));
+    rest += strlen(ms);
+    size_t digits = strspn(rest, "0123456789");
+    assert_true(digits > 0);
+    assert_memory_equal(rest + digits, ".", 1);
+    assert_int_equal(strspn(rest + digits + 1, "0123456789"), 3);
+    assert_int_equal(line + len - (rest + digits + 4), 1);
+    assert_int_equal(line[len - 1], '}');
+}
+
+/* access_log {format: json}: one object per request, every string as the
+ * client sent it, escaped whatever its bytes; a request refused before
+ * its head was whole still gets a valid line. */
+static void test_json_access_log(void **state)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/access.log", F.dir);
+    assert_int_equal(log_open_access(path), 0);
+    F.cfg->access_log_format = CFG_LOG_JSON;
+    bool eof;
+    SEND("GET /?a=1 HTTP/1.1\r\nHost: A.test:8080\r\n"
+         "User-Agent: \xff\xfe\x80 caf\xc3\xa9\r\nReferer: r\"\\\r\n\r\n");
+    SEND("HEAD /missing HTTP/1.1\r\nHost: a\r\n\r\n");
+    SEND("GET /a\x01 HTTP/1.1\r\nHost: a\r\n\r\n");
+    received(&eof);
+    assert_true(eof);
+    log_access_flush();
+    log_open_access(NULL);
+    F.cfg->access_log_format = CFG_LOG_COMBINED;
+
+    static char buf[8192];
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    size_t len = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    unlink(path);
+    buf[len] = '\0';
+    static const char *const want[] = {
+        "\",\"remote\":\"127.0.0.1\",\"host\":\"A.test:8080\",\"method\":\"GET\","
+        "\"target\":\"/?a=1\",\"proto\":\"HTTP/1.1\",\"status\":200,\"bytes\":6,"
+        "\"referer\":\"r\\\"\\\\\",\"ua\":\"\\u00ff\\u00fe\\u0080 caf\xc3\xa9\"",
+        "\",\"remote\":\"127.0.0.1\",\"host\":\"a\",\"method\":\"HEAD\","
+        "\"target\":\"/missing\",\"proto\":\"HTTP/1.1\",\"status\":404,\"bytes\":0,"
+        "\"referer\":\"\",\"ua\":\"\"",
+        /* refused in the request line: method and target, nothing after */
+        "\",\"remote\":\"127.0.0.1\",\"host\":\"\",\"method\":\"GET\","
+        "\"target\":\"/a\\u0001\",\"proto\":\"\",\"status\":400,\"bytes\":",
+    };
+    const char *line = buf;
+    for (size_t i = 0; i < 3; i++) {
+        const char *nl = strchr(line, '\n');
+        assert_non_null(nl);
+        if (i < 2)
+            assert_json_line(line, (size_t)(nl - line), want[i]);
+        else
+            assert_memory_equal(line + 34, want[i], strlen(want[i]));
+        line = nl + 1;
+    }
+    assert_string_equal(line, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -662,12 +792,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_body_discarded, conn_up, conn_down),
         cmocka_unit_test_setup_teardown(test_body_too_large, conn_up, conn_down),
         cmocka_unit_test_setup_teardown(test_streaming_handler, conn_up, conn_down),
+        cmocka_unit_test_setup_teardown(test_charset, conn_up, conn_down),
         cmocka_unit_test_setup_teardown(test_client_leaves_mid_head, conn_up, conn_down),
         cmocka_unit_test_setup_teardown(test_gzip_files, conn_up, conn_down),
         cmocka_unit_test_setup_teardown(test_gzip_identity, conn_up, conn_down),
         cmocka_unit_test_setup_teardown(test_gzip_stream, conn_up, conn_down),
         cmocka_unit_test_setup_teardown(test_gzip_client_leaves, conn_up, conn_down),
         cmocka_unit_test_setup_teardown(test_precompressed, conn_up, conn_down),
+        cmocka_unit_test_setup_teardown(test_json_access_log, conn_up, conn_down),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

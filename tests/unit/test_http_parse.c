@@ -170,6 +170,26 @@ static void test_method_errors(void **state)
     assert_str(g_h.target, "example.com:443");
 }
 
+/* A head moved elsewhere (a stalled body): every slice follows it. */
+static void test_rebase(void **state)
+{
+    static const char req[] = "GET /a?b HTTP/1.0\r\nHost: h\r\nUser-Agent: u\r\n\r\n";
+    char from[sizeof(req)], to[sizeof(req)];
+    memcpy(from, req, sizeof(req));
+    struct http_request_head h;
+    assert_int_equal(http_parse_request(from, sizeof(req) - 1, MAXH, &h), sizeof(req) - 1);
+    memcpy(to, from, sizeof(req));
+    memset(from, 'x', sizeof(from));
+    http_head_rebase(&h, from, sizeof(req) - 1, to);
+    struct str *all[] = {&h.method_str, &h.target, &h.path, &h.query, &h.host, &h.version,
+                         &h.headers[0].name, &h.headers[1].value};
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        assert_true(all[i]->p >= to && all[i]->p < to + sizeof(to));
+    assert_str(h.target, "/a?b");
+    assert_str(h.version, "HTTP/1.0");
+    assert_str(h.headers[1].value, "u");
+}
+
 static void test_versions(void **state)
 {
     ok("GET / HTTP/1.0\r\n\r\n");
@@ -177,14 +197,22 @@ static void test_versions(void **state)
     assert_false(g_h.keep_alive);
     assert_int_equal(g_h.host.len, 0);
     assert_int_equal(g_h.num_headers, 0);
+    /* the version as sent, for the log (both ways of reading it) */
+    assert_str(g_h.version, "HTTP/1.0");
+    ok("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+    assert_str(g_h.version, "HTTP/1.1");
+    ok("GET / HTTP/1.1\nHost: a\n\n");
+    assert_str(g_h.version, "HTTP/1.1");
 
     /* well-formed but unsupported */
     err_at("GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505, "HTTP/2.0\r\n");
+    assert_str(g_h.version, "HTTP/2.0"); /* the log says what was sent */
     err_at("GET / HTTP/1.2\r\nHost: a\r\n\r\n", 505, "HTTP/1.2\r\n");
     err_at("GET / HTTP/0.9\r\nHost: a\r\n\r\n", 505, "HTTP/0.9\r\n");
     err_at("GET / HTTP/3.1\nHost: a\n\n", 505, "HTTP/3.1\n");
     /* malformed: seen as soon as the wrong byte arrives */
     err_at("GET / HTTP/1.1x\r\nHost: a\r\n\r\n", 400, "HTTP/1.1x");
+    assert_int_equal(g_h.version.len, 0); /* no version then */
     err_at("GET / HTTP/1.1 \r\nHost: a\r\n\r\n", 400, "HTTP/1.1 ");
     err_at("GET / HTTP/11\r\nHost: a\r\n\r\n", 400, "HTTP/11");
     err_at("GET / HTTP/1.10\r\nHost: a\r\n\r\n", 400, "HTTP/1.10");
@@ -400,6 +428,14 @@ static void test_target_errors(void **state)
     err_at("GET /a#f HTTP/1.1\r\nHost: a\r\n\r\n", 400, "/a#");
     err_at("GET /a?b#f HTTP/1.1\r\nHost: a\r\n\r\n", 400, "/a?b#");
     err_at("GET /a?b c HTTP/1.1\r\nHost: a\r\n\r\n", 400, "/a?b c");
+    /* the log gets the target as sent, up to its end, the bad byte too */
+    err_at("GET /a\x01z?q HTTP/1.1\r\nHost: a\r\n\r\n", 400, "/a\x01");
+    assert_str(g_h.target, "/a\x01z?q");
+    err_at("GET /a?b#f\r\nHost: a\r\n\r\n", 400, "/a?b#");
+    assert_str(g_h.target, "/a?b#f");
+    /* ... as far as it came */
+    assert_int_equal(parse_prefix("GET /a\x1b[0m", 10, MAXH), HTTP_PARSE_ERROR);
+    assert_str(g_h.target, "/a\x1b[0m");
 }
 
 /* ---- header fields ---- */
@@ -713,6 +749,7 @@ int main(void)
         cmocka_unit_test(test_methods),
         cmocka_unit_test(test_method_errors),
         cmocka_unit_test(test_versions),
+        cmocka_unit_test(test_rebase),
         cmocka_unit_test(test_line_endings),
         cmocka_unit_test(test_leading_empty_lines),
         cmocka_unit_test(test_nul_anywhere),
