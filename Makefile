@@ -9,7 +9,7 @@ CFLAGS  := $(OPT) $(SAN) $(CFLAGS) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror 
 YAML_CFLAGS := $(shell pkg-config --cflags yaml-0.1 2>/dev/null)
 YAML_LIBS   := $(shell pkg-config --libs yaml-0.1 2>/dev/null || echo -lyaml)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
-LDLIBS  += $(YAML_LIBS) -lssl -lcrypto
+LDLIBS  += $(YAML_LIBS) -lssl -lcrypto -lz
 LDFLAGS += $(SAN)
 
 BUILD   ?= build
@@ -22,7 +22,7 @@ BIN     ?= portico
 # make Q= shows the full commands
 Q       ?= @
 
-.PHONY: all run test unit integration asan asan-test bench bench-workers bench-cgi bench-proxy bench-tls deps clean \
+.PHONY: all run test unit integration asan asan-test bench bench-workers bench-cgi bench-proxy bench-tls bench-gzip deps clean \
         valgrind fuzz check-layers
 all: $(BIN)
 
@@ -66,10 +66,28 @@ run: deps-run
 # blog.localhost, api.localhost and app.localhost on https://...:8443, port
 # 8080 redirecting there (see configs/demo.yaml), the app's two processes
 # beside it.
-.PHONY: demo reload deps-run
+.PHONY: demo reload deps-run precompress
 demo: deps-run
-	@$(MAKE) -s --no-print-directory $(BIN)
+	@$(MAKE) -s --no-print-directory $(BIN) precompress
 	@PORTICO=./$(BIN) scripts/serve.sh demo configs/demo.yaml $(PORT) $(HTTPS_PORT)
+
+# The blog's stylesheets precompressed, for compress.precompressed in
+# configs/demo.yaml: FILE.css.gz (gzip -9) and FILE.css.br (brotli, when
+# installed: apt-get install brotli), made from the sources whenever these
+# change and never committed (.gitignore). portico serves them only while
+# they are not older than their stylesheet.
+BLOG_CSS := $(wildcard sites/blog/css/*.css)
+BROTLI := $(shell command -v brotli 2>/dev/null)
+precompress: $(BLOG_CSS:%=%.gz) $(if $(BROTLI),$(BLOG_CSS:%=%.br))
+	@[ -n "$(BROTLI)" ] || echo "precompress: no brotli command: only the .gz files (apt-get install brotli)"
+
+sites/blog/css/%.css.gz: sites/blog/css/%.css
+	@echo "  GZIP    $@"
+	$(Q)gzip -9 -n -c $< >$@.tmp && mv $@.tmp $@
+
+sites/blog/css/%.css.br: sites/blog/css/%.css
+	@echo "  BROTLI  $@"
+	$(Q)$(BROTLI) -q 11 -c $< >$@.tmp && mv $@.tmp $@
 
 # SIGHUP to the portico that make run or make demo started (its pid_file in
 # build/), after checking the configuration.
@@ -157,6 +175,13 @@ bench-proxy: $(BIN)
 # BENCH_QUICK=1 for a one-minute trial.
 bench-tls: $(BIN)
 	bench/tls.sh
+
+# Compression against nginx, each on one core: a 100 KiB HTML page gzipped
+# on the fly at level 5 (nginx: gzip on, gzip_comp_level 5), its
+# precompressed .gz (gzip_static on) and the plain page: CPU us per request
+# and bytes sent; build/bench/gzip.md. BENCH_QUICK=1 for a short trial.
+bench-gzip: $(BIN)
+	bench/gzip.sh
 
 # Slow clients and exhausted descriptors for a few minutes (not in make
 # test): slowhttptest slowloris/slow body/slow read, 10,000 keep-alive

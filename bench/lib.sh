@@ -21,6 +21,7 @@ SRV_PID=""      # the running server, if any
 AUX_PIDS=()     # helper processes of the benchmark (start_aux), if any
 WRK_PID=""      # the running wrk, if any
 WRK_THREADS=1   # wrk -t
+WRK_ARGS=()     # more wrk options for every run (e.g. -H 'Accept-Encoding: gzip')
 LOADER=run_wrk  # what measure runs (see measure)
 CPU_FIELDS=2    # server CPU time: 2 = utime+stime, 4 = also cutime+cstime
 BUSY_IRQ=0      # 1: busy_ticks counts irq and softirq time too
@@ -251,6 +252,18 @@ EOF
     printf '%s\n' "$bin" -p "$dir" -e "$dir/error.log" -c "$conf"
 }
 
+# nginx_files: the lines of an http { } block with which nginx sends files
+# at its best: sendfile, tcp_nopush and an open_file_cache (errors too).
+nginx_files() {
+    cat <<EOF
+    sendfile on;
+    tcp_nopush on;
+    open_file_cache max=1000 inactive=60s;
+    open_file_cache_valid 60s;
+    open_file_cache_errors on;
+EOF
+}
+
 # h2o_prepare PORT DIR HANDLER: writes DIR/h2o.conf, h2o with one thread on
 # HOST:PORT, its pid and error log in DIR, the path / handled by HANDLER
 # (one line of YAML: "file.dir: ...", "proxy.reverse.url: ..."); checks it
@@ -457,16 +470,26 @@ children_ms() {
         BEGIN { printf "%.0f", ms(u) + ms(s) }')
 }
 
-# run_wrk SECONDS URL OUT: wrk (WRK_THREADS threads, CONNS connections) on
-# CLIENT_CPU, its report in OUT; in the background, so that cleanup can
-# stop it. Returns wrk's status.
+# run_wrk SECONDS URL OUT: wrk (WRK_THREADS threads, CONNS connections,
+# WRK_ARGS) on CLIENT_CPU, its report in OUT; in the background, so that
+# cleanup can stop it. Returns wrk's status.
 run_wrk() {
     local rc=0
     pin "${CLIENT_CPU:-}"
-    "${PIN[@]}" wrk -t"$WRK_THREADS" -c"$CONNS" -d"$1s" "$2" >"$3" 2>&1 &
+    "${PIN[@]}" wrk -t"$WRK_THREADS" -c"$CONNS" -d"$1s" "${WRK_ARGS[@]}" "$2" >"$3" 2>&1 &
     WRK_PID=$!
     wait "$WRK_PID" || rc=$?
     WRK_PID=""
+    return "$rc"
+}
+
+# run_cases NAME ROUND: the script's run_case NAME CASE ROUND for each of
+# CASES; returns 1 if one failed.
+run_cases() {
+    local c rc=0
+    for c in "${CASES[@]}"; do
+        run_case "$1" "$c" "$2" || rc=1
+    done
     return "$rc"
 }
 

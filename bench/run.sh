@@ -98,11 +98,7 @@ prepare() {
         text/html html;
         application/octet-stream bin;
     }
-    sendfile on;
-    tcp_nopush on;
-    open_file_cache max=1000 inactive=60s;
-    open_file_cache_valid 60s;
-    open_file_cache_errors on;
+$(nginx_files)
     server {
         listen $HOST:$port;
         server_name localhost;
@@ -161,15 +157,12 @@ run_case() {
 
 # bench_server NAME ROUND: checks the answers, warms up, runs every case.
 bench_server() {
-    local s=$1 r=$2 c rc=0
+    local s=$1 r=$2
     if ! check_answers "$s"; then
         WARNINGS+=("$s: unexpected answers (see above); its numbers are suspect")
     fi
     warm_up "http://$HOST:$(port_of "$s")/1k.bin"
-    for c in "${CASES[@]}"; do
-        run_case "$s" "$c" "$r" || rc=1
-    done
-    return "$rc"
+    run_cases "$s" "$r"
 }
 
 # ---------------------------------------------------------------- main

@@ -96,6 +96,38 @@ static inline uint64_t fuzz_mix(uint64_t x)
     return x;
 }
 
+/* Cutting an input into pieces for an incremental parser, the way a
+ * control byte says: ctl % 8 == 0, one byte at a time; else pieces of
+ * 1..max, max growing with the low bits, and the odd empty piece when
+ * ctl & 8. fuzz_cut_init seeds it for an input of n bytes; fuzz_cut_next
+ * returns the next piece's size, at most left. */
+struct fuzz_cut {
+    uint64_t seed;
+    uint8_t ctl;
+};
+
+static inline void fuzz_cut_init(struct fuzz_cut *c, uint8_t ctl, size_t n)
+{
+    c->seed = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)ctl << 32) ^ n;
+    c->ctl = ctl;
+}
+
+static inline size_t fuzz_cut_next(struct fuzz_cut *c, size_t left)
+{
+    static const size_t max_piece[8] = {1, 2, 3, 5, 8, 17, 64, 512};
+    /* xorshift64* */
+    c->seed ^= c->seed >> 12;
+    c->seed ^= c->seed << 25;
+    c->seed ^= c->seed >> 27;
+    uint64_t r = c->seed * 0x2545f4914f6cdd1dULL;
+    size_t piece = 1;
+    if ((c->ctl & 8) && r % 7 == 0)
+        piece = 0;
+    else if (c->ctl % 8 != 0)
+        piece = 1 + (size_t)((r >> 8) % max_piece[c->ctl % 8]);
+    return piece > left ? left : piece;
+}
+
 /* Prefix lengths of the len parsed bytes to try, for an input data[0..size):
  * 0 and len - 1, the edges of a successful result full (> 0) and of the
  * limit max (when len reaches it), then positions drawn from the input's

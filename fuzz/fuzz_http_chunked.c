@@ -80,15 +80,6 @@ static void outcome_free(struct outcome *o)
     free(o->left);
 }
 
-static uint64_t next(uint64_t *s)
-{
-    /* xorshift64* */
-    *s ^= *s >> 12;
-    *s ^= *s << 25;
-    *s ^= *s >> 27;
-    return *s * 0x2545f4914f6cdd1dULL;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
@@ -110,20 +101,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     else
         CHECK(whole.left_len == 0);
 
-    /* ctl % 8 == 0: one byte at a time; else pieces of 1..max, where max
-     * grows with the low bits, and the odd empty piece when ctl & 8. */
-    static const size_t max_piece[8] = {1, 2, 3, 5, 8, 17, 64, 512};
-    uint64_t seed = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)ctl << 32) ^ n;
+    /* Cut as the control byte says (fuzz_cut_next). */
+    struct fuzz_cut cut;
+    fuzz_cut_init(&cut, ctl, n);
     http_chunked_init(&split_d);
     for (size_t pos = 0; pos < n;) {
-        size_t piece = 1;
-        uint64_t r = next(&seed);
-        if ((ctl & 8) && r % 7 == 0)
-            piece = 0;
-        else if (ctl % 8 != 0)
-            piece = 1 + (size_t)((r >> 8) % max_piece[ctl % 8]);
-        if (piece > n - pos)
-            piece = n - pos;
+        size_t piece = fuzz_cut_next(&cut, n - pos);
         feed(&split_d, in + pos, piece, &split);
         pos += piece;
     }

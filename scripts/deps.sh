@@ -14,7 +14,7 @@
 # they are required in both modes.
 set -eu
 
-build="gcc make pkg-config libyaml-dev libssl-dev"
+build="gcc make pkg-config libyaml-dev libssl-dev zlib1g-dev"
 # What running the demo needs beyond the build: openssl makes the HTTPS
 # certificates on the first make run (scripts/tls-cert.sh).
 run="openssl"
@@ -49,7 +49,7 @@ install() {
 
 if ! command -v dpkg-query >/dev/null; then
     echo "deps: no dpkg-query (not Debian?): cannot check packages; portico needs a C" \
-        "compiler, make, pkg-config, the headers of libyaml and OpenSSL, and the openssl" \
+        "compiler, make, pkg-config, the headers of libyaml, OpenSSL and zlib, and the openssl" \
         "command (make test also cmocka, curl, jq, python3 and php-cgi)" >&2
     exit 0
 fi

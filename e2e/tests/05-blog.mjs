@@ -120,3 +120,21 @@ browserTest('blog: the reload post tells make reload (the demo\'s pid_file), not
   assert.deepEqual(text.split('\n').filter((l) => /pgrep/.test(l)).map((l) => l.trim()), []);
   assert.match(text, /make reload/);
 });
+
+browserTest('blog: compress is on: the page comes gzipped, blog.css as its precompressed copy or gzipped, and both render',
+  async ({ page, demo }) => {
+    const seen = new Map();
+    page.on('response', (r) => seen.set(new URL(r.url()).pathname, r.headers()));
+    const res = await page.goto(demo.url('blog.localhost'));
+    assert.equal(res.status(), 200);
+    await blogLook(page);
+    const html = seen.get('/');
+    assert.equal(html['content-encoding'], 'gzip');
+    assert.equal(html.vary, 'Accept-Encoding');
+    assert.match(html.etag, /^W\//);
+    const css = seen.get('/css/blog.css');
+    assert.ok(css, 'blog.css was fetched');
+    // br: blog.css.br (make precompress) newer than blog.css; else gzip on the fly.
+    assert.ok(['br', 'gzip'].includes(css['content-encoding']), `blog.css: ${css['content-encoding']}`);
+    assert.equal(css.vary, 'Accept-Encoding');
+  });

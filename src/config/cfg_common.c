@@ -75,6 +75,74 @@ int cfg_load_limits(struct cfg_ctx *c, const struct cfg_node *n, struct cfg_limi
     return 0;
 }
 
+/* compress.types: "type/subtype" (lower-cased here) or "*". */
+static int load_compress_types(struct cfg_ctx *c, const struct cfg_node *n, struct cfg_compress *z)
+{
+    if (cfg_get_string_list(c, n, "types", &z->types, &z->n_types) < 0)
+        return -1;
+    for (size_t i = 0; i < z->n_types; i++) {
+        const struct cfg_node *item = n->kind == CFG_NODE_SEQUENCE ? n->items[i] : n;
+        const char *t = z->types[i], *slash = strchr(t, '/');
+        bool ok = strcmp(t, "*") == 0 || (slash && slash != t && slash[1] && !strchr(t, ';') &&
+                                         cfg_header_safe(t));
+        if (!ok)
+            return cfg_error(c, item, "compress type '%s' must look like text/html (or be \"*\")", t);
+        char *lower = cfg_arena_strdup(c->a, t);
+        if (!lower)
+            return cfg_error(c, item, "out of memory");
+        for (char *p = lower; *p; p++)
+            *p = (char)ascii_lower((unsigned char)*p);
+        z->types[i] = lower;
+    }
+    return 0;
+}
+
+/* `compress: true` turns on what the parent's block says (the defaults when
+ * no parent set any), false turns it off, and a mapping turns it on with
+ * the keys it sets. */
+int cfg_load_compress(struct cfg_ctx *c, const struct cfg_node *n, struct cfg_compress *z)
+{
+    static const char *const keys[] = {"gzip", "level", "min_size", "types", "precompressed",
+                                       NULL};
+    if (n->kind == CFG_NODE_SCALAR)
+        return cfg_get_bool(c, n, "compress", &z->on) < 0
+                   ? cfg_error(c, n, "'compress' must be true, false or a mapping")
+                   : 0;
+    if (cfg_get_mapping(c, n, "compress") < 0 || cfg_check_keys(c, n, keys, "in compress") < 0)
+        return -1;
+    z->on = true;
+    const struct cfg_node *v;
+    uint64_t level;
+    if ((v = cfg_map_get(n, "gzip", NULL)) && cfg_get_bool(c, v, "gzip", &z->gzip) < 0)
+        return -1;
+    if ((v = cfg_map_get(n, "precompressed", NULL)) &&
+        cfg_get_bool(c, v, "precompressed", &z->precompressed) < 0)
+        return -1;
+    if ((v = cfg_map_get(n, "level", NULL))) {
+        if (cfg_get_uint(c, v, "level", 1, 9, &level) < 0)
+            return cfg_error(c, v, "'level' must be an integer from 1 to 9");
+        z->level = (int)level;
+    }
+    if ((v = cfg_map_get(n, "min_size", NULL)) && cfg_get_size(c, v, "min_size", &z->min_size) < 0)
+        return -1;
+    if ((v = cfg_map_get(n, "types", NULL)) && load_compress_types(c, v, z) < 0)
+        return -1;
+    return 0;
+}
+
+bool cfg_compress_type(const struct cfg_compress *z, const char *type, size_t len)
+{
+    size_t n = 0;
+    while (n < len && type[n] != ';' && type[n] != ' ' && type[n] != '\t')
+        n++;
+    for (size_t i = 0; i < z->n_types; i++) {
+        const char *t = z->types[i];
+        if ((t[0] == '*' && t[1] == '\0') || (strlen(t) == n && strncasecmp(t, type, n) == 0))
+            return true;
+    }
+    return false;
+}
+
 /* The longest charset name IANA registers is 40 bytes. */
 #define CHARSET_MAX 40
 

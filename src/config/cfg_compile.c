@@ -10,7 +10,8 @@
 
 /* The keys every location has besides its handlers'. */
 static const char *const common_keys[] = {"methods",  "root",   "index",   "error_pages",
-                                          "timeouts", "limits", "charset", NULL};
+                                          "timeouts", "limits", "charset", "compress",
+                                          NULL};
 
 static int by_order(const void *x, const void *y)
 {

@@ -54,6 +54,24 @@ static void dump_limits(FILE *out, const char *ind, const struct cfg_limits *l)
             fmt_size(b[1], 24, l->body_size));
 }
 
+static void dump_compress(FILE *out, const char *ind, const struct cfg_compress *z)
+{
+    char b[24];
+    if (!z->on) {
+        fprintf(out, "%scompress: off\n", ind);
+        return;
+    }
+    fprintf(out, "%scompress: gzip ", ind);
+    if (z->gzip)
+        fprintf(out, "level %d, min_size %s", z->level, fmt_size(b, sizeof(b), z->min_size));
+    else
+        fputs("off", out);
+    fprintf(out, "; precompressed %s; types:", z->precompressed ? "on" : "off");
+    for (size_t i = 0; i < z->n_types; i++)
+        fprintf(out, " %s", z->types[i]);
+    fputc('\n', out);
+}
+
 static void dump_list(FILE *out, const char *label, char *const *v, size_t n)
 {
     fprintf(out, "%s:", label);
@@ -96,6 +114,7 @@ static void dump_location(FILE *out, const struct cfg_location *loc)
     dump_list(out, "    index", loc->index, loc->n_index);
     fprintf(out, "    limits: body_size %s\n", fmt_size(b, sizeof(b), loc->limits.body_size));
     dump_timeouts(out, "    ", &loc->timeouts);
+    dump_compress(out, "    ", &loc->compress);
     dump_error_pages(out, "    ", loc->error_pages, loc->n_error_pages);
     fprintf(out, "    charset: %s\n", loc->charset ? loc->charset : "off");
     dump_handlers(out, loc);

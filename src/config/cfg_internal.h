@@ -77,6 +77,7 @@ int cfg_load_locations(struct cfg_ctx *c, struct cfg_server *s, const struct cfg
 int cfg_load_timeouts(struct cfg_ctx *c, const struct cfg_node *n, struct cfg_timeouts *t,
                       bool top);
 int cfg_load_limits(struct cfg_ctx *c, const struct cfg_node *n, struct cfg_limits *l);
+int cfg_load_compress(struct cfg_ctx *c, const struct cfg_node *n, struct cfg_compress *z);
 /* `charset`: off (NULL) or a token of at most 40 bytes, kept as written. */
 int cfg_load_charset(struct cfg_ctx *c, const struct cfg_node *n, const char **out);
 int cfg_load_root(struct cfg_ctx *c, const struct cfg_node *n, char **out);

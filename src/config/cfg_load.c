@@ -17,7 +17,7 @@
 
 static const char *const top_keys[] = {"workers",  "error_log",  "log_level", "access_log",
                                        "pid_file", "mime_types", "charset",   "timeouts",
-                                       "limits",   "upstreams",  "servers",   NULL};
+                                       "limits",   "compress",   "upstreams", "servers", NULL};
 
 /* Mapping keys named "proxy" anywhere in the tree: each may add a
  * single-server upstream group. */
@@ -45,6 +45,11 @@ static void set_defaults(struct config *cfg)
                                           .upstream_connect_ms = 5000};
     cfg->limits = (struct cfg_limits){.connections = 10000, .keepalive_requests = 10000,
                                       .header_size = 16u << 10, .body_size = 1u << 20};
+    static char *types[] = {"text/html", "text/css", "text/plain", "text/javascript",
+                            "application/javascript", "application/json", "image/svg+xml"};
+    cfg->compress = (struct cfg_compress){.gzip = true, .precompressed = true, .level = 5,
+                                          .min_size = 1024, .types = types,
+                                          .n_types = sizeof(types) / sizeof(types[0])};
 }
 
 /* "-", a path (relative to the file's folder) or, when allowed, an
@@ -164,6 +169,8 @@ static int load_top(struct cfg_ctx *c, const struct cfg_node *root)
     if ((v = cfg_map_get(root, "timeouts", NULL)) && cfg_load_timeouts(c, v, &cfg->timeouts, true) < 0)
         return -1;
     if ((v = cfg_map_get(root, "limits", NULL)) && cfg_load_limits(c, v, &cfg->limits) < 0)
+        return -1;
+    if ((v = cfg_map_get(root, "compress", NULL)) && cfg_load_compress(c, v, &cfg->compress) < 0)
         return -1;
     c->upstream_room = count_proxy_keys(root);
     if (cfg_load_upstreams(c, cfg_map_get(root, "upstreams", NULL)) < 0)

@@ -47,8 +47,8 @@ static bool answers_without_files(const struct cfg_ctx *c, const struct cfg_node
     return false;
 }
 
-/* root, index, error_pages, timeouts, limits, charset: the server's unless
- * set. */
+/* root, index, error_pages, timeouts, limits, charset, compress: the
+ * server's unless set. */
 static int load_inherited(struct cfg_ctx *c, const struct cfg_server *s,
                           const struct cfg_node *srv, const struct cfg_node *m,
                           struct cfg_location *loc)
@@ -77,6 +77,9 @@ static int load_inherited(struct cfg_ctx *c, const struct cfg_server *s,
         return -1;
     loc->limits = s->limits;
     if ((v = cfg_map_get(m, "limits", NULL)) && cfg_load_limits(c, v, &loc->limits) < 0)
+        return -1;
+    loc->compress = s->compress;
+    if ((v = cfg_map_get(m, "compress", NULL)) && cfg_load_compress(c, v, &loc->compress) < 0)
         return -1;
     loc->charset = s->charset;
     if ((v = cfg_map_get(m, "charset", NULL)) && cfg_load_charset(c, v, &loc->charset) < 0)

@@ -8,7 +8,7 @@
 
 static const char *const server_keys[] = {"listen",   "tls",    "names",     "default",
                                           "root",     "index",  "error_pages", "timeouts",
-                                          "limits",   "charset", "locations", NULL};
+                                          "limits",   "charset", "compress", "locations", NULL};
 
 static int load_listens(struct cfg_ctx *c, const struct cfg_node *n, struct cfg_server *s)
 {
@@ -135,6 +135,9 @@ static int load_server_settings(struct cfg_ctx *c, const struct cfg_node *m,
         return -1;
     s->limits = c->cfg->limits;
     if ((v = cfg_map_get(m, "limits", NULL)) && cfg_load_limits(c, v, &s->limits) < 0)
+        return -1;
+    s->compress = c->cfg->compress;
+    if ((v = cfg_map_get(m, "compress", NULL)) && cfg_load_compress(c, v, &s->compress) < 0)
         return -1;
     s->charset = c->cfg->charset;
     if ((v = cfg_map_get(m, "charset", NULL)) && cfg_load_charset(c, v, &s->charset) < 0)

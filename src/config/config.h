@@ -37,6 +37,18 @@ struct cfg_limits {
     uint64_t body_size;
 };
 
+/* `compress:` (file, server or location; each inherits its parent's and
+ * overrides the keys it sets): gzip on the fly and precompressed files. */
+struct cfg_compress {
+    bool on;            /* true, or a mapping; off when false or never set */
+    bool gzip;          /* compress on the fly (when on) */
+    bool precompressed; /* serve FILE.br / FILE.gz next to FILE (when on) */
+    int level;          /* zlib level, 1-9 */
+    uint64_t min_size;  /* smaller bodies (by their known length) go out as they are */
+    char **types;       /* lower-case media types without parameters; "*" is any */
+    size_t n_types;
+};
+
 struct cfg_error_page {
     int status;
     char *uri;  /* as written, e.g. "/errors/404.html" */
@@ -59,6 +71,7 @@ struct cfg_location {
     struct cfg_timeouts timeouts;
     struct cfg_limits limits;
     const char *charset; /* appended to text types portico gives; NULL: off */
+    struct cfg_compress compress;
 
     /* The handlers that may answer, in order (the fixed order of the
      * handler pipeline), each with its settings. */
@@ -106,6 +119,7 @@ struct cfg_server {
     struct cfg_timeouts timeouts;
     struct cfg_limits limits;
     const char *charset; /* NULL: off */
+    struct cfg_compress compress;
     struct cfg_location *locations; /* sorted by prefix_len, longest first */
     size_t n_locations;
 };
@@ -179,6 +193,7 @@ struct config {
      * after the text, JavaScript and JSON types portico gives (files, its
      * own pages); NULL: off, the default. Servers and locations inherit it. */
     const char *charset;
+    struct cfg_compress compress;
     struct cfg_server *servers;
     size_t n_servers;
     struct cfg_listener *listeners;
@@ -215,6 +230,10 @@ const struct cfg_listener *cfg_match_listener(const struct cfg_listener *l,
  * listener's default server. host may be empty. Never NULL. */
 const struct cfg_server *cfg_match_server(const struct cfg_listener *l,
                                           const char *host, size_t len);
+
+/* True when z lists the media type type[0..len) (which may carry
+ * parameters: "text/html; charset=utf-8"; compared case-insensitively). */
+bool cfg_compress_type(const struct cfg_compress *z, const char *type, size_t len);
 
 /* Longest location prefix matching the normalised path on segment
  * boundaries ("/img" matches "/img" and "/img/a", not "/imgs"); a prefix

@@ -72,6 +72,7 @@ void loop_timer_in(struct loop *l, struct timer *t, uint32_t ms)
 {
     /* A heap that cannot grow leaves the timer unarmed; the connection
      * then lives without a deadline, so it is closed instead. */
+    t->armed_at = l->wakeups;
     if (timer_arm(&l->timers, t, l->now_ms + ms) < 0 && t->cb)
         t->cb(t);
 }
@@ -99,7 +100,10 @@ uint64_t loop_clock_us(void)
 static void run_timers(struct loop *l)
 {
     struct timer *t;
-    while ((t = timer_first(&l->timers)) && t->deadline_ms <= l->now_ms) {
+    /* One armed in this wake-up waits for the next (at most 0 ms given
+     * now: due timers make next_wait 0), and with it those behind it. */
+    while ((t = timer_first(&l->timers)) && t->deadline_ms <= l->now_ms &&
+           t->armed_at != l->wakeups) {
         timer_cancel(&l->timers, t);
         t->cb(t);
     }

@@ -48,7 +48,10 @@ int loop_add(struct loop *l, struct io_watcher *w, uint32_t events);
 /* Stops watching w->fd (the owner still closes it). */
 void loop_del(struct loop *l, struct io_watcher *w);
 
-/* Arms t to fire after ms milliseconds from now (0 is "next iteration"). */
+/* Arms t to fire after ms milliseconds from now. 0 is the next iteration:
+ * a timer never fires in the wake-up that armed it, so work that re-arms
+ * itself at 0 to give way (a long gzip feed) lets the loop poll its fds
+ * between two turns. */
 void loop_timer_in(struct loop *l, struct timer *t, uint32_t ms);
 void loop_timer_cancel(struct loop *l, struct timer *t);
 

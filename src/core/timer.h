@@ -16,6 +16,7 @@ struct timer {
     uint64_t deadline_ms;
     size_t slot; /* index in the heap + 1; 0 when not armed */
     timer_cb cb;
+    uint64_t armed_at; /* the loop's wake-up when it was armed (loop_timer_in) */
 };
 
 struct timer_heap {

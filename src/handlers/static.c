@@ -14,6 +14,7 @@
 #include "handlers/file_cache.h"
 #include "config/cfg_parse.h"
 #include "handlers/handlers.h"
+#include "http/accept_encoding.h"
 #include "http/escape.h"
 #include "http/http_date.h"
 #include "http/http_range.h"
@@ -89,7 +90,9 @@ static int negotiate(struct request *r, const struct file_meta *m, off_t *off, o
     response_add_header(r, "Accept-Ranges: bytes");
     size_t etag_len = strlen(m->etag);
     switch (http_conditional(&r->head, m->etag, etag_len, m->mtime)) {
-    case HTTP_COND_NOT_MODIFIED: return 304;
+    case HTTP_COND_NOT_MODIFIED:
+        r->res.content_type = m->content_type; /* for its Vary (compress) */
+        return 304;
     case HTTP_COND_PRECONDITION_FAILED: return 412;
     case HTTP_COND_PROCEED: break;
     }
@@ -120,30 +123,25 @@ static void release_entry(void *e)
     file_cache_release(e);
 }
 
-static enum handler_result serve_cached(struct request *r, struct file_cache_entry *e)
+/* The cached file e as a response of type. */
+static enum handler_result send_cached(struct request *r, struct file_cache_entry *e,
+                                       const char *type)
 {
-    struct file_meta m = {e->size, e->mtime.tv_sec, e->etag, e->last_modified, e->content_type};
+    struct file_meta m = {e->size, e->mtime.tv_sec, e->etag, e->last_modified, type};
     off_t off, len;
     int status = negotiate(r, &m, &off, &len);
     if (status != 200 && status != 206) {
         file_cache_release(e);
         return request_error(r, status);
     }
-    response_set_body_ref(r, status, e->data + off, (size_t)len, e->content_type,
-                          release_entry, e);
+    response_set_body_ref(r, status, e->data + off, (size_t)len, type, release_entry, e);
     return HANDLER_DONE;
 }
 
-/* rel is the file's path under the root: the cache key. */
-static enum handler_result serve_file(struct request *r, int fd, const struct stat *st,
-                                      const char *rel)
+/* The open file fd (stat st) as a response of type, sent with sendfile. */
+static enum handler_result send_fd(struct request *r, int fd, const struct stat *st,
+                                   const char *type)
 {
-    const char *type = mime_of(r, rel);
-    struct file_cache_entry *e = file_cache_put(r->loc->root, rel, fd, st, type);
-    if (e) {
-        close(fd);
-        return serve_cached(r, e);
-    }
     char date[HTTP_DATE_LEN + 1], etag[HTTP_ETAG_MAX];
     http_date_format(st->st_mtime, date);
     http_etag_make(etag, st->st_mtim.tv_sec, st->st_mtim.tv_nsec, (uint64_t)st->st_size);
@@ -156,6 +154,136 @@ static enum handler_result serve_file(struct request *r, int fd, const struct st
     }
     response_set_file(r, status, fd, off, len, type);
     return HANDLER_DONE;
+}
+
+/* ---- precompressed variants: FILE.br, FILE.gz ---- */
+
+static const char *const coding_ext[] = {[HTTP_CODING_GZIP] = ".gz", [HTTP_CODING_BR] = ".br"};
+static const char *const coding_name[] = {[HTTP_CODING_GZIP] = "gzip", [HTTP_CODING_BR] = "br"};
+
+/* The variants worth looking for, in order: none for a Range request (it
+ * gets the file as it is); br before gzip unless the client prefers gzip. */
+static size_t variants_wanted(const struct request *r, enum http_coding order[2])
+{
+    const struct cfg_compress *z = &r->loc->compress;
+    if (!z->on || !z->precompressed || http_find_header(&r->head, "range", 5))
+        return 0;
+    struct accept_encoding ae;
+    accept_encoding_read(&r->head, &ae);
+    unsigned br = accept_encoding_q(&ae, HTTP_CODING_BR);
+    unsigned gz = accept_encoding_q(&ae, HTTP_CODING_GZIP);
+    size_t n = 0;
+    if (br && br >= gz)
+        order[n++] = HTTP_CODING_BR;
+    if (gz)
+        order[n++] = HTTP_CODING_GZIP;
+    if (br && br < gz)
+        order[n++] = HTTP_CODING_BR;
+    return n;
+}
+
+static bool older(struct timespec a, struct timespec b)
+{
+    return a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec < b.tv_nsec);
+}
+
+static void variant_headers(struct request *r, enum http_coding coding)
+{
+    response_add_header(r, "Content-Encoding: %s", coding_name[coding]);
+    response_add_header(r, "Vary: Accept-Encoding");
+}
+
+/* vrel (FILE plus the coding's extension) answers for FILE, of type and
+ * modified at mtime, when it is a regular file not older than FILE: with
+ * its own length and validators, FILE's type, and from the small-file
+ * cache like any file (its entry under its own type, for requests that
+ * name it). DECLINED when it does not. */
+static enum handler_result try_variant(struct request *r, const char *vrel, struct timespec mtime,
+                                       const char *type, enum http_coding coding)
+{
+    const char *root = r->loc->root;
+    struct file_cache_entry *e = file_cache_get(root, vrel, wakeup_of(r));
+    if (e && older(e->mtime, mtime)) {
+        file_cache_release(e);
+        return HANDLER_DECLINED;
+    }
+    if (!e) {
+        if (file_cache_missing(root, vrel, wakeup_of(r)))
+            return HANDLER_DECLINED;
+        int fd = fs_open_beneath(root, vrel, O_RDONLY | O_NONBLOCK);
+        if (fd < 0) {
+            file_cache_note_missing(root, vrel, wakeup_of(r), errno);
+            return HANDLER_DECLINED;
+        }
+        struct stat st;
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || older(st.st_mtim, mtime)) {
+            close(fd);
+            return HANDLER_DECLINED;
+        }
+        variant_headers(r, coding);
+        if (!(e = file_cache_put(root, vrel, fd, &st, mime_of(r, vrel))))
+            return send_fd(r, fd, &st, type);
+        close(fd);
+    } else {
+        variant_headers(r, coding);
+    }
+    return send_cached(r, e, type);
+}
+
+/* FILE.br or FILE.gz in place of FILE (rel, of type, modified at *mtime)
+ * when the location has precompressed files and the client takes them.
+ * mtime NULL: FILE is not open; a stat tells whether it is a regular file
+ * and its time (the variant itself is opened beneath the root, and may be
+ * asked for by name anyway), which spares the open of a FILE that is not
+ * sent. HANDLER_DONE when a variant answered (or its validators did: 304). */
+static enum handler_result serve_variant(struct request *r, const char *rel,
+                                         const struct timespec *mtime, const char *type)
+{
+    enum http_coding order[2];
+    size_t n = variants_wanted(r, order);
+    struct stat st;
+    if (n && !mtime) {
+        int dir = fs_root_fd(r->loc->root);
+        if (dir < 0 || fstatat(dir, *rel ? rel : ".", &st, 0) < 0 || !S_ISREG(st.st_mode))
+            return HANDLER_DECLINED;
+        mtime = &st.st_mtim;
+        type = mime_of(r, rel);
+    }
+    for (size_t i = 0; i < n; i++) {
+        char vrel[PATH_MAX];
+        int len = snprintf(vrel, sizeof(vrel), "%s%s", rel, coding_ext[order[i]]);
+        if (len < 0 || (size_t)len >= sizeof(vrel))
+            return HANDLER_DECLINED;
+        enum handler_result res = try_variant(r, vrel, *mtime, type, order[i]);
+        if (res != HANDLER_DECLINED)
+            return res;
+    }
+    return HANDLER_DECLINED;
+}
+
+/* ---- a file ---- */
+
+static enum handler_result serve_cached(struct request *r, struct file_cache_entry *e)
+{
+    if (serve_variant(r, e->rel, &e->mtime, e->content_type) == HANDLER_DONE) {
+        file_cache_release(e);
+        return HANDLER_DONE;
+    }
+    return send_cached(r, e, e->content_type);
+}
+
+/* rel is the file's path under the root: the cache key. Its variants were
+ * looked for before it was opened. */
+static enum handler_result serve_file(struct request *r, int fd, const struct stat *st,
+                                      const char *rel)
+{
+    const char *type = mime_of(r, rel);
+    struct file_cache_entry *e = file_cache_put(r->loc->root, rel, fd, st, type);
+    if (e) {
+        close(fd);
+        return send_cached(r, e, type);
+    }
+    return send_fd(r, fd, st, type);
 }
 
 /* "/dir" names a directory: send the client to "/dir/" (query kept). */
@@ -188,6 +316,8 @@ static enum handler_result serve_index(struct request *r, const char *rel)
         struct file_cache_entry *e = file_cache_get(loc->root, path, wakeup_of(r));
         if (e)
             return serve_cached(r, e);
+        if (serve_variant(r, path, NULL, NULL) == HANDLER_DONE)
+            return HANDLER_DONE;
         int fd = fs_open_beneath(loc->root, path, O_RDONLY);
         if (fd < 0) {
             if (http_status_for_errno(errno) == 404)
@@ -218,6 +348,8 @@ static enum handler_result static_on_request(struct request *r)
         errno = missing;
         return open_failed(r);
     }
+    if (serve_variant(r, rel, NULL, NULL) == HANDLER_DONE)
+        return HANDLER_DONE;
     int fd = fs_open_beneath(root, rel, O_RDONLY | O_NONBLOCK);
     if (fd < 0) {
         if (http_status_for_errno(errno) == 404)

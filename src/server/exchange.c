@@ -12,6 +12,7 @@
 
 #include "core/conn_tls.h"
 #include "core/log.h"
+#include "server/compress.h"
 #include "server/exchange.h"
 
 const char *server_date(struct server *s, time_t now)
@@ -212,6 +213,8 @@ static void proto_on_drained(struct conn *c)
     struct request *r = c->proto_data;
     if (!r->tunnel)
         conn_set_state(c, CONN_BUSY);
+    if (compress_on_drained(r))
+        return; /* the server feeds this body itself */
     r->async->on_drained(r);
 }
 

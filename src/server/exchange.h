@@ -22,6 +22,10 @@ long request_set_path(struct request *r, const char *path, size_t len, bool *nom
 
 /* response.c: an empty response (no status, headers or body). */
 void response_init(struct request *r);
+/* response.c: the end of the filter chain: a piece of a streamed body goes
+ * into the queue, framed; copy: the queue takes a copy (the caller reuses
+ * its buffer at once). 0 or -1. */
+int response_queue_piece(struct request *r, const char *data, size_t len, bool last, bool copy);
 
 /* route.c: routes a parsed head and runs the location's pipeline. */
 void route(struct request *r);

@@ -7,6 +7,7 @@
 #include "core/master.h"
 #include "core/stats_board.h"
 #include "http/uri.h"
+#include "server/compress.h"
 #include "server/exchange.h"
 
 const struct cfg_server *default_server(const struct conn *c)
@@ -68,6 +69,7 @@ void request_free(struct conn *c)
      * releases it whichever way the request ends. */
     if (r->handler_data && r->async && r->async->on_abort)
         r->async->on_abort(r);
+    compress_release(r);
     response_reset(r);
     if (r->res.buf)
         bufpool_put(&r->srv->heads, r->res.buf);

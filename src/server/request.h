@@ -19,6 +19,7 @@
 #include "http/http_chunked.h"
 #include "http/http_parse.h"
 
+struct compress;
 struct request;
 struct server;
 
@@ -43,7 +44,8 @@ struct tunnel_ops {
 };
 
 /* A step a streamed response body passes through before the output queue
- * (no handler adds one yet; on-the-fly gzip is meant to be the first). write passes len bytes on, transformed, through
+ * (on-the-fly gzip, server/compress.c, is the last one when the response is
+ * gzipped). write passes len bytes on, transformed, through
  * response_filter_next(); last marks the body's end. Returns 0 or -1. */
 struct response_filter {
     int (*write)(struct response_filter *f, struct request *r, const char *p, size_t len,
@@ -124,6 +126,7 @@ struct request {
      * the upstream took, in microseconds (JSON format). */
     const char *upstream;
     uint64_t upstream_us;
+    struct compress *gz;      /* the response is gzipped on the fly (server/compress.c) */
     unsigned redirects;       /* internal redirects so far */
     char *redirect_target;    /* the target of the last one (malloc'd) */
 

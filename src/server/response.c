@@ -9,6 +9,7 @@
 
 #include "http/http_response.h"
 #include "http/mime.h"
+#include "server/compress.h"
 #include "server/exchange.h"
 
 void response_init(struct request *r)
@@ -255,9 +256,15 @@ void response_send(struct request *r)
     bool bodyless = has_no_body(res->status);
     if (!bodyless && res->status >= 300 && !res->body && res->file_fd < 0)
         error_page_body(r);
+    /* Vary for a listed type (a 304's too), and maybe gzip. */
+    bool gzip = compress_prepare(r);
     if (bodyless) {
         res->content_length = -1;
         res->content_type = NULL;
+    }
+    if (gzip) {
+        compress_send(r);
+        return;
     }
     if (queue_head(r) < 0 || queue_body(r) < 0) {
         conn_close(c); /* the queue is bounded: nothing sensible can go out */
@@ -273,6 +280,8 @@ void response_stream_begin(struct request *r, bool body_now)
     struct response *res = &r->res;
     res->streaming = true;
     res->chunked = false;
+    if (!r->gz) /* compress_send prepared it already */
+        compress_prepare(r);
     if (res->content_length < 0 && sends_body(r)) {
         if (r->head.minor_version >= 1) {
             res->chunked = true;
@@ -291,17 +300,17 @@ void response_stream_begin(struct request *r, bool body_now)
         conn_write(r->conn, request_timeouts(r, r->conn)->send_ms);
 }
 
-/* The end of the filter chain: the piece goes into the queue, framed. */
-static int queue_piece(struct request *r, const char *data, size_t len, bool last)
+int response_queue_piece(struct request *r, const char *data, size_t len, bool last, bool copy)
 {
     struct outq *q = &r->conn->out;
+    int (*put)(struct outq *, const void *, size_t) = copy ? outq_copy : outq_mem;
     if (len > 0 && r->res.chunked) {
         char size_line[24];
         int n = snprintf(size_line, sizeof(size_line), "%zx\r\n", len);
-        if (outq_copy(q, size_line, (size_t)n) < 0 || outq_mem(q, data, len) < 0 ||
+        if (outq_copy(q, size_line, (size_t)n) < 0 || put(q, data, len) < 0 ||
             outq_mem(q, "\r\n", 2) < 0)
             return -1;
-    } else if (outq_mem(q, data, len) < 0) {
+    } else if (put(q, data, len) < 0) {
         return -1;
     }
     if (last && r->res.chunked && outq_mem(q, "0\r\n\r\n", 5) < 0)
@@ -316,7 +325,7 @@ int response_filter_next(struct response_filter *f, struct request *r, const cha
 {
     if (f->next)
         return f->next->write(f->next, r, p, len, last);
-    return queue_piece(r, p, len, last);
+    return response_queue_piece(r, p, len, last, false);
 }
 
 void response_add_filter(struct request *r, struct response_filter *f)
@@ -335,7 +344,7 @@ int response_stream_write(struct request *r, const char *data, size_t len, bool 
     } else if (r->res.filters) {
         rc = r->res.filters->write(r->res.filters, r, data, len, last);
     } else {
-        rc = queue_piece(r, data, len, last);
+        rc = response_queue_piece(r, data, len, last, false);
     }
     if (rc < 0) {
         conn_close(c);

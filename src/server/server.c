@@ -17,6 +17,7 @@ void server_init(struct server *s, const struct config *cfg, struct tls_ctx *con
     bufpool_init(&s->requests, sizeof(struct request), REQUEST_KEEP);
     bufpool_init(&s->bodies, REQUEST_BIG_BODY_BUF, BODY_KEEP);
     bufpool_init(&s->heads, REQUEST_EXTRA_BUF + REQUEST_HEAD_BUF, REQUEST_KEEP);
+    compress_pool_init(&s->compress);
     s->date[0] = '\0';
     s->date_at = -1;
 }
@@ -26,6 +27,7 @@ void server_free(struct server *s)
     bufpool_free(&s->requests);
     bufpool_free(&s->bodies);
     bufpool_free(&s->heads);
+    compress_pool_free(&s->compress);
     fs_close_roots();
 }
 

@@ -11,6 +11,7 @@
 #include "core/bufpool.h"
 #include "core/conn.h"
 #include "http/http_date.h"
+#include "server/compress.h"
 
 struct tls_ctx;
 
@@ -20,6 +21,7 @@ struct server {
     struct bufpool requests;          /* request blocks */
     struct bufpool bodies;            /* big buffers of bodies being read */
     struct bufpool heads;             /* response header buffers */
+    struct compress_pool compress;    /* idle deflate streams */
     char date[HTTP_DATE_LEN + 1];     /* the Date header's value ... */
     time_t date_at;                   /* ... made at this second */
 };

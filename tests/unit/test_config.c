@@ -324,6 +324,75 @@ static void test_inheritance(void **state)
     cfg_free(cfg);
 }
 
+/* compress: off by default with the defaults of CONFIG.md; file -> server
+ * -> location, each overriding the keys it sets; true/false switch it. */
+static void test_compress(void **state)
+{
+    struct config *cfg = load_text("servers:\n"
+                                   "  - listen: 80\n"
+                                   "    root: @DATA@/sites/default\n"
+                                   "    locations: {/: {}}\n");
+    const struct cfg_compress *z = &cfg->servers[0].locations[0].compress;
+    assert_false(z->on);
+    assert_true(z->gzip && z->precompressed);
+    assert_int_equal(z->level, 5);
+    assert_true(z->min_size == 1024);
+    assert_int_equal(z->n_types, 7);
+    assert_true(cfg_compress_type(z, "text/html", 9));
+    assert_true(cfg_compress_type(z, "Text/HTML; charset=utf-8", 24));
+    assert_true(cfg_compress_type(z, "image/svg+xml", 13));
+    assert_false(cfg_compress_type(z, "text/htmlx", 10));
+    assert_false(cfg_compress_type(z, "image/png", 9));
+    assert_false(cfg_compress_type(z, "", 0));
+    cfg_free(cfg);
+
+    cfg = load_text("compress: {level: 7, types: [Text/CSS]}\n"
+                    "servers:\n"
+                    "  - listen: 80\n"
+                    "    root: @DATA@/sites/default\n"
+                    "    compress: {min_size: 2k}\n"
+                    "    locations:\n"
+                    "      /: {}\n"
+                    "      /off/: {compress: false}\n"
+                    "      /on/: {compress: true}\n"
+                    "      /own/: {compress: {gzip: off, precompressed: yes, types: \"*\"}}\n"
+                    "  - listen: 81\n"
+                    "    root: @DATA@/sites/default\n"
+                    "    compress: off\n"
+                    "    locations: {/: {}, /a/: {compress: {level: 1}}}\n");
+    assert_true(cfg->compress.on);
+    const struct cfg_server *s = &cfg->servers[0];
+    assert_true(s->compress.on);
+    assert_int_equal(s->compress.level, 7);
+    assert_true(s->compress.min_size == 2048);
+    z = &find_loc(s, "/")->compress;
+    assert_true(z->on && z->gzip);
+    assert_int_equal(z->level, 7);
+    assert_true(z->min_size == 2048);
+    assert_int_equal(z->n_types, 1);
+    assert_string_equal(z->types[0], "text/css");
+    assert_false(cfg_compress_type(z, "text/html", 9));
+    assert_false(find_loc(s, "/off/")->compress.on);
+    z = &find_loc(s, "/on/")->compress;
+    assert_true(z->on);
+    assert_int_equal(z->level, 7);
+    z = &find_loc(s, "/own/")->compress;
+    assert_true(z->on && !z->gzip && z->precompressed);
+    assert_true(cfg_compress_type(z, "application/octet-stream", 24));
+    s = &cfg->servers[1];
+    assert_false(find_loc(s, "/")->compress.on);
+    z = &find_loc(s, "/a/")->compress;
+    assert_true(z->on); /* a mapping turns it on */
+    assert_int_equal(z->level, 1);
+    char *text = dump_of(cfg);
+    assert_non_null(strstr(text, "    compress: gzip level 7, min_size 2k; precompressed on; "
+                                 "types: text/css\n"));
+    assert_non_null(strstr(text, "    compress: off\n"));
+    assert_non_null(strstr(text, "    compress: gzip off; precompressed on; types: *\n"));
+    free(text);
+    cfg_free(cfg);
+}
+
 /* charset: the file's, then the server's, then the location's, each level
  * replacing the one above it, off included. */
 static void test_charset(void **state)
@@ -796,6 +865,7 @@ int main(void)
         cmocka_unit_test(test_root_warning),
         cmocka_unit_test(test_match_server),   cmocka_unit_test(test_match_location),
         cmocka_unit_test(test_dump),           cmocka_unit_test(test_misc),
+        cmocka_unit_test(test_compress),
     };
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

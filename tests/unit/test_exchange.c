@@ -16,11 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
 #include <cmocka.h>
+#include <zlib.h>
 
 #include "config/cfg_parse.h"
 #include "config/config.h"
@@ -112,6 +114,65 @@ static void write_file(const char *path, const char *text)
     fclose(f);
 }
 
+/* ---- files for gzip: z/big.html (300 KiB, sent from its fd), z/small.html
+ * (8 KiB, from the small-file cache), z/tiny.html (under min_size) and
+ * z/pic.png (a type not listed) ---- */
+
+static char *g_big;   /* big.html's text */
+static size_t g_big_len;
+static const char *const gzip_files[] = {"big.html", "small.html", "tiny.html", "pic.png",
+                                         "a.css",    "a.css.gz",   "a.css.br"};
+
+static char *html_text(size_t len)
+{
+    char *t = malloc(len + 1);
+    size_t at = 0;
+    for (unsigned i = 0; at < len; i++)
+        at += (size_t)snprintf(t + at, len + 1 - at, "<p>line %u of a page that compresses</p>\n", i);
+    t[len] = '\0';
+    return t;
+}
+
+static void make_gzip_files(void)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/z", F.dir);
+    mkdir(path, 0755);
+    g_big_len = 300 * 1024;
+    g_big = html_text(g_big_len);
+    snprintf(path, sizeof(path), "%s/z/big.html", F.dir);
+    write_file(path, g_big);
+    char *small = html_text(8192);
+    snprintf(path, sizeof(path), "%s/z/small.html", F.dir);
+    write_file(path, small);
+    snprintf(path, sizeof(path), "%s/z/pic.png", F.dir);
+    write_file(path, small);
+    free(small);
+    snprintf(path, sizeof(path), "%s/z/tiny.html", F.dir);
+    write_file(path, "<p>tiny</p>\n");
+    /* a.css and its variants, made a second later. */
+    snprintf(path, sizeof(path), "%s/z/a.css", F.dir);
+    write_file(path, "p { color: red }\n");
+    struct timespec old[2] = {{.tv_sec = 1700000000}, {.tv_sec = 1700000000}};
+    utimensat(AT_FDCWD, path, old, 0);
+    snprintf(path, sizeof(path), "%s/z/a.css.gz", F.dir);
+    write_file(path, "GZ-VARIANT");
+    snprintf(path, sizeof(path), "%s/z/a.css.br", F.dir);
+    write_file(path, "BR-VARIANT!");
+}
+
+static void remove_gzip_files(void)
+{
+    char path[PATH_MAX];
+    for (size_t i = 0; i < sizeof(gzip_files) / sizeof(gzip_files[0]); i++) {
+        snprintf(path, sizeof(path), "%s/z/%s", F.dir, gzip_files[i]);
+        unlink(path);
+    }
+    snprintf(path, sizeof(path), "%s/z", F.dir);
+    rmdir(path);
+    free(g_big);
+}
+
 static int setup(void **state)
 {
     strcpy(F.dir, "/tmp/portico_exchange_XXXXXX");
@@ -120,6 +181,7 @@ static int setup(void **state)
     char path[PATH_MAX];
     snprintf(path, sizeof(path), "%s/index.html", F.dir);
     write_file(path, "hello\n");
+    make_gzip_files();
     snprintf(F.yaml, sizeof(F.yaml), "%s/t.yaml", F.dir);
     char yaml[1024];
     snprintf(yaml, sizeof(yaml),
@@ -130,7 +192,9 @@ static int setup(void **state)
              "    locations:\n"
              "      /: {}\n"
              "      /cs/: {root: %s, charset: koi8-r}\n"
-             "      /stream/: {stream: true, charset: utf-8}\n",
+             "      /stream/: {stream: true, charset: utf-8}\n"
+             "      /z/: {compress: true}\n"
+             "      /zs/: {stream: true, compress: {types: [text/plain]}}\n",
              F.dir, F.dir);
     write_file(F.yaml, yaml);
     static const struct cfg_handler *table[16];
@@ -150,6 +214,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
+    remove_gzip_files();
     char path[PATH_MAX];
     snprintf(path, sizeof(path), "%s/index.html", F.dir);
     unlink(path);
@@ -178,7 +243,8 @@ static int conn_up(void **state)
 
 static int conn_down(void **state)
 {
-    close(F.client);
+    if (F.client >= 0)
+        close(F.client);
     worker_free(&F.w);
     handlers_destroy();
     server_free(&F.srv);
@@ -357,6 +423,234 @@ static void test_streaming_handler(void **state)
     assert_true(eof);
 }
 
+/* ---- gzip ---- */
+
+/* One whole response: the loop runs while the test reads, until the
+ * chunked body's end (or, without chunks, until want bytes of body came or
+ * the server closed). Returns the bytes in a malloc'd buffer (*len). */
+static char *read_response(size_t want_body, size_t *len)
+{
+    size_t cap = 1 << 20, n = 0;
+    char *buf = malloc(cap + 1);
+    assert_non_null(buf);
+    for (int idle = 0; idle < 200;) {
+        ssize_t got = read(F.client, buf + n, cap - n);
+        if (got > 0) {
+            n += (size_t)got;
+            idle = 0;
+        } else if (got == 0) {
+            break;
+        } else {
+            loop_run_once(&F.w.loop, 2);
+            idle++;
+        }
+        buf[n] = '\0';
+        const char *end = strstr(buf, "\r\n\r\n");
+        if (end && strstr(buf, "Transfer-Encoding: chunked") ? n >= 5 &&
+                memcmp(buf + n - 5, "0\r\n\r\n", 5) == 0
+            : end && n - (size_t)(end + 4 - buf) >= want_body)
+            break;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+/* The body of a chunked response, decoded, then gunzipped: *out_len bytes. */
+static char *gunzip_chunked(const char *resp, size_t len, size_t *out_len)
+{
+    const char *p = strstr(resp, "\r\n\r\n");
+    assert_non_null(p);
+    p += 4;
+    char *zbuf = malloc(len);
+    size_t zlen = 0;
+    for (;;) {
+        char *eol;
+        unsigned long size = strtoul(p, &eol, 16);
+        assert_true(eol[0] == '\r' && eol[1] == '\n');
+        p = eol + 2;
+        if (size == 0)
+            break;
+        memcpy(zbuf + zlen, p, size);
+        zlen += size;
+        p += size;
+        assert_true(p[0] == '\r' && p[1] == '\n');
+        p += 2;
+    }
+    size_t cap = 4 << 20;
+    char *out = malloc(cap);
+    z_stream z = {0};
+    assert_int_equal(inflateInit2(&z, 15 + 16), Z_OK);
+    z.next_in = (Bytef *)zbuf;
+    z.avail_in = (uInt)zlen;
+    z.next_out = (Bytef *)out;
+    z.avail_out = (uInt)cap;
+    assert_int_equal(inflate(&z, Z_FINISH), Z_STREAM_END);
+    assert_int_equal(z.avail_in, 0); /* nothing after the gzip member */
+    *out_len = cap - z.avail_out;
+    inflateEnd(&z);
+    free(zbuf);
+    return out;
+}
+
+static bool has_line(const char *resp, const char *line)
+{
+    const char *end = strstr(resp, "\r\n\r\n");
+    const char *at = strstr(resp, line);
+    return at && end && at < end;
+}
+
+/* GET path: the response must be gzipped, to want; a file's with a weak
+ * ETag, and smaller than a quarter of it. */
+static void expect_gzipped(const char *path, const char *want, size_t want_len, bool file)
+{
+    char req[256];
+    int n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: a\r\nAccept-Encoding: br, gzip\r\n\r\n",
+                     path);
+    send_str(req, (size_t)n);
+    size_t len, out_len;
+    char *resp = read_response(0, &len);
+    assert_true(has_line(resp, "HTTP/1.1 200 OK\r\n"));
+    assert_true(has_line(resp, "\r\nContent-Encoding: gzip\r\n"));
+    assert_true(has_line(resp, "\r\nVary: Accept-Encoding\r\n"));
+    assert_true(has_line(resp, "\r\nTransfer-Encoding: chunked\r\n"));
+    assert_false(has_line(resp, "Content-Length"));
+    assert_int_equal(has_line(resp, "\r\nETag: W/\""), file);
+    assert_true(has_line(resp, "Connection: keep-alive"));
+    assert_false(has_line(resp, "Accept-Ranges"));
+    char *out = gunzip_chunked(resp, len, &out_len);
+    assert_int_equal(out_len, want_len);
+    assert_memory_equal(out, want, want_len);
+    assert_true(!file || len < want_len / 4); /* it did compress */
+    free(out);
+    free(resp);
+}
+
+static void test_gzip_files(void **state)
+{
+    /* From the file (over the cache's size, over a turn of the loop), then
+     * from the small-file cache, on one connection. */
+    expect_gzipped("/z/big.html", g_big, g_big_len, true);
+    char *small = html_text(8192);
+    expect_gzipped("/z/small.html", small, 8192, true);
+    expect_gzipped("/z/small.html", small, 8192, true);
+    free(small);
+    assert_idle_counts();
+}
+
+/* Sends req and returns the whole response (want_body bytes of body). */
+static char *exchange(const char *req, size_t want_body)
+{
+    send_str(req, strlen(req));
+    size_t len;
+    return read_response(want_body, &len);
+}
+
+static void expect_identity(const char *req, const char *status, size_t body, bool vary)
+{
+    char *resp = exchange(req, body);
+    assert_true(has_line(resp, status));
+    assert_false(has_line(resp, "Content-Encoding"));
+    assert_false(has_line(resp, "chunked"));
+    assert_int_equal(has_line(resp, "\r\nVary: Accept-Encoding\r\n"), vary);
+    free(resp);
+}
+
+static void test_gzip_identity(void **state)
+{
+    char cl[64];
+    snprintf(cl, sizeof(cl), "Content-Length: %zu\r\n", g_big_len);
+    /* No Accept-Encoding, gzip refused, another coding only. */
+    expect_identity("GET /z/big.html HTTP/1.1\r\nHost: a\r\n\r\n", cl, g_big_len, true);
+    expect_identity("GET /z/big.html HTTP/1.1\r\nHost: a\r\nAccept-Encoding: br, gzip;q=0\r\n\r\n",
+                    cl, g_big_len, true);
+    expect_identity("GET /z/small.html HTTP/1.1\r\nHost: a\r\nAccept-Encoding: br\r\n\r\n",
+                    "Content-Length: 8192\r\n", 8192, true);
+    /* Range: the identity bytes; HEAD: as without gzip. */
+    expect_identity("GET /z/big.html HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip\r\n"
+                    "Range: bytes=0-99\r\n\r\n", "HTTP/1.1 206 ", 100, true);
+    expect_identity("HEAD /z/big.html HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip\r\n\r\n", cl,
+                    0, true);
+    /* Under min_size; a type not listed (no Vary). */
+    expect_identity("GET /z/tiny.html HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip\r\n\r\n",
+                    "Content-Length: 12\r\n", 12, true);
+    expect_identity("GET /z/pic.png HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip\r\n\r\n",
+                    "Content-Length: 8192\r\n", 8192, false);
+    /* A location without compress. */
+    expect_identity("GET / HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip\r\n\r\n",
+                    "Content-Length: 6\r\n", 6, false);
+    /* 304 for the weak ETag gzip gave: still Vary. */
+    char *resp = exchange("GET /z/small.html HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip\r\n\r\n", 0);
+    const char *etag = strstr(resp, "ETag: W/");
+    assert_non_null(etag);
+    char req[256];
+    int n = snprintf(req, sizeof(req),
+                     "GET /z/small.html HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip\r\n"
+                     "If-None-Match: %.*s\r\n\r\n",
+                     (int)strcspn(etag + 6, "\r"), etag + 6);
+    free(resp);
+    resp = exchange(req, 0);
+    assert_true(has_line(resp, "HTTP/1.1 304 "));
+    assert_true(has_line(resp, "\r\nVary: Accept-Encoding\r\n"));
+    free(resp);
+    (void)n;
+    assert_idle_counts();
+    /* HTTP/1.0: identity, and the connection may stay. */
+    expect_identity("GET /z/big.html HTTP/1.0\r\nAccept-Encoding: gzip\r\n\r\n", cl, g_big_len,
+                    true);
+}
+
+static void test_gzip_stream(void **state)
+{
+    expect_gzipped("/zs/", "part1part-two3", 14, false);
+    assert_idle_counts();
+    /* A handler's filter comes first; gzip is the last step. */
+    expect_gzipped("/zs/?up", "PART1PART-TWO3", 14, false);
+}
+
+/* Precompressed: a.css.br or a.css.gz for a.css, as the client takes them,
+ * with their own length and a.css's type. */
+static void test_precompressed(void **state)
+{
+    char *resp = exchange("GET /z/a.css HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip, br\r\n\r\n", 11);
+    assert_true(has_line(resp, "\r\nContent-Encoding: br\r\n"));
+    assert_true(has_line(resp, "\r\nContent-Length: 11\r\n"));
+    assert_true(has_line(resp, "\r\nContent-Type: text/css"));
+    assert_true(has_line(resp, "\r\nVary: Accept-Encoding\r\n"));
+    assert_int_equal(count(resp, "Vary"), 1);
+    assert_non_null(strstr(resp, "\r\n\r\nBR-VARIANT!"));
+    free(resp);
+    resp = exchange("GET /z/a.css HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip\r\n\r\n", 10);
+    assert_true(has_line(resp, "\r\nContent-Encoding: gzip\r\n"));
+    assert_true(has_line(resp, "\r\nContent-Length: 10\r\n"));
+    assert_non_null(strstr(resp, "\r\n\r\nGZ-VARIANT"));
+    free(resp);
+    /* By name: the variant's own type. */
+    resp = exchange("GET /z/a.css.gz HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip\r\n\r\n", 10);
+    assert_true(has_line(resp, "\r\nContent-Type: application/gzip"));
+    assert_false(has_line(resp, "Content-Encoding"));
+    free(resp);
+    expect_identity("GET /z/a.css HTTP/1.1\r\nHost: a\r\n\r\n", "Content-Length: 17\r\n", 17,
+                    true);
+    expect_identity("GET /z/a.css HTTP/1.1\r\nHost: a\r\nAccept-Encoding: br\r\nRange: bytes=0-3\r\n\r\n",
+                    "HTTP/1.1 206 ", 4, true);
+    assert_idle_counts();
+}
+
+/* The client leaves while the server feeds a big body (between two turns
+ * of the loop): the connection and its stream go, nothing leaks. */
+static void test_gzip_client_leaves(void **state)
+{
+    static const char req[] = "GET /z/big.html HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip\r\n\r\n";
+    assert_int_equal(write(F.client, req, sizeof(req) - 1), sizeof(req) - 1);
+    loop_run_once(&F.w.loop, 2);
+    assert_int_equal(F.w.stats->writing, 1);
+    close(F.client);
+    F.client = -1;
+    pump();
+    assert_int_equal(F.w.stats->active, 0);
+}
+
 /* The charset goes after the types portico gives: a file's with the
  * location's name, its own pages (UTF-8) with utf-8; a handler's own
  * Content-Type header line stays as it is. */
@@ -500,6 +794,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_streaming_handler, conn_up, conn_down),
         cmocka_unit_test_setup_teardown(test_charset, conn_up, conn_down),
         cmocka_unit_test_setup_teardown(test_client_leaves_mid_head, conn_up, conn_down),
+        cmocka_unit_test_setup_teardown(test_gzip_files, conn_up, conn_down),
+        cmocka_unit_test_setup_teardown(test_gzip_identity, conn_up, conn_down),
+        cmocka_unit_test_setup_teardown(test_gzip_stream, conn_up, conn_down),
+        cmocka_unit_test_setup_teardown(test_gzip_client_leaves, conn_up, conn_down),
+        cmocka_unit_test_setup_teardown(test_precompressed, conn_up, conn_down),
         cmocka_unit_test_setup_teardown(test_json_access_log, conn_up, conn_down),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
