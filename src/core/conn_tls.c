@@ -134,18 +134,15 @@ ssize_t conn_tls_recv(struct conn *c, char *buf, size_t len)
     /* OpenSSL's error queue is empty here: every failure below empties it
      * (failed()), so SSL_get_error reads this call's outcome. */
     for (;;) {
-        /* Only a read(2) made by this SSL_read may say the socket is empty:
-         * a record served from what OpenSSL already held says nothing of
-         * the bytes whose edge woke us (a stale flag lost that edge: a
-         * request hung until its client gave up). */
+        /* Only a read(2) of this call may say the socket is empty (a
+         * stale flag once lost an edge that came while writing). */
         t->drained = false;
         int n = SSL_read(t->ssl, buf, (int)(len > INT32_MAX ? INT32_MAX : len));
         check_done(c);
         if (n > 0) {
             c->set->stats->bytes_received += (uint64_t)n;
-            /* Nothing buffered and the socket was empty at the last read:
-             * the next byte brings an edge (as a short read does on a
-             * plain connection). */
+            /* Nothing buffered and the socket left empty: the next byte
+             * brings an edge (as after a short plain read). */
             if (t->drained && !SSL_has_pending(t->ssl) && !c->rdhup)
                 c->readable = false;
             return n;
