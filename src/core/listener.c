@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <unistd.h>
 
 int listener_open(const struct sockaddr *addr, socklen_t len)
@@ -15,6 +16,10 @@ int listener_open(const struct sockaddr *addr, socklen_t len)
         goto fail;
     if (addr->sa_family == AF_INET6 &&
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0)
+        goto fail;
+    /* Accepted sockets inherit TCP_NODELAY from the listener (Linux): one
+     * setsockopt here instead of one per connection. */
+    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0)
         goto fail;
     if (bind(fd, addr, len) < 0 || listen(fd, LISTEN_BACKLOG) < 0)
         goto fail;

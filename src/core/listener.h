@@ -10,8 +10,9 @@
  * listening with LISTEN_BACKLOG (SO_REUSEADDR and SO_REUSEPORT, so that
  * each worker gets a socket of its own on the same address and the kernel
  * spreads connections over them; IPv6 sockets are v6-only so that
- * "[::]:80" and "0.0.0.0:80" can both be bound). Returns the fd, or -1
- * with errno. */
+ * "[::]:80" and "0.0.0.0:80" can both be bound), with TCP_NODELAY,
+ * which the connections it accepts inherit. Returns the fd, or -1 with
+ * errno. */
 int listener_open(const struct sockaddr *addr, socklen_t len);
 
 /* Checks that nobody listens on addr yet, by binding a plain socket (no

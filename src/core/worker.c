@@ -78,8 +78,7 @@ static void accept_ready(struct io_watcher *io, uint32_t events)
             return;
         }
         w->fd_logged = false; /* the episode, if any, is over */
-        int one = 1;
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        /* TCP_NODELAY comes from the listener (listener_open). */
         if (w->stats->active + 1 >= w->max_conns)
             set_accepting(w, false);
         if (!conn_new(&w->conns, fd, &peer, len, wl->data))
