@@ -4,7 +4,6 @@
 #include <malloc.h>
 #include <stddef.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
