@@ -40,6 +40,38 @@ check_eq "Connection: keep-alive, close (a list) is honoured" eof "$(raw_field r
 raw "GET / HTTP/1.1\r\n${H}Connection: close\r\n\r\nGET /notes.txt HTTP/1.1\r\n${H}\r\n"
 check_eq "a request pipelined after Connection: close is not answered" "200" "$(raw_statuses)"
 
+# ---- closing: at once when all was read, lingering when a body is unread ----
+# After its last answer the server closes at once when it read everything
+# the client sent (a byte sent afterwards meets a reset), and lingers (drains
+# for a moment, no reset) when a body was left unread, so that a client
+# still sending sees the answer (as nginx's lingering_close on).
+after_close() {
+    python3 - "$PORT" "$1" <<'EOF'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(sys.argv[2].encode().decode("unicode_escape").encode())
+buf = b""
+while True:
+    c = s.recv(65536)
+    if not c:
+        break
+    buf += c
+status = buf.split(b"\r\n")[0].decode()
+try:
+    for i in range(3):
+        s.sendall(b"x" * 1000)
+        time.sleep(0.1)
+    print(status, "no reset")
+except OSError:
+    print(status, "reset")
+EOF
+}
+check_eq "Connection: close, request read whole: closed at once" \
+    "HTTP/1.1 200 OK reset" "$(after_close "GET / HTTP/1.1\r\n${H}Connection: close\r\n\r\n")"
+check_eq "Connection: close, a body left unread: the server lingers" \
+    "HTTP/1.1 405 Method Not Allowed no reset" \
+    "$(after_close "POST /missing HTTP/1.1\r\n${H}Content-Length: 100000\r\nConnection: close\r\n\r\nabc")"
+
 # ---- HTTP/1.1 stays open ----
 raw --expect 1 --timeout 2 "GET / HTTP/1.1\r\n${H}\r\n"
 expect_header_re "HTTP/1.1 default: Connection: keep-alive" Connection '^[Kk]eep-[Aa]live$'

@@ -263,10 +263,16 @@ static void linger_drain(struct conn *c)
     }
 }
 
-void conn_linger_close(struct conn *c)
+void conn_linger_close(struct conn *c, bool unread_may_follow)
 {
     if (c->state == CONN_CLOSED)
         return;
+    /* Everything the client sent was read: closing at once cannot reset
+     * the answer (as nginx: linger only when more bytes may come). */
+    if (!unread_may_follow && !c->readable && conn_pending(c) == 0 && !c->tls) {
+        conn_close(c);
+        return;
+    }
     conn_set_state(c, CONN_LINGER);
     outq_clear(&c->out);
     if (c->rbuf) {
@@ -400,11 +406,6 @@ struct conn *conn_new(struct conn_set *s, int fd, const struct sockaddr_storage 
     /* The first bytes usually arrive with the connection: try them at once. */
     c->readable = true;
     c->writable = true;
-    if (loop_add(s->loop, &c->io, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) < 0) {
-        close(fd);
-        free(c);
-        return NULL;
-    }
     c->next = s->open;
     if (s->open)
         s->open->prev = c;
@@ -412,6 +413,15 @@ struct conn *conn_new(struct conn_set *s, int fd, const struct sockaddr_storage 
     s->stats->active++;
     conn_set_state(c, CONN_IDLE);
     s->proto->on_accept(c);
+    /* Registered only now: a request answered and closed at once (one
+     * connection per request) never costs an epoll_ctl. The socket's
+     * state is checked when it is added, so no edge is lost. */
+    if (c->state == CONN_CLOSED)
+        return c;
+    if (loop_add(s->loop, &c->io, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) < 0) {
+        conn_close(c);
+        return NULL;
+    }
     return c;
 }
 

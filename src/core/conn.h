@@ -179,9 +179,12 @@ void conn_cancel_timer(struct conn *c);
  * current batch of events. Safe to call twice. */
 void conn_close(struct conn *c);
 
-/* Half-closes (shutdown SHUT_WR) after the response, reads and discards
- * what the client still sends for a moment, then closes: a client whose
- * request was refused mid-body then sees the answer, not a reset. */
-void conn_linger_close(struct conn *c);
+/* Closes after the last response. When bytes may still come
+ * (unread_may_follow: a body not read; or bytes buffered, an edge not
+ * drained, TLS) it half-closes (shutdown SHUT_WR), reads and discards what
+ * the client still sends for a moment, then closes: a client whose request
+ * was refused mid-body then sees the answer, not a reset. Otherwise it
+ * closes at once. */
+void conn_linger_close(struct conn *c, bool unread_may_follow);
 
 #endif

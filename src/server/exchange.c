@@ -144,11 +144,12 @@ void exchange_finish(struct conn *c)
     if (!r->res.close && request_discard_body(r))
         return;
     bool close_after = r->res.close;
+    bool body_unread = r->has_body;
     if (!r->head_copy)
         c->rpos += r->head_len; /* else the head left the buffer already */
     request_free(c);
     if (close_after) {
-        conn_linger_close(c);
+        conn_linger_close(c, body_unread);
         return;
     }
     conn_set_state(c, CONN_IDLE);
