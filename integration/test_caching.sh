@@ -330,5 +330,29 @@ mod() {
 mod small 4000
 mod large 40000
 
+# ---- a directory and its index (remembered as a directory, same rule) ----
+for i in 1 2; do
+    http "$U/static/dir/"
+    expect_body_file "directory: its index ($i)" "$S/dir/index.html"
+done
+http "$U/static/dir"
+expect_status "directory without its slash -> 301" 301
+rm "$S/dir/index.html"
+http "$U/static/dir/"
+expect_status "directory: index deleted -> 403 at once" 403
+printf '<p>new index</p>\n' >"$S/dir/index.html"
+http "$U/static/dir/"
+expect_body_file "directory: index recreated -> served at once" "$S/dir/index.html"
+rm -r "$S/dir"
+printf 'a file now\n' >"$S/dir"
+http "$U/static/dir"
+expect_status "directory replaced by a file -> 200 at once" 200
+expect_body_file "... the file" "$S/dir"
+rm "$S/dir"
+mkdir "$S/dir"
+printf '<p>back</p>\n' >"$S/dir/index.html"
+http "$U/static/dir/"
+expect_body_file "a directory again -> its index" "$S/dir/index.html"
+
 stop_server
 exit 0

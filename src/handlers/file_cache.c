@@ -66,17 +66,18 @@ static void evict(size_t slot)
     file_cache_release(e);
 }
 
-struct file_cache_entry *file_cache_get(const char *root, const char *rel, uint64_t wakeup)
+/* The entry for (root, rel), checked against the disk once per wake-up
+ * (and change epoch), or NULL (a stale one is evicted). No reference is
+ * taken. */
+static struct file_cache_entry *lookup(const char *root, const char *rel, uint64_t wakeup)
 {
     unsigned long h = hash_key(root, rel);
     size_t slot = h % SLOTS;
     struct file_cache_entry *e = slots[slot];
     if (!e || e->hash != h || e->root != root || strcmp(e->rel, rel) != 0)
         return NULL;
-    if (e->checked == wakeup && e->checked_epoch == change_epoch) {
-        e->refs++;
+    if (e->checked == wakeup && e->checked_epoch == change_epoch)
         return e;
-    }
     /* The stat may resolve through a symlink swapped since the entry was
      * made: then the identity differs and the caller takes the checked
      * open path again. */
@@ -88,8 +89,22 @@ struct file_cache_entry *file_cache_get(const char *root, const char *rel, uint6
     }
     e->checked = wakeup;
     e->checked_epoch = change_epoch;
+    return e;
+}
+
+struct file_cache_entry *file_cache_get(const char *root, const char *rel, uint64_t wakeup)
+{
+    struct file_cache_entry *e = lookup(root, rel, wakeup);
+    if (!e || e->is_dir)
+        return NULL;
     e->refs++;
     return e;
+}
+
+bool file_cache_is_dir(const char *root, const char *rel, uint64_t wakeup)
+{
+    const struct file_cache_entry *e = lookup(root, rel, wakeup);
+    return e && e->is_dir;
 }
 
 static int read_all(int fd, char *buf, size_t len)
@@ -106,19 +121,12 @@ static int read_all(int fd, char *buf, size_t len)
     return 0;
 }
 
-struct file_cache_entry *file_cache_put(const char *root, const char *rel, int fd,
-                                        const struct stat *st, const char *content_type)
+/* A new entry for (root, rel) with st's identity, not yet in the table. */
+static struct file_cache_entry *entry_new(const char *root, const char *rel,
+                                          const struct stat *st)
 {
-    if (st->st_size > FILE_CACHE_MAX_FILE)
-        return NULL;
     struct file_cache_entry *e = calloc(1, sizeof(*e));
-    if (!e)
-        return NULL;
-    e->rel = strdup(rel);
-    e->data = malloc(st->st_size ? (size_t)st->st_size : 1);
-    if (!e->rel || !e->data || read_all(fd, e->data, (size_t)st->st_size) < 0) {
-        free(e->rel);
-        free(e->data);
+    if (!e || !(e->rel = strdup(rel))) {
         free(e);
         return NULL;
     }
@@ -129,14 +137,46 @@ struct file_cache_entry *file_cache_put(const char *root, const char *rel, int f
     e->size = st->st_size;
     e->mtime = st->st_mtim;
     e->ctime = st->st_ctim;
+    return e;
+}
+
+/* Puts e in its slot (replacing what was there) with refs references. */
+static void entry_insert(struct file_cache_entry *e, unsigned refs)
+{
+    size_t slot = e->hash % SLOTS;
+    evict(slot);
+    e->refs = refs;
+    slots[slot] = e;
+}
+
+struct file_cache_entry *file_cache_put(const char *root, const char *rel, int fd,
+                                        const struct stat *st, const char *content_type)
+{
+    if (st->st_size > FILE_CACHE_MAX_FILE)
+        return NULL;
+    struct file_cache_entry *e = entry_new(root, rel, st);
+    if (!e)
+        return NULL;
+    e->data = malloc(st->st_size ? (size_t)st->st_size : 1);
+    if (!e->data || read_all(fd, e->data, (size_t)st->st_size) < 0) {
+        e->refs = 1;
+        file_cache_release(e);
+        return NULL;
+    }
     e->content_type = content_type;
     http_date_format(st->st_mtime, e->last_modified);
     http_etag_make(e->etag, st->st_mtim.tv_sec, st->st_mtim.tv_nsec, (uint64_t)st->st_size);
-    size_t slot = e->hash % SLOTS;
-    evict(slot);
-    e->refs = 2; /* the table's and the caller's */
-    slots[slot] = e;
+    entry_insert(e, 2); /* the table's and the caller's */
     return e;
+}
+
+void file_cache_put_dir(const char *root, const char *rel, const struct stat *st)
+{
+    struct file_cache_entry *e = entry_new(root, rel, st);
+    if (!e)
+        return;
+    e->is_dir = true;
+    entry_insert(e, 1); /* the table's */
 }
 
 int file_cache_missing(const char *root, const char *rel, uint64_t wakeup)

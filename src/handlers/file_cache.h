@@ -9,6 +9,7 @@
 #ifndef PORTICO_FILE_CACHE_H
 #define PORTICO_FILE_CACHE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -32,11 +33,13 @@ struct file_cache_entry {
     unsigned refs;  /* responses sending it, plus one while in the table */
     uint64_t checked; /* the loop wake-up of the last stat */
     uint64_t checked_epoch; /* ... and the change epoch then */
+    bool is_dir;    /* a directory: only its identity is kept (no data) */
     char *data;
 };
 
 /* The entry for rel under root if the file on disk is still the one
- * cached, with a reference taken; NULL otherwise. An entry is checked
+ * cached, with a reference taken; NULL otherwise (also when rel is a
+ * cached directory). An entry is checked
  * against the disk once per loop wake-up (`wakeup`): requests answered in
  * the same batch of events share one stat, as h2o's file cache shares one
  * open. */
@@ -47,6 +50,14 @@ struct file_cache_entry *file_cache_get(const char *root, const char *rel, uint6
  * caller then sends it from the fd). */
 struct file_cache_entry *file_cache_put(const char *root, const char *rel, int fd,
                                         const struct stat *st, const char *content_type);
+
+/* Directories are remembered as such, under the same freshness rule, so
+ * that "/" resolves to its index without opening the directory each time:
+ * file_cache_is_dir says whether rel under root is a cached directory
+ * still the same on disk; file_cache_put_dir notes the directory whose
+ * stat is st. */
+bool file_cache_is_dir(const char *root, const char *rel, uint64_t wakeup);
+void file_cache_put_dir(const char *root, const char *rel, const struct stat *st);
 
 /* Misses are remembered for the rest of a wake-up too: a burst of
  * requests for a missing path costs one failed open. file_cache_missing

@@ -74,9 +74,9 @@ static void uploaded_file_headers(struct request *r, const char *type)
 {
     if (!cfg_location_settings(r->loc, &handler_upload.desc))
         return;
-    response_add_header(r, "X-Content-Type-Options: nosniff");
+    RESPONSE_HEADER(r, "X-Content-Type-Options", "nosniff");
     if (is_active_type(type))
-        response_add_header(r, "Content-Disposition: attachment");
+        RESPONSE_HEADER(r, "Content-Disposition", "attachment");
 }
 
 /* The validators and, unless a precondition or range decides otherwise,
@@ -85,9 +85,9 @@ static void uploaded_file_headers(struct request *r, const char *type)
 static int negotiate(struct request *r, const struct file_meta *m, off_t *off, off_t *len)
 {
     uploaded_file_headers(r, m->content_type);
-    response_add_header(r, "Last-Modified: %s", m->last_modified);
-    response_add_header(r, "ETag: %s", m->etag);
-    response_add_header(r, "Accept-Ranges: bytes");
+    RESPONSE_HEADER(r, "Last-Modified", m->last_modified);
+    RESPONSE_HEADER(r, "ETag", m->etag);
+    RESPONSE_HEADER(r, "Accept-Ranges", "bytes");
     size_t etag_len = strlen(m->etag);
     switch (http_conditional(&r->head, m->etag, etag_len, m->mtime)) {
     case HTTP_COND_NOT_MODIFIED:
@@ -189,8 +189,8 @@ static bool older(struct timespec a, struct timespec b)
 
 static void variant_headers(struct request *r, enum http_coding coding)
 {
-    response_add_header(r, "Content-Encoding: %s", coding_name[coding]);
-    response_add_header(r, "Vary: Accept-Encoding");
+    RESPONSE_HEADER(r, "Content-Encoding", coding_name[coding]);
+    RESPONSE_HEADER(r, "Vary", "Accept-Encoding");
 }
 
 /* vrel (FILE plus the coding's extension) answers for FILE, of type and
@@ -318,10 +318,14 @@ static enum handler_result serve_index(struct request *r, const char *rel)
             return serve_cached(r, e);
         if (serve_variant(r, path, NULL, NULL) == HANDLER_DONE)
             return HANDLER_DONE;
+        if (file_cache_missing(loc->root, path, wakeup_of(r)))
+            continue;
         int fd = fs_open_beneath(loc->root, path, O_RDONLY);
         if (fd < 0) {
-            if (http_status_for_errno(errno) == 404)
+            if (http_status_for_errno(errno) == 404) {
+                file_cache_note_missing(loc->root, path, wakeup_of(r), errno);
                 continue;
+            }
             return request_error(r, http_status_for_errno(errno));
         }
         struct stat st;
@@ -331,6 +335,14 @@ static enum handler_result serve_index(struct request *r, const char *rel)
     }
     r->dir_no_index = true;
     return HANDLER_DECLINED;
+}
+
+/* rel names a directory: its index, or a redirect to its slash. */
+static enum handler_result serve_dir(struct request *r, const char *rel)
+{
+    if (r->path[r->path_len - 1] != '/')
+        return redirect_to_slash(r);
+    return serve_index(r, rel);
 }
 
 static enum handler_result static_on_request(struct request *r)
@@ -343,6 +355,8 @@ static enum handler_result static_on_request(struct request *r)
     struct file_cache_entry *e = file_cache_get(root, rel, wakeup_of(r));
     if (e)
         return serve_cached(r, e);
+    if (file_cache_is_dir(root, rel, wakeup_of(r)))
+        return serve_dir(r, rel);
     int missing = file_cache_missing(root, rel, wakeup_of(r));
     if (missing) {
         errno = missing;
@@ -366,9 +380,8 @@ static enum handler_result static_on_request(struct request *r)
     close(fd);
     if (!S_ISDIR(st.st_mode))
         return request_error(r, 403);
-    if (r->path[r->path_len - 1] != '/')
-        return redirect_to_slash(r);
-    return serve_index(r, rel);
+    file_cache_put_dir(root, rel, &st);
+    return serve_dir(r, rel);
 }
 
 /* On in every location that is not a redirect or a proxy. */

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
 #include "config/config.h"
@@ -187,6 +188,10 @@ int response_add_header(struct request *r, const char *fmt, ...)
 /* The same for a name and a value as they are (no formatting). */
 int response_add_header_pair(struct request *r, const char *name, size_t name_len,
                              const char *value, size_t value_len);
+/* A header whose name is a string literal and value a C string: no
+ * formatting on a hot path. */
+#define RESPONSE_HEADER(r, lit_name, value)                                          \
+    response_add_header_pair((r), (lit_name), sizeof(lit_name) - 1, (value), strlen(value))
 
 /* The content_type given with a body is written as it is, unless the
  * location has a `charset` and the type is text/..., application/javascript
