@@ -147,7 +147,7 @@ void conn_set_timer(struct conn *c, uint32_t ms)
 
 void conn_cancel_timer(struct conn *c)
 {
-    loop_timer_cancel(c->set->loop, &c->timer);
+    loop_timer_stop(c->set->loop, &c->timer);
 }
 
 /* Writes what the socket (or the TLS session) takes of the queue, and
@@ -294,7 +294,7 @@ void conn_close(struct conn *c)
     if (s->proto->on_close)
         s->proto->on_close(c);
     conn_set_state(c, CONN_CLOSED);
-    conn_cancel_timer(c);
+    loop_timer_cancel(s->loop, &c->timer); /* out of the heap: c is freed soon */
     outq_clear(&c->out);
     if (c->tls) {
         conn_tls_shutdown(c);

@@ -70,16 +70,29 @@ void loop_del(struct loop *l, struct io_watcher *w)
 
 void loop_timer_in(struct loop *l, struct timer *t, uint32_t ms)
 {
+    t->armed_at = l->wakeups;
+    t->due_ms = l->now_ms + ms;
+    /* Queued no later than due: it comes up early and is re-placed. */
+    if (timer_armed(t) && t->deadline_ms <= t->due_ms)
+        return;
     /* A heap that cannot grow leaves the timer unarmed; the connection
      * then lives without a deadline, so it is closed instead. */
-    t->armed_at = l->wakeups;
-    if (timer_arm(&l->timers, t, l->now_ms + ms) < 0 && t->cb)
+    if (timer_arm(&l->timers, t, t->due_ms) < 0 && t->cb) {
+        t->due_ms = 0;
         t->cb(t);
+    }
 }
 
 void loop_timer_cancel(struct loop *l, struct timer *t)
 {
+    t->due_ms = 0;
     timer_cancel(&l->timers, t);
+}
+
+void loop_timer_stop(struct loop *l, struct timer *t)
+{
+    (void)l;
+    t->due_ms = 0;
 }
 
 void loop_update_time(struct loop *l)
@@ -105,6 +118,14 @@ static void run_timers(struct loop *l)
     while ((t = timer_first(&l->timers)) && t->deadline_ms <= l->now_ms &&
            t->armed_at != l->wakeups) {
         timer_cancel(&l->timers, t);
+        if (t->due_ms == 0)
+            continue; /* stopped lazily */
+        if (t->due_ms > l->now_ms) {
+            /* re-armed later meanwhile; the heap has room for it */
+            timer_arm(&l->timers, t, t->due_ms);
+            continue;
+        }
+        t->due_ms = 0;
         t->cb(t);
     }
 }

@@ -53,7 +53,15 @@ void loop_del(struct loop *l, struct io_watcher *w);
  * itself at 0 to give way (a long gzip feed) lets the loop poll its fds
  * between two turns. */
 void loop_timer_in(struct loop *l, struct timer *t, uint32_t ms);
+/* Disarms t and takes it out of the heap: before its owner is freed. */
 void loop_timer_cancel(struct loop *l, struct timer *t);
+/* Disarms t lazily: it stays in the heap, and is dropped (or re-placed,
+ * once armed again) when its place comes up. A connection arms and
+ * disarms its timer several times per request; this and loop_timer_in,
+ * which leaves a timer queued no later than its new deadline where it is,
+ * spare most heap moves (about one per connection per timeout). The owner
+ * must call loop_timer_cancel before it is freed. */
+void loop_timer_stop(struct loop *l, struct timer *t);
 
 /* Frees p after the current batch of events. (Should the list fail to
  * grow, p is leaked rather than freed early: the safe failure.) */

@@ -13,10 +13,11 @@ struct timer;
 typedef void (*timer_cb)(struct timer *t);
 
 struct timer {
-    uint64_t deadline_ms;
+    uint64_t deadline_ms; /* its place in the heap */
     size_t slot; /* index in the heap + 1; 0 when not armed */
     timer_cb cb;
     uint64_t armed_at; /* the loop's wake-up when it was armed (loop_timer_in) */
+    uint64_t due_ms;   /* when the loop fires it; 0: stopped (see loop_timer_stop) */
 };
 
 struct timer_heap {

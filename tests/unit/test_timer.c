@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "core/bufpool.h"
+#include "core/loop.h"
 #include "core/timer.h"
 
 static void noop(struct timer *t) { (void)t; }
@@ -92,12 +93,92 @@ static void test_bufpool_reuses_and_caps(void **state)
     assert_int_equal(p.n_free, 0);
 }
 
+/* ---- the loop's lazy timers ---- */
+
+static int fired;
+static uint64_t fired_at;
+static struct loop *test_loop;
+
+static void count_fire(struct timer *t)
+{
+    (void)t;
+    fired++;
+    fired_at = test_loop->now_ms;
+}
+
+/* Runs the loop until `ms` have passed on its clock. */
+static void run_for(struct loop *l, uint64_t ms)
+{
+    uint64_t end = l->now_ms + ms;
+    while (l->now_ms < end)
+        loop_run_once(l, 5);
+}
+
+static void test_loop_rearm_later_fires_at_the_new_deadline(void **state)
+{
+    (void)state;
+    struct loop l;
+    assert_int_equal(loop_init(&l), 0);
+    test_loop = &l;
+    fired = 0;
+    struct timer t = {.cb = count_fire};
+    uint64_t start = l.now_ms;
+    loop_timer_in(&l, &t, 30);
+    loop_timer_in(&l, &t, 120); /* later: left in place, re-placed when it comes up */
+    assert_int_equal(t.deadline_ms, start + 30);
+    run_for(&l, 80);
+    assert_int_equal(fired, 0);
+    assert_true(timer_armed(&t)); /* re-placed at its real deadline */
+    assert_int_equal(t.deadline_ms, start + 120);
+    run_for(&l, 80);
+    assert_int_equal(fired, 1);
+    assert_true(fired_at >= start + 120);
+    assert_false(timer_armed(&t));
+    loop_timer_in(&l, &t, 10);
+    loop_timer_in(&l, &t, 5); /* earlier: moved */
+    assert_true(t.deadline_ms <= l.now_ms + 5);
+    run_for(&l, 30);
+    assert_int_equal(fired, 2);
+    loop_free(&l);
+}
+
+static void test_loop_stop_is_lazy_and_cancel_is_not(void **state)
+{
+    (void)state;
+    struct loop l;
+    assert_int_equal(loop_init(&l), 0);
+    test_loop = &l;
+    fired = 0;
+    struct timer t = {.cb = count_fire};
+    loop_timer_in(&l, &t, 20);
+    loop_timer_stop(&l, &t);
+    assert_true(timer_armed(&t)); /* still queued ... */
+    run_for(&l, 50);
+    assert_int_equal(fired, 0); /* ... but never fires */
+    assert_false(timer_armed(&t)); /* dropped when its place came up */
+    loop_timer_in(&l, &t, 20);
+    loop_timer_stop(&l, &t);
+    loop_timer_in(&l, &t, 40); /* armed again after a stop: fires once, at 40 */
+    uint64_t armed = l.now_ms;
+    run_for(&l, 80);
+    assert_int_equal(fired, 1);
+    assert_true(fired_at >= armed + 40);
+    loop_timer_in(&l, &t, 20);
+    loop_timer_cancel(&l, &t);
+    assert_false(timer_armed(&t)); /* out of the heap at once */
+    run_for(&l, 40);
+    assert_int_equal(fired, 1);
+    loop_free(&l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pops_in_deadline_order),
         cmocka_unit_test(test_rearm_and_cancel_middle),
         cmocka_unit_test(test_bufpool_reuses_and_caps),
+        cmocka_unit_test(test_loop_rearm_later_fires_at_the_new_deadline),
+        cmocka_unit_test(test_loop_stop_is_lazy_and_cancel_is_not),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
