@@ -1,6 +1,7 @@
 #include "core/conn.h"
 
 #include "core/conn_tls.h"
+#include "core/conn_tls_wbio.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -435,6 +436,7 @@ void conn_set_init(struct conn_set *s, struct loop *loop, size_t rbuf_size,
     s->loop = loop;
     bufpool_init(&s->rbufs, rbuf_size, RBUF_KEEP);
     bufpool_init(&s->tls_wbufs, CONN_TLS_WBUF, RBUF_KEEP);
+    bufpool_init(&s->tls_obufs, CONN_TLS_OBUF, RBUF_KEEP);
     s->proto = proto;
     s->proto_ctx = proto_ctx;
     s->stats = stats;
@@ -481,4 +483,5 @@ void conn_set_free(struct conn_set *s)
     conn_set_collect(s);
     bufpool_free(&s->rbufs);
     bufpool_free(&s->tls_wbufs);
+    bufpool_free(&s->tls_obufs);
 }

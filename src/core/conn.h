@@ -64,6 +64,7 @@ struct conn_set {
     struct loop *loop;
     struct bufpool rbufs; /* read buffers */
     struct bufpool tls_wbufs; /* TLS staging buffers, held while writing */
+    struct bufpool tls_obufs; /* TLS records gathered for one send, held while they wait */
     const struct conn_proto *proto;
     void *proto_ctx;            /* the protocol's per-worker state */
     struct worker_stats *stats; /* where the counters go */

@@ -1,4 +1,5 @@
 #include "core/conn_tls.h"
+#include "core/conn_tls_wbio.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -45,9 +46,10 @@ static long bio_watch(BIO *b, int oper, const char *argp, size_t len, int argi, 
 int conn_tls_start(struct conn *c, struct tls_ctx *ctx)
 {
     struct conn_tls *t = calloc(1, sizeof(*t));
-    BIO *bio = NULL;
+    BIO *bio = NULL, *wbio = NULL;
     if (!t || !(t->ssl = SSL_new(tls_ctx_ssl(ctx))) ||
-        !(bio = BIO_new_socket(c->io.fd, BIO_NOCLOSE))) {
+        !(bio = BIO_new_socket(c->io.fd, BIO_NOCLOSE)) || !(wbio = conn_tls_wbio_new(c))) {
+        BIO_free(bio);
         if (t)
             SSL_free(t->ssl);
         free(t);
@@ -56,7 +58,7 @@ int conn_tls_start(struct conn *c, struct tls_ctx *ctx)
     }
     BIO_set_callback_ex(bio, bio_watch);
     BIO_set_callback_arg(bio, (char *)t);
-    SSL_set_bio(t->ssl, bio, bio);
+    SSL_set_bio(t->ssl, bio, wbio);
     /* Records are read a buffer at a time, not header then body: one
      * read(2) per request instead of two, and bio_watch can tell when the
      * socket is empty. */
@@ -198,6 +200,19 @@ static void unstage(struct conn *c)
     t->woff = t->wlen = 0;
 }
 
+/* The queue is written through the session: the gathered records go out. */
+static enum outq_result sent_all(struct conn *c)
+{
+    BIO *w = SSL_get_wbio(c->tls->ssl);
+    if (BIO_flush(w) <= 0) {
+        if (BIO_should_retry(w))
+            return OUTQ_AGAIN;
+        failed(c, SSL_ERROR_SYSCALL);
+        return OUTQ_ERROR;
+    }
+    return outq_empty(&c->out) ? OUTQ_DONE : OUTQ_STREAM_WAIT;
+}
+
 enum outq_result conn_tls_flush(struct conn *c)
 {
     struct conn_tls *t = c->tls;
@@ -209,7 +224,7 @@ enum outq_result conn_tls_flush(struct conn *c)
                 return OUTQ_ERROR;
             if (n == 0) {
                 unstage(c);
-                return outq_empty(&c->out) ? OUTQ_DONE : OUTQ_STREAM_WAIT;
+                return sent_all(c);
             }
         }
         /* After WANT_WRITE the same bytes are offered again (at least as
@@ -263,6 +278,7 @@ void conn_tls_shutdown(struct conn *c)
     t->shut = true;
     ERR_clear_error();
     (void)SSL_shutdown(t->ssl); /* one try: close_notify, not waiting for the answer */
+    (void)BIO_flush(SSL_get_wbio(t->ssl));
     ERR_clear_error();
 }
 

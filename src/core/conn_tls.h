@@ -16,8 +16,9 @@ struct conn;
 struct tls_ctx;
 struct ssl_st; /* OpenSSL's SSL */
 
-/* The staging buffer: one TLS record's worth of plaintext. */
-#define CONN_TLS_WBUF (16 * 1024)
+/* The staging buffer: four TLS records' worth of plaintext (one
+ * SSL_write; the records leave in one send, see conn_tls_wbio.h). */
+#define CONN_TLS_WBUF (64 * 1024)
 
 /* Starts a server-side session on c with ctx (the address's default
  * certificate; SNI may pick another through conn_proto.tls_pick). The
