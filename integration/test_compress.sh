@@ -45,6 +45,8 @@ printf '#!/bin/sh\nprintf "Content-Type: text/html\\r\\n\\r\\n"\ncat "%s"\n' "$D
 printf '#!/bin/sh\nprintf "Content-Type: image/png\\r\\n\\r\\n"\ncat "%s"\n' "$D/cgi-page.html" >"$D/cgi-bin/png.sh"
 printf '#!/bin/sh\nprintf "Content-Type: text/html\\r\\nContent-Encoding: identity\\r\\n\\r\\n"\ncat "%s"\n' \
     "$D/cgi-page.html" >"$D/cgi-bin/encoded.sh"
+printf '#!/bin/sh\nprintf "Content-Type: text/html\\r\\nCache-Control: public, No-Transform\\r\\n\\r\\n"\ncat "%s"\n' \
+    "$D/cgi-page.html" >"$D/cgi-bin/notransform.sh"
 # 64 MiB of HTML for the memory checks.
 python3 - "$D/big.html" <<'EOF'
 import sys
@@ -190,6 +192,9 @@ expect_no_header "a CGI image: no Content-Encoding" Content-Encoding
 expect_no_header "a CGI image: no Vary" Vary
 http -H 'Accept-Encoding: gzip' "$U/cgi-bin/encoded.sh"
 expect_header "a CGI body with its own Content-Encoding: kept" Content-Encoding identity
+expect_body_file "... and passed as it is" "$D/cgi-page.html"
+http -H 'Accept-Encoding: gzip' "$U/cgi-bin/notransform.sh"
+expect_no_header "Cache-Control: no-transform: not gzipped (RFC 9110 7.7)" Content-Encoding
 expect_body_file "... and passed as it is" "$D/cgi-page.html"
 
 PAD=$(head -c 3000 /dev/zero | tr '\0' x)

@@ -212,6 +212,7 @@ static bool gzip_wanted(const struct request *r, const struct cfg_compress *z)
     if (r->head.method == HTTP_HEAD || s < 200 || s == 204 || s == 206 || s == 304 ||
         r->head.minor_version < 1 || http_find_header(&r->head, "range", 5) ||
         has_header(r, "content-encoding", 16, &v) ||
+        (has_header(r, "cache-control", 13, &v) && str_case_contains(v, "no-transform", 12)) ||
         (res->content_length >= 0 && (uint64_t)res->content_length < z->min_size))
         return false;
     struct accept_encoding ae;
