@@ -234,6 +234,21 @@ static long hp_finish(const struct hp_fields *f, struct http_request_head *out)
     return 0;
 }
 
+void http_request_head_reset(struct http_request_head *h, const char *buf)
+{
+    /* Not a memset: the header array is only valid up to num_headers. */
+    h->method = HTTP_METHOD_UNKNOWN;
+    h->method_str = h->target = h->path = h->query = str_make(buf, 0);
+    h->authority = h->host = h->version = str_make(buf, 0);
+    h->has_query = false;
+    h->minor_version = 1;
+    h->num_headers = 0;
+    h->content_length = -1;
+    h->chunked = h->keep_alive = h->expect_continue = false;
+    h->error_status = 0;
+    h->error_reason = NULL;
+}
+
 long http_parse_request(const char *buf, size_t len, size_t max_head,
                         struct http_request_head *out)
 {
@@ -242,17 +257,7 @@ long http_parse_request(const char *buf, size_t len, size_t max_head,
     struct hp_fields f = {0};
     long r;
 
-    /* Not a memset: the header array is only valid up to num_headers. */
-    out->method = HTTP_METHOD_UNKNOWN;
-    out->method_str = out->target = out->path = out->query = str_make(buf, 0);
-    out->authority = out->host = out->version = str_make(buf, 0);
-    out->has_query = false;
-    out->minor_version = 1;
-    out->num_headers = 0;
-    out->content_length = -1;
-    out->chunked = out->keep_alive = out->expect_continue = false;
-    out->error_status = 0;
-    out->error_reason = NULL;
+    http_request_head_reset(out, buf);
 
     r = hp_request_line(buf, end, &p, out);
     if (r == HTTP_PARSE_INCOMPLETE && len >= max_head)

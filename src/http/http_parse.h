@@ -62,6 +62,11 @@ struct http_request_head {
     const char *error_reason;
 };
 
+/* An empty head (no method, no headers; its strings point at buf with
+ * length 0), as the parser starts from. The header array is left as it
+ * is: it is valid only up to num_headers. */
+void http_request_head_reset(struct http_request_head *h, const char *buf);
+
 #define HTTP_PARSE_ERROR (-1)
 #define HTTP_PARSE_INCOMPLETE (-2)
 

@@ -45,9 +45,13 @@ struct request *request_new(struct conn *c)
     struct request *r = bufpool_get(&srv->requests);
     if (!r)
         return NULL;
-    /* Everything before the response's header buffer starts zeroed; the
-     * large buffers after it are written before they are read. */
-    memset(r, 0, offsetof(struct request, path_buf));
+    /* Everything before the response's header buffer starts zeroed but the
+     * head's header array (3 KiB, valid only up to num_headers); the large
+     * buffers after it are written before they are read. */
+    size_t head_at = offsetof(struct request, head), after_head = head_at + sizeof(r->head);
+    memset(r, 0, head_at);
+    http_request_head_reset(&r->head, NULL);
+    memset((char *)r + after_head, 0, offsetof(struct request, path_buf) - after_head);
     r->conn = c;
     r->srv = srv;
     r->cfg = srv->cfg;
