@@ -232,6 +232,10 @@ static int configure(SSL_CTX *ssl, unsigned versions, char *err, size_t errlen)
         return -1;
     }
     SSL_CTX_set_tlsext_ticket_key_evp_cb(ssl, ticket_key_cb);
+    /* TLS 1.3: one ticket per handshake, not OpenSSL's two (a client
+     * resumes one connection at a time; each ticket costs an encryption
+     * and a record). */
+    SSL_CTX_set_num_tickets(ssl, 1);
     SSL_CTX_set_alpn_select_cb(ssl, alpn_cb, NULL);
     SSL_CTX_set_client_hello_cb(ssl, conn_tls_client_hello, NULL);
     return 0;
