@@ -14,7 +14,7 @@
 #if __has_include(<valgrind/memcheck.h>)
 #include <valgrind/memcheck.h>
 #define POISON(p, n) VALGRIND_MAKE_MEM_NOACCESS(p, n)
-#define UNPOISON(p, n) VALGRIND_MAKE_MEM_UNDEFINED(p, n)
+#define UNPOISON(p, n) VALGRIND_MAKE_MEM_DEFINED(p, n) /* the link is read, then all zeroed */
 #endif
 #endif
 #ifndef POISON
