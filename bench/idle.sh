@@ -14,8 +14,10 @@
 # Knobs: IDLE_CONNS (default 10000), ROUNDS (3), SERVERS ("portico nginx
 # h2o lighttpd"), BASE_PORT (18300), PORTICO (./portico), SERVER_CPU /
 # CLIENT_CPU (0 / 1), KEEP=1 keeps the scratch folder.
-#   bench/idle.sh                      (make bench-idle)
+#   bench/idle.sh
 #   IDLE_CONNS=2000 ROUNDS=1 SERVERS=portico bench/idle.sh
+# The client alone: bench/idle_client -n COUNT -p SERVER_PID HOST PORT PATH
+# (its header says what it prints).
 set -euo pipefail
 
 IDLE_CONNS=${IDLE_CONNS:-10000}
