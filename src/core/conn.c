@@ -54,6 +54,12 @@ int conn_local_addr(const struct conn *c, struct sockaddr_storage *out)
     return getsockname(c->io.fd, (struct sockaddr *)out, &len);
 }
 
+void conn_peer_addr(const struct conn *c, struct sockaddr_storage *out)
+{
+    memset(out, 0, sizeof(*out));
+    memcpy(out, &c->peer, sizeof(c->peer));
+}
+
 /* ---- reading ---- */
 
 ssize_t conn_read(struct conn *c)
@@ -390,7 +396,7 @@ static void conn_timer(struct timer *t)
 struct conn *conn_new(struct conn_set *s, int fd, const struct sockaddr_storage *peer,
                       socklen_t peer_len, const void *listener)
 {
-    struct conn *c = calloc(1, sizeof(*c));
+    struct conn *c = slab_alloc(&s->conns);
     if (!c) {
         close(fd);
         return NULL;
@@ -402,8 +408,8 @@ struct conn *conn_new(struct conn_set *s, int fd, const struct sockaddr_storage 
     c->listener = listener;
     c->state = CONN_CLOSED; /* counted from the state set below */
     outq_init(&c->out);
-    memcpy(&c->peer, peer, peer_len);
-    c->peer_len = peer_len;
+    /* IPv4 or IPv6: nothing else is listened on. */
+    memcpy(&c->peer, peer, peer_len < sizeof(c->peer) ? peer_len : sizeof(c->peer));
     /* The first bytes usually arrive with the connection: try them at once. */
     c->readable = true;
     c->writable = true;
@@ -434,6 +440,7 @@ void conn_set_init(struct conn_set *s, struct loop *loop, size_t rbuf_size,
 {
     memset(s, 0, sizeof(*s));
     s->loop = loop;
+    slab_init(&s->conns, sizeof(struct conn));
     bufpool_init(&s->rbufs, rbuf_size, RBUF_KEEP);
     bufpool_init(&s->tls_wbufs, CONN_TLS_WBUF, RBUF_KEEP);
     bufpool_init(&s->tls_obufs, CONN_TLS_OBUF, RBUF_KEEP);
@@ -447,7 +454,7 @@ void conn_set_collect(struct conn_set *s)
     while (s->closed) {
         struct conn *c = s->closed;
         s->closed = c->next;
-        free(c);
+        slab_free(&s->conns, c);
     }
 }
 
@@ -481,7 +488,9 @@ void conn_set_free(struct conn_set *s)
     while (s->open)
         conn_close(s->open);
     conn_set_collect(s);
+    slab_destroy(&s->conns);
     bufpool_free(&s->rbufs);
     bufpool_free(&s->tls_wbufs);
     bufpool_free(&s->tls_obufs);
+    outq_cache_free();
 }

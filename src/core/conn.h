@@ -16,12 +16,14 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
 #include "core/bufpool.h"
 #include "core/loop.h"
 #include "core/outq.h"
+#include "core/slab.h"
 #include "core/stats.h"
 
 enum conn_state {
@@ -62,6 +64,7 @@ struct conn_proto {
 /* The connections of one worker, and what they share. */
 struct conn_set {
     struct loop *loop;
+    struct slab conns;    /* the struct conn of every connection */
     struct bufpool rbufs; /* read buffers */
     struct bufpool tls_wbufs; /* TLS staging buffers, held while writing */
     struct bufpool tls_obufs; /* TLS records gathered for one send, held while they wait */
@@ -73,36 +76,43 @@ struct conn_set {
     bool stopping;              /* the worker is shutting down */
 };
 
+/* A client's address: IPv4 or IPv6 (28 bytes, where a sockaddr_storage
+ * takes 128: an idle connection is mostly this struct). */
+union conn_addr {
+    struct sockaddr sa;
+    struct sockaddr_in in;
+    struct sockaddr_in6 in6;
+};
+
+/* Laid out for idle keep-alive connections, which are many and hold only
+ * this (from the set's slab): no buffer, no request, an empty queue. */
 struct conn {
     struct io_watcher io;
     struct timer timer;
     struct conn_set *set;
     void *proto_data;     /* the protocol's per-connection state */
     const void *listener; /* what the worker was told of the listening socket */
-
-    enum conn_state state; /* changed only by conn_set_state */
-    bool readable;    /* an EPOLLIN edge not yet drained */
-    bool writable;    /* no EAGAIN since the last EPOLLOUT */
-    bool peer_closed; /* recv returned 0 */
-    bool rdhup;       /* the peer's FIN was signalled: reads go on until recv says 0 */
-    bool in_dispatch; /* the protocol is inside its request loop (no re-entry) */
-    bool paused;      /* TUNNEL: the protocol takes no more bytes for now */
-    bool plain_on_tls; /* a TLS address got bytes that are no TLS record */
-
     struct conn_tls *tls; /* the TLS session, NULL on plain connections */
 
-    char *rbuf;  /* from the set's pool; NULL while idle */
-    size_t rpos; /* first unconsumed byte */
-    size_t rlen; /* end of the bytes read */
+    char *rbuf;    /* from the set's pool; NULL while idle */
+    uint32_t rpos; /* first unconsumed byte */
+    uint32_t rlen; /* end of the bytes read */
 
-    struct outq out;
+    struct outq out;     /* holds no memory while empty */
     uint64_t bytes_sent; /* since the protocol last reset it (per response) */
     uint32_t send_timeout_ms;
+    unsigned requests;   /* served on this connection */
 
-    unsigned requests; /* served on this connection */
-    struct sockaddr_storage peer;
-    socklen_t peer_len;
+    enum conn_state state;  /* changed only by conn_set_state */
+    bool readable : 1;      /* an EPOLLIN edge not yet drained */
+    bool writable : 1;      /* no EAGAIN since the last EPOLLOUT */
+    bool peer_closed : 1;   /* recv returned 0 */
+    bool rdhup : 1;         /* the peer's FIN was signalled: reads go on until recv says 0 */
+    bool in_dispatch : 1;   /* the protocol is inside its request loop (no re-entry) */
+    bool paused : 1;        /* TUNNEL: the protocol takes no more bytes for now */
+    bool plain_on_tls : 1;  /* a TLS address got bytes that are no TLS record */
 
+    union conn_addr peer;
     struct conn *prev, *next; /* the set's list */
 };
 
@@ -127,6 +137,9 @@ struct conn *conn_new(struct conn_set *s, int fd, const struct sockaddr_storage 
 /* The local address the connection arrived on (getsockname). Returns 0
  * or -1. */
 int conn_local_addr(const struct conn *c, struct sockaddr_storage *out);
+
+/* The client's address, copied into *out (zeroed first). */
+void conn_peer_addr(const struct conn *c, struct sockaddr_storage *out);
 
 /* The one place a connection's state changes; keeps the set's counters. */
 void conn_set_state(struct conn *c, enum conn_state state);

@@ -13,12 +13,57 @@
 /* The most one sendfile call is asked for. */
 #define OUTQ_FILE_STEP ((off_t)1 << 30)
 
+/* Spare OUTQ_SMALL_CHUNKS-chunk arrays, linked through their first word:
+ * a worker is one thread, and a queue takes and returns one per response. */
+#define OUTQ_CACHE_KEEP 64
+static void *cache;
+static size_t cache_n;
+
+static struct outq_chunk *array_get(void)
+{
+    void *v = cache;
+    if (v) {
+        cache = *(void **)v;
+        cache_n--;
+        return v;
+    }
+    return malloc(OUTQ_SMALL_CHUNKS * sizeof(struct outq_chunk));
+}
+
+static void array_put(struct outq_chunk *v, size_t cap)
+{
+    if (cap != OUTQ_SMALL_CHUNKS || cache_n >= OUTQ_CACHE_KEEP) {
+        free(v);
+        return;
+    }
+    *(void **)v = cache;
+    cache = v;
+    cache_n++;
+}
+
+void outq_cache_free(void)
+{
+    while (cache) {
+        void *next = *(void **)cache;
+        free(cache);
+        cache = next;
+    }
+    cache_n = 0;
+}
+
 void outq_init(struct outq *q)
 {
-    q->v = q->inline_v;
-    q->cap = OUTQ_INLINE_CHUNKS;
-    q->first = q->n = 0;
+    q->v = NULL;
+    q->cap = q->first = q->n = 0;
     q->copied = 0;
+}
+
+/* The queue is empty: its array goes back. */
+static void release_array(struct outq *q)
+{
+    if (q->v)
+        array_put(q->v, q->cap);
+    outq_init(q);
 }
 
 static void chunk_release(struct outq *q, struct outq_chunk *ch)
@@ -28,7 +73,7 @@ static void chunk_release(struct outq *q, struct outq_chunk *ch)
     if (ch->kind == OUTQ_FILE) {
         close(ch->u.file.fd);
     } else if (ch->kind == OUTQ_MEM && ch->u.mem.p) {
-        q->copied -= ch->u.mem.len;
+        q->copied -= (uint32_t)ch->u.mem.len;
         free((void *)ch->u.mem.p);
     }
     ch->owned = false;
@@ -40,24 +85,27 @@ static void pop_first(struct outq *q)
     chunk_release(q, &q->v[q->first]);
     q->first++;
     if (--q->n == 0)
-        q->first = 0;
+        release_array(q);
 }
 
 void outq_clear(struct outq *q)
 {
     while (q->n)
         pop_first(q);
-    if (q->v != q->inline_v) {
-        free(q->v);
-        q->v = q->inline_v;
-        q->cap = OUTQ_INLINE_CHUNKS;
-    }
+    release_array(q);
 }
 
-/* Room for one more chunk at the end: moves the live chunks down or grows
- * the array. Returns 0 or -1 (the bound, or no memory). */
+/* Room for one more chunk at the end: takes an array, moves the live
+ * chunks down or grows the array. Returns 0 or -1 (the bound, or no
+ * memory). */
 static int make_room(struct outq *q)
 {
+    if (!q->v) {
+        if (!(q->v = array_get()))
+            return -1;
+        q->cap = OUTQ_SMALL_CHUNKS;
+        return 0;
+    }
     if (q->first + q->n < q->cap)
         return 0;
     if (q->first > 0) {
@@ -72,10 +120,9 @@ static int make_room(struct outq *q)
     if (!v)
         return -1;
     memcpy(v, q->v, q->n * sizeof(*v));
-    if (q->v != q->inline_v)
-        free(q->v);
+    array_put(q->v, q->cap);
     q->v = v;
-    q->cap = cap;
+    q->cap = (uint32_t)cap;
     return 0;
 }
 
@@ -130,7 +177,7 @@ int outq_copy(struct outq *q, const void *p, size_t len)
     ch->kind = OUTQ_MEM;
     ch->owned = true;
     if (copy)
-        q->copied += len;
+        q->copied += (uint32_t)len;
     else
         memcpy(ch->small, p, len); /* p stays NULL: the bytes are in small */
     ch->u.mem.p = copy;
@@ -169,9 +216,8 @@ void outq_stream_close(struct outq *q)
 {
     if (!outq_streaming(q))
         return;
-    q->n--;
-    if (q->n == 0)
-        q->first = 0;
+    if (--q->n == 0)
+        release_array(q);
 }
 
 /* ---- writing ---- */

@@ -7,7 +7,12 @@
  * Memory chunks point at bytes their owner keeps alive until they are
  * written (outq_mem), or at bytes the queue copied and owns (outq_copy).
  * The queue grows as needed up to OUTQ_MAX_CHUNKS and OUTQ_MAX_COPIED
- * copied bytes, and every append reports whether it fit. */
+ * copied bytes, and every append reports whether it fit.
+ *
+ * An empty queue holds no memory (an idle keep-alive connection has one):
+ * its chunk array is taken at the first append, from a small per-process
+ * cache of OUTQ_SMALL_CHUNKS-chunk arrays, and goes back there as soon as
+ * the last chunk leaves. */
 #ifndef PORTICO_OUTQ_H
 #define PORTICO_OUTQ_H
 
@@ -16,7 +21,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define OUTQ_INLINE_CHUNKS 4
+#define OUTQ_SMALL_CHUNKS 4 /* the array a queue starts with */
 #define OUTQ_MAX_CHUNKS 256
 #define OUTQ_MAX_COPIED (256 * 1024)
 #define OUTQ_SMALL 16 /* copies up to this size live inside the chunk */
@@ -42,10 +47,9 @@ struct outq_chunk {
 };
 
 struct outq {
-    struct outq_chunk *v; /* inline_v or a heap array */
-    size_t first, n, cap; /* chunks v[first .. first + n) are queued */
-    size_t copied;        /* bytes of heap copies queued */
-    struct outq_chunk inline_v[OUTQ_INLINE_CHUNKS];
+    struct outq_chunk *v;    /* NULL while empty */
+    uint32_t first, n, cap;  /* chunks v[first .. first + n) are queued */
+    uint32_t copied;         /* bytes of heap copies queued */
 };
 
 /* What outq_flush achieved. */
@@ -57,6 +61,8 @@ enum outq_result {
 };
 
 void outq_init(struct outq *q);
+/* Frees the cache of spare chunk arrays (at a worker's exit). */
+void outq_cache_free(void);
 /* Drops every chunk, closing owned files and freeing owned memory. */
 void outq_clear(struct outq *q);
 static inline bool outq_empty(const struct outq *q) { return q->n == 0; }

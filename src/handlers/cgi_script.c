@@ -115,7 +115,9 @@ char **cgi_script_env(const struct cgi_script *s, const struct request *r,
     const struct conn *c = r->conn;
     const struct cfg_listener *l = c->listener;
     char remote[64], name[256];
-    sockaddr_ip_text(&c->peer, remote, sizeof(remote));
+    struct sockaddr_storage peer;
+    conn_peer_addr(c, &peer);
+    sockaddr_ip_text(&peer, remote, sizeof(remote));
     server_name(r, l, name, sizeof(name));
     struct cgi_env_input in = {
         .head = &r->head,
@@ -126,7 +128,7 @@ char **cgi_script_env(const struct cgi_script *s, const struct request *r,
         .server_name = name,
         .server_port = sockaddr_port(&l->addr),
         .remote_addr = remote,
-        .remote_port = sockaddr_port(&c->peer),
+        .remote_port = sockaddr_port(&peer),
         .content_length = content_length,
         .https = request_https(r),
     };

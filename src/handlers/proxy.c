@@ -221,9 +221,9 @@ void proxy_fault(struct proxy *p, enum proxy_fault fault, int err)
      * idempotent one, and only before a response byte came back. */
     bool again = !p->got_byte && p->attempts <= p->ps->retries &&
                  (fault == FAULT_CONNECT || replayable(p));
-    int next = again ? upstream_pick(p->g, &p->r->conn->peer, p->tried,
-                                     request_loop(p->r)->now_ms)
-                     : -1;
+    struct sockaddr_storage peer;
+    conn_peer_addr(p->r->conn, &peer);
+    int next = again ? upstream_pick(p->g, &peer, p->tried, request_loop(p->r)->now_ms) : -1;
     if (next >= 0) {
         p->server = next;
         if (attempt(p) == 0)
@@ -252,7 +252,9 @@ static void make_head(struct proxy *p)
 {
     struct request *r = p->r;
     char ip[64];
-    sockaddr_ip_text(&r->conn->peer, ip, sizeof(ip));
+    struct sockaddr_storage peer;
+    conn_peer_addr(r->conn, &peer);
+    sockaddr_ip_text(&peer, ip, sizeof(ip));
     p->websocket = p->ps->websocket && proxy_head_is_websocket(&r->head);
     struct proxy_head_in in = {
         .head = &r->head, .ps = p->ps, .path = r->path, .path_len = r->path_len,
@@ -272,7 +274,9 @@ static enum handler_result proxy_on_request(struct request *r)
     p->r = r;
     p->ps = ps;
     p->g = g;
-    p->server = upstream_pick(g, &r->conn->peer, NULL, request_loop(r)->now_ms);
+    struct sockaddr_storage peer;
+    conn_peer_addr(r->conn, &peer);
+    p->server = upstream_pick(g, &peer, NULL, request_loop(r)->now_ms);
     if (p->server < 0) {
         log_err("upstream %s: no server is up", g->def.name);
         proxy_free(p);

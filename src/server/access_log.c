@@ -97,7 +97,9 @@ static void write_combined(const struct request *r, uint64_t body_sent)
     const struct conn *c = r->conn;
     char line[4096];
     char addr[INET6_ADDRSTRLEN];
-    sockaddr_ip_text(&c->peer, addr, sizeof(addr));
+    struct sockaddr_storage peer;
+    conn_peer_addr(c, &peer);
+    sockaddr_ip_text(&peer, addr, sizeof(addr));
     size_t n = (size_t)snprintf(line, sizeof(line), "%s - - [%s] \"", addr,
                                 time_local(c->set->loop->now_wall));
     if (r->head.method_str.len) {
@@ -144,7 +146,9 @@ static void write_json(const struct request *r, uint64_t body_sent)
     static struct strbuf b; /* the worker's line, its memory kept for the next */
     const struct conn *c = r->conn;
     char addr[INET6_ADDRSTRLEN];
-    sockaddr_ip_text(&c->peer, addr, sizeof(addr));
+    struct sockaddr_storage peer;
+    conn_peer_addr(c, &peer);
+    sockaddr_ip_text(&peer, addr, sizeof(addr));
     strbuf_reset(&b);
     strbuf_printf(&b, "{\"time\":\"%s\"", time_iso(c->set->loop->now_wall));
     json_string(&b, "remote", str_make(addr, strlen(addr)), JSON_SHORT_MAX);

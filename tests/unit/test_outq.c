@@ -101,12 +101,46 @@ static void test_take_short_file(void **state)
     outq_clear(&q);
 }
 
+/* An empty queue holds no array: not before the first append, not once
+ * everything was taken (through growth past the first array, and a stream
+ * at the tail that chunks are queued in front of), not after a clear. */
+static void test_empty_queue_holds_nothing(void **state)
+{
+    struct outq q;
+    outq_init(&q);
+    assert_null(q.v);
+    char want[200], buf[256];
+    assert_int_equal(outq_stream_open(&q), 0);
+    for (int i = 0; i < 100; i++) {
+        want[i] = (char)('a' + i % 26);
+        assert_int_equal(i % 2 ? outq_copy(&q, &want[i], 1) : outq_mem(&q, &want[i], 1), 0);
+    }
+    assert_true(q.cap >= 101);
+    assert_int_equal(outq_take(&q, buf, sizeof(buf)), 100);
+    assert_memory_equal(buf, want, 100);
+    assert_non_null(q.v); /* the open stream is still queued */
+    outq_stream_close(&q);
+    assert_true(outq_empty(&q));
+    assert_null(q.v);
+
+    assert_int_equal(outq_mem(&q, "x", 1), 0);
+    assert_non_null(q.v);
+    assert_int_equal(outq_take(&q, buf, sizeof(buf)), 1);
+    assert_null(q.v);
+    assert_int_equal(outq_copy(&q, want, sizeof(want)), 0);
+    outq_clear(&q);
+    assert_null(q.v);
+    assert_int_equal(q.copied, 0);
+    outq_cache_free();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_take_in_pieces),
         cmocka_unit_test(test_take_stops_at_stream),
         cmocka_unit_test(test_take_short_file),
+        cmocka_unit_test(test_empty_queue_holds_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
