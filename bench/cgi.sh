@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # sets the knobs and tables of lib.sh
 # bench/cgi.sh -- the CGI case of make bench (a section of bench/run.sh,
 # sourced; ONLY=cgi): portico against lighttpd's mod_cgi, both running
 # sites/default/cgi-bin/hello.sh with /bin/sh, one process each,

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # sets the knobs and tables of lib.sh
 # bench/gzip.sh -- the compression cases of make bench (a section of
 # bench/run.sh, sourced; ONLY=gzip). A 100 KiB HTML page (page.html: rows
 # of a table, text and numbers, about what a generated page is) and its
@@ -6,8 +6,8 @@
 # "Accept-Encoding: gzip" on every request, keep-alive:
 #   gzip         GET /page.html gzipped on the fly at level 5:
 #                  portico  compress: {level: 5, precompressed: false}
-#                  nginx    gzip on; gzip_comp_level 5; gzip_types text/html
-#                  h2o      compress: {gzip: {quality: 5}}
+#                  nginx    gzip on; gzip_comp_level 5 (text/html is always gzipped)
+#                  h2o      compress: {gzip: 5}
 #                  caddy    encode { gzip 5 }
 #   gzip-static  GET /pre/page.html answered with page.html.gz as it is:
 #                  portico  compress: {gzip: false} (precompressed files on)
@@ -77,7 +77,6 @@ $(nginx_files)
         location / {
             gzip on;
             gzip_comp_level 5;
-            gzip_types text/html;
         }
         location /pre/ {
             alias $DOCROOT/;
@@ -86,7 +85,7 @@ $(nginx_files)
     }
 EOF
         ;;
-    h2o) printf '      /pre:\n        file.dir: %s\n        file.send-compressed: ON\n      /:\n        file.dir: %s\n        compress:\n          gzip:\n            quality: 5\n' \
+    h2o) printf '      /pre:\n        file.dir: %s\n        file.send-compressed: ON\n      /:\n        file.dir: %s\n        compress:\n          gzip: 5\n' \
         "$DOCROOT" "$DOCROOT" | h2o_prepare "$2" "$3" ;;
     caddy)
         caddy_prepare "$3" <<EOF

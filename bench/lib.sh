@@ -27,7 +27,6 @@ BUSY_IRQ=0      # 1: busy_ticks counts irq and softirq time too
 READY_WHAT=answer
 LAST_ANSWER=""
 CHILD_MS=0
-ACTIVE=()       # the servers that can run
 CMD=()          # the command of the server being started
 PIN=()          # set by pin
 declare -gA CMDS=() BROKEN=()
@@ -160,7 +159,7 @@ check_config() {
 }
 
 # portico_conf WORKERS ERROR_LOG PORT [ROOT_LOCATION]: a portico.yaml
-# serving DOCROOT on HOST:PORT with long keep-alive and room for 20,000
+# serving DOCROOT on HOST:PORT with long keep-alive and room for 16,384
 # connections, its location / being ROOT_LOCATION (YAML flow map; default
 # {}: static files); locations may be appended to it.
 portico_conf() {
@@ -171,7 +170,7 @@ access_log: off
 pid_file: off
 limits:
   keepalive_requests: 100000
-  connections: 20000
+  connections: 16384
 servers:
   - listen: "$HOST:$3"
     root: $DOCROOT
@@ -206,8 +205,8 @@ server.errorlog = "$2/error.log"
 server.pid-file = "$2/lighttpd.pid"
 server.max-keep-alive-requests = 100000
 server.max-keep-alive-idle = 75
-server.max-connections = 16384
-server.max-fds = 40000
+server.max-connections = 10000
+server.max-fds = 20000
 EOF
     cat >>"$conf"
     check_config lighttpd "configuration test" "$bin" -tt -f "$conf" || return 1
@@ -227,7 +226,7 @@ nginx_prepare() {
 daemon off;
 master_process $( ((${NGINX_WORKERS:-1} > 1)) && echo on || echo off);
 worker_processes ${NGINX_WORKERS:-1};
-worker_rlimit_nofile 40000;
+worker_rlimit_nofile 20000;
 pid $dir/nginx.pid;
 error_log $dir/error.log warn;
 events {
@@ -379,7 +378,8 @@ start_on() {
     fi
     LAST_ANSWER=""
     pin "$3"
-    "${PIN[@]}" "${CMD[@]}" >"$dir/stdout.log" 2>"$dir/stderr.log" </dev/null &
+    # its own session: lighttpd with workers signals its whole process group
+    setsid "${PIN[@]}" "${CMD[@]}" >"$dir/stdout.log" 2>"$dir/stderr.log" </dev/null &
     SRV_PID=$!
     for ((i = 0; i < 100; i++)); do
         if ! kill -0 "$SRV_PID" 2>/dev/null; then
@@ -652,6 +652,7 @@ FAM=""          # the family being run
 
 # def_case NAME FAMILY UNIT BETTER "SERVERS" LABEL: declares case NAME:
 # its value is in UNIT, BETTER is hi or lo, SERVERS those that can run it.
+# shellcheck disable=SC2034 # C_BETTER and C_LABEL are for the driver
 def_case() {
     CASE_ORDER+=("$1")
     C_FAM[$1]=$2 C_UNIT[$1]=$3 C_BETTER[$1]=$4 C_SERVERS[$1]=$5 C_LABEL[$1]=$6

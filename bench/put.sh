@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # sets the knobs and tables of lib.sh
 # bench/put.sh -- the upload case of make bench (a section of bench/run.sh,
 # sourced; ONLY=put): PUT of a 1 MiB body, stored as a file under
 # DOCROOT/up/ (each PUT replaces it: 204), wrk -c$PUT_CONNS with a Lua

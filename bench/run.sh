@@ -74,10 +74,21 @@ UPSTREAM_PORT=$((BASE_PORT + 10))
 here=$(dirname "$0")
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 . "$here/lib.sh"
-for section in static put cgi proxy tls gzip workers; do
-    # shellcheck source=/dev/null
-    . "$here/$section.sh"
-done
+# the sections, in the order their cases run
+# shellcheck source=static.sh
+. "$here/static.sh"
+# shellcheck source=put.sh
+. "$here/put.sh"
+# shellcheck source=cgi.sh
+. "$here/cgi.sh"
+# shellcheck source=proxy.sh
+. "$here/proxy.sh"
+# shellcheck source=tls.sh
+. "$here/tls.sh"
+# shellcheck source=gzip.sh
+. "$here/gzip.sh"
+# shellcheck source=workers.sh
+. "$here/workers.sh"
 
 check_knobs DURATION ROUNDS WARMUP BENCH_CONNS IDLE_CONNS HS_CONNS BASE_PORT
 [[ $TLS_VERSION == 1.3 || $TLS_VERSION == 1.2 ]] || die "TLS_VERSION must be 1.3 or 1.2"
@@ -158,7 +169,7 @@ error_logs() {
     local -a lines
     for d in "$TMP"/*/*/; do
         mapfile -t lines < <(cat "$d/error.log" "$d/stderr.log" 2>/dev/null | grep -v -i -E \
-            '^$|\[(debug|info|notice)\]|"level":"(info|warn)"|is ready to serve requests$|gracefully shutting down$' || true)
+            '^$|\[(debug|info|notice)\]|"level":"(info|warn)"|is ready to serve requests$|gracefully shutting down$|server (started|stopped)' || true)
         ((${#lines[@]} == 0)) || printf -- '- %s: %s\n' "${d#"$TMP"/}" "${lines[0]:0:160}"
     done
 }

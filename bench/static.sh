@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # sets the knobs and tables of lib.sh
 # bench/static.sh -- the static cases of make bench (a section of
 # bench/run.sh, sourced; ONLY=static for them alone): files from DOCROOT,
 # each server on one core (SERVER_CPU), wrk -t1 on another (CLIENT_CPU):
@@ -105,7 +105,7 @@ static_check() {
         note "$s: $(static_path "$c") answered '$got', expected '$want'"
         [[ $c != 1k ]] || return 1
         WARNINGS+=("$s: $(static_path "$c") answered '$got', expected '$want': case $c ran without it")
-        C_SERVERS[$c]=$(tr ' ' '\n' <<<"${C_SERVERS[$c]}" | grep -vx "$s" | tr '\n' ' ')
+        C_SERVERS["$c"]=$(tr ' ' '\n' <<<"${C_SERVERS[$c]}" | grep -vx "$s" | tr '\n' ' ')
     done
 }
 

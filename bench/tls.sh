@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # sets the knobs and tables of lib.sh
 # bench/tls.sh -- the TLS cases of make bench (a section of bench/run.sh,
 # sourced; ONLY=tls). An ECDSA P-256 certificate for localhost and
 # 127.0.0.1 made for the run, TLS_VERSION only (default 1.3), the server on
@@ -81,7 +81,7 @@ EOF
         ;;
     caddy)
         caddy_prepare "$3" <<EOF
-https://localhost:$2 {
+https://localhost:$2, https://$HOST:$2 {
     bind $HOST
     tls $CERT $KEY {
         protocols tls$v tls$v
@@ -115,6 +115,9 @@ tls_check() {
             return 1
         fi
     done
+    # the load asks by address, without a name
+    got=$(curl -sk -o /dev/null -w '%{http_code} %{size_download}' --max-time 10 "https://$HOST:$port/1m.bin" || true)
+    [[ $got == "200 1048576" ]] || { note "$s: https://$HOST:$port/1m.bin answered '$got', not the file"; return 1; }
 }
 
 # tls_env CASE: the handshake cases run the client instead of wrk.

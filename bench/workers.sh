@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # sets the knobs and tables of lib.sh
 # bench/workers.sh -- the multi-process cases of make bench (a section of
 # bench/run.sh, sourced; ONLY=workers): two workers each (portico
 # workers: 2, nginx worker_processes 2, h2o num-threads 2, lighttpd
@@ -18,11 +18,13 @@ workers_ready() { static_ready "$@"; }
 
 # workers_check NAME: both files come back whole.
 workers_check() {
-    local got port
-    port=$(port_of "$1")
-    got=$(curl -s -o /dev/null -w '%{http_code} %{size_download} ' --max-time 5 \
-        "http://$HOST:$port/1k.bin" "http://$HOST:$port/1m.bin" || true)
-    [[ $got == "200 1024 200 1048576 " ]] || { note "$1: /1k.bin, /1m.bin answered '$got'"; return 1; }
+    local f got want=1024
+    for f in 1k 1m; do
+        got=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' --max-time 5 \
+            "http://$HOST:$(port_of "$1")/$f.bin" || true)
+        [[ $got == "200 $want" ]] || { note "$1: /$f.bin answered '$got'"; return 1; }
+        want=1048576
+    done
 }
 
 # workers_env CASE: wrk -t2 -c200, nothing pinned.
