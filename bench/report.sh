@@ -1,7 +1,9 @@
 # shellcheck shell=bash
 # bench/report.sh -- the benchmark's report, sourced by bench/lib.sh:
 # medians and ratios, the summary of the results (summarize), the HTML page
-# with its SVG chart (report_html). Needs nothing of lib.sh but note.
+# with its SVG chart (report_html). Needs nothing of lib.sh.
+
+BENCH_DIR=$(dirname "${BASH_SOURCE[0]}")
 
 # median N...: the median of the numbers, with 3 decimals.
 median() {
@@ -58,74 +60,11 @@ report_problems() {
 # with its own, portico/best as the median of the per-round ratios (rounds
 # in which both have a value) with their range, the calibration (the same
 # ratio between the best peer and the second best: how much two peers move
-# between rounds, i.e. the noise) and portico/floor likewise. Then a line
-# per case and server: median and range of value and CPU, portico/server.
+# between rounds, i.e. the noise) and portico/floor likewise, each also of
+# CPU us per request. Then a line per case and server: median and range of
+# value and CPU, portico/server.
 summarize() {
-    awk -F '\t' -v notes="${3:-/dev/null}" '
-    function sortn(a, n,   i, j, t) {
-        for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
-    }
-    function list(str, a,   n, i) { n = split(str, a, " "); for (i = 1; i <= n; i++) a[i] += 0; sortn(a, n); return n }
-    function med(str,   a, n) { n = list(str, a); if (!n) return ""; return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
-    function rng(str,   a, n) { n = list(str, a); return n ? num(a[1]) "-" num(a[n]) : "-" }
-    function num(x) { if (x == "") return "-"; x += 0; return (x >= 100 || x <= -100) ? sprintf("%.0f", x) : sprintf("%.2f", x) }
-    # per-round ratios of server p to server b in case c, space-separated
-    function ratios(c, p, b,   k, r, out) {
-        out = ""
-        for (k = 1; k <= nr[c]; k++) {
-            r = rnd[c, k]
-            if (((c, p, r) in val) && ((c, b, r) in val) && val[c, b, r] + 0 != 0)
-                out = out " " val[c, p, r] / val[c, b, r]
-        }
-        return out
-    }
-    function rat(str) { return str == "" ? "-" : sprintf("%.2f", med(str)) }
-    function rrng(str,   a, n) { n = list(str, a); return n ? sprintf("%.2f-%.2f", a[1], a[n]) : "-" }
-    # the peers of case c (neither portico nor floor) best first into pk[]; their count
-    function peers(c,   i, j, s, n, t) {
-        n = 0
-        for (i = 1; i <= ns[c]; i++) {
-            s = srv[c, i]
-            if (s == "portico" || s == "floor" || vals[c, s] == "") continue
-            pk[++n] = s
-            for (j = n; j > 1 && worse(c, pk[j - 1], pk[j]); j--) { t = pk[j]; pk[j] = pk[j - 1]; pk[j - 1] = t }
-        }
-        return n
-    }
-    function worse(c, a, b) { return better[c] == "lo" ? med(vals[c, a]) > med(vals[c, b]) : med(vals[c, a]) < med(vals[c, b]) }
-    FILENAME == ARGV[1] { order[++ncase] = $1; unit[$1] = $2; better[$1] = $3; next }
-    {
-        c = $1; s = $2; r = $3
-        if (!((c, s) in seen)) { seen[c, s] = 1; srv[c, ++ns[c]] = s }
-        if (!((c, r) in hasr)) { hasr[c, r] = 1; rnd[c, ++nr[c]] = r }
-        if ($4 != "") { val[c, s, r] = $4; vals[c, s] = vals[c, s] " " $4 }
-        if ($5 != "") cpus[c, s] = cpus[c, s] " " $5
-    }
-    END {
-        while ((getline line < notes) > 0) { split(line, f, "\t"); note[f[1], f[2]] = f[3] }
-        print "| case | unit | better | portico | CPU us | best peer | its value | CPU us | portico/peer | range | calibration: peer/peer | portico/floor |"
-        print "|------|------|--------|--------:|-------:|-----------|----------:|-------:|-------------:|------:|------------------------|--------------:|"
-        for (i = 1; i <= ncase; i++) {
-            c = order[i]; n = peers(c); b = n ? pk[1] : ""
-            cal = n > 1 ? pk[1] "/" pk[2] " " rat(ratios(c, pk[1], pk[2])) " (" rrng(ratios(c, pk[1], pk[2])) ")" : "-"
-            fl = ((c, "floor") in seen) ? rat(ratios(c, "portico", "floor")) : "-"
-            printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", c, unit[c], better[c] == "lo" ? "lower" : "higher",
-                num(med(vals[c, "portico"])), num(med(cpus[c, "portico"])), b == "" ? "-" : b, num(med(vals[c, b])),
-                num(med(cpus[c, b])), rat(ratios(c, "portico", b)), rrng(ratios(c, "portico", b)), cal, fl
-        }
-        print ""
-        print "| case | server | value | range | CPU us/req | CPU range | portico/server | notes |"
-        print "|------|--------|------:|------:|-----------:|----------:|---------------:|-------|"
-        for (i = 1; i <= ncase; i++) {
-            c = order[i]
-            for (k = 1; k <= ns[c]; k++) {
-                s = srv[c, k]
-                if (vals[c, s] == "") { printf "| %s | %s | failed | - | - | - | - | %s |\n", c, s, note[c, s]; continue }
-                printf "| %s | %s | %s %s | %s | %s | %s | %s | %s |\n", c, s, num(med(vals[c, s])), unit[c], rng(vals[c, s]),
-                    num(med(cpus[c, s])), rng(cpus[c, s]), s == "portico" ? "-" : rat(ratios(c, "portico", s)), note[c, s]
-            }
-        }
-    }' "$1" "$2"
+    awk -F '\t' -v notes="${3:-/dev/null}" -f "$BENCH_DIR/summary.awk" "$1" "$2"
 }
 
 # chart_data META RESULTS: chart_svg's data: a line per case and server,

@@ -209,6 +209,7 @@ echo "bench: DURATION=${DURATION}s ROUNDS=$ROUNDS WARMUP=${WARMUP}s CONNS=$BENCH
 run_families
 mkdir -p "$REPORT_DIR"
 rc=0
+cp "$META" "$RESULTS" "$NOTES" "$REPORT_DIR/"  # the figures behind the report (bench/report.sh)
 report >"$REPORT_DIR/report.md" || rc=1
 cat "$REPORT_DIR/report.md"
 chart_data "$META" "$RESULTS" >"$TMP/chart.tsv"
