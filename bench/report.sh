@@ -68,12 +68,18 @@ summarize() {
 }
 
 # chart_data META RESULTS: chart_svg's data: a line per case and server,
-# the median CPU us per request (cases without CPU figures left out).
+# the median CPU us per request (empty: failed; cases without CPU figures,
+# such as idle, left out).
 chart_data() {
     summarize "$1" "$2" | awk -F ' *[|] *' '
         NR == FNR { label[$1] = $4; next }
         /^[|] case [|] server/ { on = 1; next }
-        on && $3 !~ /^-+$/ && ($6 != "-" || $4 == "failed") { printf "%s\t%s\t%s\t%s\n", $2, label[$2], $3, $4 == "failed" ? "" : $6 }
+        on && $3 !~ /^-+$/ {
+            row[++n] = sprintf("%s\t%s\t%s\t%s", $2, label[$2], $3, $4 == "failed" ? "" : $6)
+            kase[n] = $2
+            if ($6 != "-") has_cpu[$2] = 1
+        }
+        END { for (i = 1; i <= n; i++) if (kase[i] in has_cpu) print row[i] }
     ' FS='\t' "$1" FS=' *[|] *' -
 }
 
