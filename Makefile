@@ -150,38 +150,33 @@ valgrind: $(BIN) $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do valgrind -q --error-exitcode=1 --leak-check=full ./$$t >/dev/null || exit 1; done
 	PORTICO_WRAP="valgrind -q --error-exitcode=99 --leak-check=full" PORTICO_BIN=./$(BIN) integration/run.sh
 
-# The report goes to stdout, build/bench/report.md and, with a bar chart of
-# CPU us per request per server and case, build/bench/report.html.
-bench: $(BIN)
+# Every benchmark case in one run (bench/run.sh): portico against nginx,
+# h2o, lighttpd, HAProxy and Caddy wherever they do the same job, and
+# against floor (bench/floor.c, the least a server can do): static files,
+# 404, Connection: close, idle connections, PUT, CGI, the reverse proxy,
+# TLS, gzip, two workers; interleaved rounds, medians, portico/best peer
+# and calibration ratios. The report goes to stdout, build/bench/report.md
+# and build/bench/report.html (a chart of CPU us per request). About 30
+# minutes; ONLY=1k,404,proxy (cases or groups) for some, BENCH_QUICK=1 for
+# a short trial. Others may benchmark on this machine too:
+#   flock /tmp/portico-bench.lock make bench
+BENCH_TOOLS := $(BUILD)/bench-floor $(BUILD)/bench-client
+bench: $(BIN) $(BENCH_TOOLS)
 	bench/run.sh
 
-# Two workers against nginx's two, wrk -t2 -c200 on a 1 KiB file.
-bench-workers: $(BIN)
-	bench/workers.sh
+# The groups alone (make bench ONLY=...).
+bench-workers bench-cgi bench-proxy bench-tls bench-gzip: $(BIN) $(BENCH_TOOLS)
+	ONLY=$(@:bench-%=%) bench/run.sh
 
-# CGI requests per second against lighttpd's mod_cgi.
-bench-cgi: $(BIN)
-	bench/cgi.sh
+$(BUILD)/bench-floor: bench/floor.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(OPT) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -o $@ $<
 
-# The reverse proxy against nginx, h2o and HAProxy, in front of one upstream
-# nginx: 1 KiB and 1 MiB answers, req/s and proxy CPU per request.
-bench-proxy: $(BIN)
-	bench/proxy.sh
-
-# TLS against nginx and h2o, each on one core, one ECDSA P-256 certificate,
-# TLS 1.3: keep-alive 1 KiB and 1 MiB requests, full and resumed handshakes
-# per second and server CPU per request or handshake, and the memory of an
-# idle TLS connection (and of a plain one, portico); build/bench/tls.md.
-# BENCH_QUICK=1 for a one-minute trial.
-bench-tls: $(BIN)
-	bench/tls.sh
-
-# Compression against nginx, each on one core: a 100 KiB HTML page gzipped
-# on the fly at level 5 (nginx: gzip on, gzip_comp_level 5), its
-# precompressed .gz (gzip_static on) and the plain page: CPU us per request
-# and bytes sent; build/bench/gzip.md. BENCH_QUICK=1 for a short trial.
-bench-gzip: $(BIN)
-	bench/gzip.sh
+$(BUILD)/bench-client: bench/tls_client.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(OPT) -std=c11 -Wall -Wextra -Werror -o $@ $< -lssl -lcrypto
 
 # Slow clients and exhausted descriptors for a few minutes (not in make
 # test): slowhttptest slowloris/slow body/slow read, 10,000 keep-alive

@@ -1,20 +1,19 @@
 # shellcheck shell=bash
-# bench/lib.sh -- what bench/run.sh, bench/cgi.sh and bench/workers.sh share.
-# Sourced (`. "$(dirname "$0")/lib.sh"`), not run. A script sets its knobs
-# (DURATION ROUNDS CONNS WARMUP SERVERS BASE_PORT PORTICO SERVER_CPU
-# CLIENT_CPU; an empty CPU means not pinned) and KNOWN, the servers it
-# knows (the first gets BASE_PORT, the next BASE_PORT+1...), sources this
-# file, calls bench_init, sets DOCROOT, and defines:
-#   prepare NAME PORT DIR    writes NAME's config into DIR and prints its
-#                            command, one word a line; returns 1 after a
-#                            note when NAME cannot run
-#   bench_server NAME ROUND  the runs of one round against the started server
-# and may redefine ready (when a started server is ready) and READY_WHAT.
+# bench/lib.sh -- what bench/run.sh and its sections share: servers started,
+# pinned, measured and stopped; the cases and their rounds. Sourced, not run
+# (bench/report.sh, sourced from here, makes the report).
+#
+# The driver, bench/run.sh, sets the knobs (DURATION ROUNDS WARMUP
+# BASE_PORT PORTICO BENCH_CONNS BENCH_SERVER_CPU BENCH_CLIENT_CPU; an empty
+# CPU means not pinned) and KNOWN (every server's name: the first gets
+# BASE_PORT, the next BASE_PORT+1...), sources this file and the sections
+# (bench/static.sh, proxy.sh, ...), calls bench_init and, per family of
+# cases, family_up then run_case for each of its cases (see "cases" below).
 # KEEP=1 in the environment keeps the scratch folder (configurations, logs,
 # wrk reports) instead of removing it at exit.
-# A helper process the servers need (bench/proxy.sh's upstream) is started
-# with start_aux; its CPU time counts neither as the server's nor as other
-# load, and cleanup stops it.
+# A helper process the servers need (proxy.sh's upstream) is started with
+# start_aux; its CPU time counts neither as the server's nor as other load,
+# and cleanup (or stop_aux) stops it.
 
 HOST=127.0.0.1
 SRV_PID=""      # the running server, if any
@@ -28,12 +27,9 @@ BUSY_IRQ=0      # 1: busy_ticks counts irq and softirq time too
 READY_WHAT=answer
 LAST_ANSWER=""
 CHILD_MS=0
-ACTIVE=()       # the servers that can run
 CMD=()          # the command of the server being started
 PIN=()          # set by pin
 declare -gA CMDS=() BROKEN=()
-# per "key" (a server, or "case server"): space-separated values, one a round
-declare -gA RPS=() CPU=() UTIL=() OTHER=()
 WARNINGS=()
 NOISY=()        # runs during which other load took over 10% of a CPU
 
@@ -151,10 +147,10 @@ server_bin() {
 }
 
 # check_config NAME WHAT CMD...: runs CMD, NAME's config test, into
-# $TMP/NAME/check.log; if it fails, notes "skipping NAME: WHAT failed:"
+# $TMP/FAM/NAME/check.log; if it fails, notes "skipping NAME: WHAT failed:"
 # with that log and returns 1.
 check_config() {
-    local s=$1 what=$2 log=$TMP/$1/check.log
+    local s=$1 what=$2 log=$TMP/$FAM/$1/check.log
     shift 2
     "$@" >"$log" 2>&1 && return 0
     note "skipping $s: $what failed:"
@@ -163,9 +159,9 @@ check_config() {
 }
 
 # portico_conf WORKERS ERROR_LOG PORT [ROOT_LOCATION]: a portico.yaml
-# serving DOCROOT on HOST:PORT with long keep-alive, its location / being
-# ROOT_LOCATION (YAML flow map; default {}: static files); locations may be
-# appended to it.
+# serving DOCROOT on HOST:PORT with long keep-alive and room for 16,384
+# connections, its location / being ROOT_LOCATION (YAML flow map; default
+# {}: static files); locations may be appended to it.
 portico_conf() {
     cat <<EOF
 workers: $1
@@ -174,6 +170,7 @@ access_log: off
 pid_file: off
 limits:
   keepalive_requests: 100000
+  connections: 16384
 servers:
   - listen: "$HOST:$3"
     root: $DOCROOT
@@ -208,6 +205,8 @@ server.errorlog = "$2/error.log"
 server.pid-file = "$2/lighttpd.pid"
 server.max-keep-alive-requests = 100000
 server.max-keep-alive-idle = 75
+server.max-connections = 10000
+server.max-fds = 20000
 EOF
     cat >>"$conf"
     check_config lighttpd "configuration test" "$bin" -tt -f "$conf" || return 1
@@ -215,7 +214,7 @@ EOF
 }
 
 # nginx_prepare NAME DIR: writes DIR/nginx.conf, a single nginx process
-# (no master) with its pid, error log (warn and up) and temporary files in
+# (no master; NGINX_WORKERS > 1: a master and that many workers) with its pid, error log (warn and up) and temporary files in
 # DIR, no access log and long keep-alive, the rest of its http { } block
 # (the server blocks) read from stdin; checks it and prints the command.
 # Returns 1 after a note naming NAME when nginx cannot run.
@@ -225,12 +224,13 @@ nginx_prepare() {
     mkdir -p "$dir/tmp"
     cat >"$conf" <<EOF
 daemon off;
-master_process off;
-worker_processes 1;
+master_process $( ((${NGINX_WORKERS:-1} > 1)) && echo on || echo off);
+worker_processes ${NGINX_WORKERS:-1};
+worker_rlimit_nofile 20000;
 pid $dir/nginx.pid;
 error_log $dir/error.log warn;
 events {
-    worker_connections 4096;
+    worker_connections 16384;
     multi_accept on;
 }
 http {
@@ -261,13 +261,16 @@ nginx_files() {
     open_file_cache max=1000 inactive=60s;
     open_file_cache_valid 60s;
     open_file_cache_errors on;
+    log_not_found off;
 EOF
 }
 
-# h2o_prepare PORT DIR HANDLER: writes DIR/h2o.conf, h2o with one thread on
-# HOST:PORT, its pid and error log in DIR, the path / handled by HANDLER
-# (one line of YAML: "file.dir: ...", "proxy.reverse.url: ..."); checks it
-# and prints the command. Returns 1 after a note when h2o cannot run.
+# h2o_prepare PORT DIR: writes DIR/h2o.conf, h2o with H2O_THREADS threads
+# (default 1) on HOST:PORT (H2O_LISTEN: more lines of its listen map, such
+# as an ssl map, indented by 2), its pid and error log in DIR, room for
+# 16,384 connections, the paths of its one host read from stdin (YAML
+# indented by 6: "/:", then its handler by 8); checks it and prints the
+# command. Returns 1 after a note when h2o cannot run.
 h2o_prepare() {
     local bin userline=""
     bin=$(server_bin h2o h2o) || return 1
@@ -279,55 +282,55 @@ h2o_prepare() {
     fi
     cat >"$2/h2o.conf" <<EOF
 $userline
-num-threads: 1
+num-threads: ${H2O_THREADS:-1}
 pid-file: $2/h2o.pid
 error-log: $2/error.log
 http1-request-timeout: 75
+max-connections: 16384
 listen:
   host: $HOST
   port: $1
+${H2O_LISTEN:-}
 hosts:
   default:
     paths:
-      /:
-        $3
 EOF
+    cat >>"$2/h2o.conf"
     check_config h2o "configuration test" "$bin" -t -c "$2/h2o.conf" || return 1
     printf '%s\n' "$bin" -c "$2/h2o.conf"
 }
 
-# port_of NAME: BASE_PORT plus the place of NAME in KNOWN (0 for the first).
+# caddy_prepare DIR: writes DIR/Caddyfile, caddy without its admin API,
+# automatic HTTPS or access log, its state in DIR, the site blocks read
+# from stdin; checks it and prints the command (GOMAXPROCS: CADDY_PROCS,
+# default 1, as the others run one thread). Returns 1 after a note when
+# caddy cannot run.
+caddy_prepare() {
+    local bin dir=$1
+    bin=$(server_bin caddy caddy) || return 1
+    {
+        printf '{\n    admin off\n    auto_https off\n'
+        printf '    storage file_system %s/data\n}\n' "$dir"
+        cat
+    } >"$dir/Caddyfile"
+    check_config caddy "configuration check" env HOME="$dir" XDG_DATA_HOME="$dir" XDG_CONFIG_HOME="$dir" \
+        "$bin" validate --config "$dir/Caddyfile" --adapter caddyfile || return 1
+    printf '%s\n' env GOMAXPROCS="${CADDY_PROCS:-1}" HOME="$dir" XDG_DATA_HOME="$dir" XDG_CONFIG_HOME="$dir" \
+        "$bin" run --config "$dir/Caddyfile" --adapter caddyfile
+}
+
+# port_of [FAM/]NAME: BASE_PORT plus the place of NAME in KNOWN (0 for the
+# first).
 port_of() {
     local k i=0
     for k in $KNOWN; do
-        if [[ $k == "$1" ]]; then
+        if [[ $k == "${1##*/}" ]]; then
             echo $((BASE_PORT + i))
             return 0
         fi
         i=$((i + 1))
     done
     return 1
-}
-
-# prepare_all: runs prepare on each of SERVERS, with its port and its
-# folder $TMP/NAME; ACTIVE gets those that can run, CMDS[NAME] their
-# commands. Dies when none can.
-prepare_all() {
-    local s cmd dir
-    for s in $SERVERS; do
-        if [[ " $KNOWN " != *" $s "* ]]; then
-            note "skipping unknown server '$s' (known: $KNOWN)"
-            continue
-        fi
-        dir=$TMP/$s
-        mkdir -p "$dir"
-        chmod 755 "$dir"  # servers may drop privileges when started as root
-        if cmd=$(prepare "$s" "$(port_of "$s")" "$dir"); then
-            ACTIVE+=("$s")
-            CMDS[$s]=$cmd
-        fi
-    done
-    ((${#ACTIVE[@]} > 0)) || die "no server to benchmark"
 }
 
 # port_busy PORT: something already listens on HOST:PORT.
@@ -338,9 +341,9 @@ status_of() {
     curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://$HOST:$1$2" || true
 }
 
-# ready NAME PORT: the started server NAME is ready: by default, it serves
-# /1k.bin (a script may redefine this, setting LAST_ANSWER for the note).
-ready() { [[ $(status_of "$2" /1k.bin) == 200 ]]; }
+# ready NAME PORT: the started server NAME is ready: FAM_ready (which may
+# set LAST_ANSWER for the note).
+ready() { "${FAM}_ready" "$@"; }
 
 # pin CPU: sets PIN to the command prefix that runs a command on CPU
 # (taskset), or to nothing when CPU is empty.
@@ -349,12 +352,13 @@ pin() {
     [[ -z $1 ]] || PIN=(taskset -c "$1")
 }
 
-# start_server NAME: start_on NAME, its port (port_of) and SERVER_CPU.
+# start_server FAM/NAME: start_on FAM/NAME, its port (port_of NAME) and
+# SERVER_CPU.
 start_server() {
     start_on "$1" "$(port_of "$1")" "${SERVER_CPU:-}"
 }
 
-# start_aux NAME PORT CPU: start_on for a helper process (an upstream),
+# start_aux FAM/NAME PORT CPU: start_on for a helper process (an upstream),
 # which then goes into AUX_PIDS, not SRV_PID.
 start_aux() {
     start_on "$@" || return 1
@@ -374,7 +378,8 @@ start_on() {
     fi
     LAST_ANSWER=""
     pin "$3"
-    "${PIN[@]}" "${CMD[@]}" >"$dir/stdout.log" 2>"$dir/stderr.log" </dev/null &
+    # its own session: lighttpd with workers signals its whole process group
+    setsid "${PIN[@]}" "${CMD[@]}" >"$dir/stdout.log" 2>"$dir/stderr.log" </dev/null &
     SRV_PID=$!
     for ((i = 0; i < 100; i++)); do
         if ! kill -0 "$SRV_PID" 2>/dev/null; then
@@ -390,25 +395,6 @@ start_on() {
     note "$s did not $READY_WHAT on port $port within 10 s${LAST_ANSWER:+ (last answer: ${LAST_ANSWER:0:80})}"
     stop_server
     return 1
-}
-
-# run_rounds: ROUNDS rounds; in each, every server of ACTIVE that has not
-# failed yet is started, given to bench_server, and stopped. A server that
-# fails to start or to run goes into BROKEN.
-run_rounds() {
-    local r s
-    for ((r = 1; r <= ROUNDS; r++)); do
-        for s in "${ACTIVE[@]}"; do
-            [[ -z ${BROKEN[$s]:-} ]] || continue
-            mapfile -t CMD <<<"${CMDS[$s]}"
-            if ! start_server "$s"; then
-                BROKEN[$s]=1
-                continue
-            fi
-            bench_server "$s" "$r" || BROKEN[$s]=1
-            stop_server
-        done
-    done
 }
 
 # ---------------------------------------------------------------- measures
@@ -480,16 +466,6 @@ run_wrk() {
     WRK_PID=$!
     wait "$WRK_PID" || rc=$?
     WRK_PID=""
-    return "$rc"
-}
-
-# run_cases NAME ROUND: the script's run_case NAME CASE ROUND for each of
-# CASES; returns 1 if one failed.
-run_cases() {
-    local c rc=0
-    for c in "${CASES[@]}"; do
-        run_case "$1" "$c" "$2" || rc=1
-    done
     return "$rc"
 }
 
@@ -575,198 +551,257 @@ flag_run() {
     [[ -z $RUN_SOCKERR ]] || WARNINGS+=("$key: socket errors: $RUN_SOCKERR")
 }
 
-# record KEY US: appends the run's req/s, CPU us/req US, server CPU% and
-# other% to RPS, CPU, UTIL and OTHER [KEY].
-record() {
-    RPS[$1]+="$RUN_RPS "
-    CPU[$1]+="$2 "
-    UTIL[$1]+="$RUN_UTIL "
-    OTHER[$1]+="$RUN_OTHER "
+# stop_aux: stops the helper processes (AUX_PIDS).
+stop_aux() {
+    local p
+    for p in "${AUX_PIDS[@]}"; do stop_tree "$p"; done
+    AUX_PIDS=()
 }
 
-# ---------------------------------------------------------------- report
-# median N...: the median of the numbers, with 3 decimals.
-median() {
-    printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END{
-        if (NR == 0) exit
-        if (NR % 2) printf "%.3f", v[(NR+1)/2]
-        else printf "%.3f", (v[NR/2] + v[NR/2+1]) / 2 }'
+# ---------------------------------------------------------------- clients
+# run_client SECONDS URL OUT: measure's LOADER for the handshake cases:
+# CLIENT (bench/tls_client.c) -m CLIENT_MODE with HS_CONNS connections in
+# flight on CLIENT_CPU against https://HOST:PORT/PATH, in the background.
+# shellcheck disable=SC2317 # called through LOADER
+run_client() {
+    local rc=0 rest=${2#https://} hostport path
+    hostport=${rest%%/*} path=/${rest#*/}
+    pin "${CLIENT_CPU:-}"
+    "${PIN[@]}" "$CLIENT" -m "$CLIENT_MODE" -c "$HS_CONNS" -d "$1" -v "$TLS_VERSION" -s localhost \
+        "${hostport%:*}" "${hostport##*:}" "$path" >"$3" 2>&1 &
+    WRK_PID=$!
+    wait "$WRK_PID" || rc=$?
+    WRK_PID=""
+    return "$rc"
 }
 
-# range_of FORMAT N...: "min-max" of the numbers, each printed with the
-# printf FORMAT (nothing when there are none).
-range_of() {
-    local fmt=$1
-    shift
-    printf '%s\n' "$@" | sort -g | awk -v f="$fmt" 'NR == 1 {lo = $1} {hi = $1}
-        END { if (NR) printf f "-" f, lo, hi }'
+# rss_kb PID: VmRSS (KiB) of PID and its descendants.
+rss_kb() {
+    local p v total=0
+    for p in "$1" $(descendants "$1"); do
+        v=$(awk '$1 == "VmRSS:" {print $2}' "/proc/$p/status" 2>/dev/null || true)
+        total=$((total + ${v:-0}))
+    done
+    echo "$total"
 }
 
-# medians KEY: sets MED_RPS, MED_CPU, MED_UTIL and MED_OTHER to the medians
-# over the rounds of RPS, CPU, UTIL and OTHER [KEY].
-# shellcheck disable=SC2086,SC2034 # space-separated numbers; MED_* are for the caller
-medians() {
-    MED_RPS=$(median ${RPS[$1]})
-    MED_CPU=$(median ${CPU[$1]})
-    MED_UTIL=$(median ${UTIL[$1]})
-    MED_OTHER=$(median ${OTHER[$1]})
+# own_pids PID: the server's own processes: PID and those of its
+# descendants that run the same executable (no CGI scripts), on one line.
+own_pids() {
+    local p exe
+    exe=$(readlink "/proc/$1/exe" 2>/dev/null || true)
+    for p in "$1" $(descendants "$1"); do
+        [[ $(readlink "/proc/$p/exe" 2>/dev/null || true) == "$exe" ]] && echo "$p"
+    done | sort -n | tr '\n' ' '
 }
 
-# ratio A B: A/B with 2 decimals, or n/a.
-ratio() {
-    if [[ -z $1 || -z $2 ]]; then echo "n/a"; return; fi
-    awk -v a="$1" -v b="$2" 'BEGIN{ if (b == 0) print "n/a"; else printf "%.2f", a / b }'
-}
-
-# report_problems: prints the busy-machine runs, the warnings and the
-# servers that failed; returns 1 if any did.
-report_problems() {
-    if ((${#NOISY[@]} > 0)); then
-        echo
-        echo "Busy machine: other load over 10% of a CPU in ${#NOISY[@]} run(s):"
-        printf -- '- %s\n' "${NOISY[@]}"
-    fi
-    if ((${#WARNINGS[@]} > 0)); then
-        echo
-        echo "Warnings:"
-        printf -- '- %s\n' "${WARNINGS[@]}"
-    fi
-    if ((${#BROKEN[@]} > 0)); then
-        echo
-        echo "Failed: ${!BROKEN[*]} (see messages above)"
+# idle_run CASE NAME ROUND MODE PORT: IDLE_CONNS idle keep-alive
+# connections (CLIENT -m MODE: idle over TLS, plain-idle without; each did
+# one GET /1k.bin, 64 at a time) to the freshly started server NAME on
+# PORT; the result is the growth of its RSS (all its processes) per
+# connection, in bytes. Returns 1 after a note if not all got their answer.
+idle_run() {
+    local c=$1 s=$2 r=$3 out=$TMP/$FAM/$2/$1-$3.txt r0 r1 i got closed
+    sleep 0.3
+    r0=$(rss_kb "$SRV_PID")
+    pin "${CLIENT_CPU:-}"
+    "${PIN[@]}" "$CLIENT" -m "$4" -n "$IDLE_CONNS" -c 64 -d 120 -v "$TLS_VERSION" -s localhost \
+        "$HOST" "$5" /1k.bin >"$out" 2>&1 &
+    WRK_PID=$!
+    for ((i = 0; i < 600; i++)); do
+        grep -q '^ready' "$out" && break
+        kill -0 "$WRK_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    sleep 0.5  # the server's last answers leave its buffers
+    r1=$(rss_kb "$SRV_PID")
+    kill -TERM "$WRK_PID" 2>/dev/null || true
+    wait "$WRK_PID" 2>/dev/null || true
+    WRK_PID=""
+    got=$(awk '$1 == "ready" {print $2}' "$out")
+    closed=$(awk '$1 == "Idle:" {print $4}' "$out")
+    if [[ $got != "$IDLE_CONNS" ]]; then
+        note "$s: only ${got:-0} of $IDLE_CONNS idle connections got their answer:"
+        sed 's/^/    /' "$out" >&2
         return 1
     fi
+    [[ ${closed:-0} == 0 ]] ||
+        WARNINGS+=("round $r, $s, $c: the server closed $closed of the idle connections before the end")
+    RUN_UTIL="" RUN_OTHER=""
+    result "$c" "$s" "$r" "$(awk -v a="$r0" -v b="$r1" -v n="$IDLE_CONNS" 'BEGIN{printf "%.0f", (b - a) * 1024 / n}')" "" \
+        "RSS $r0 -> $r1 KiB"
 }
 
-# ---------------------------------------------------------------- HTML report
-# People compare servers by looking: report_html writes the report as an
-# HTML page whose chart is an inline SVG (no script, no file beside it),
-# made with awk alone.
+# ---------------------------------------------------------------- cases
+# A case is one measurement that each of its servers gets in every round.
+# A section file (bench/static.sh, proxy.sh...) declares its cases with
+# def_case and defines, for its family FAM (a name for the cases that share
+# the servers' configurations; it is also a group name for ONLY):
+#   FAM_setup                  once, before its first case: files, helpers (optional)
+#   FAM_prepare NAME PORT DIR  writes NAME's configuration into DIR and prints
+#                              its command, one word a line; returns 1 after
+#                              a note when NAME cannot run
+#   FAM_ready NAME PORT        the started server answers
+#   FAM_check NAME             its answers are right (preflight; a note says why not)
+#   FAM_env CASE               sets CASE's knobs over case_defaults (optional)
+#   FAM_run CASE NAME ROUND    one measurement (warm-up included): result, or 1
+#   FAM_teardown               after its last case (optional)
+declare -gA C_FAM=() C_UNIT=() C_BETTER=() C_SERVERS=() C_LABEL=() FAM_ACTIVE=()
+CASE_ORDER=()   # every case, in the order they run
+FAM=""          # the family being run
 
-# chart_svg TITLE < DATA: an SVG bar chart. DATA lines are
-# "CASE<TAB>LABEL<TAB>SERVER<TAB>VALUE" (VALUE empty: the run failed), in
-# the order to draw; one panel per CASE, titled "CASE: LABEL", one bar per
-# SERVER, each panel on its own scale (a 1 MiB file costs far more than a
-# 404: a shared scale would flatten the small cases).
-chart_svg() {
-    awk -v title="$1" '
-    function esc(s) { gsub(/&/, "\\&amp;", s); gsub(/</, "\\&lt;", s); gsub(/>/, "\\&gt;", s); return s }
-    function color(s) {
-        if (s == "portico") return "#b4532a"
-        if (s == "nginx") return "#2f7d32"
-        if (s == "h2o") return "#1f6fb2"
-        if (s == "lighttpd") return "#7b4fb0"
-        return "#6b7280"
-    }
-    BEGIN { FS = "\t"; W = 720; LABEL_X = 100; BAR_X = 110; BAR_MAX = 480; ROW = 28; BAR = 18; HEAD = 30; GAP = 16 }
-    NF >= 3 {
-        c = $1
-        if (!(c in n)) { cases[++nc] = c; label[c] = $2; n[c] = 0; max[c] = 0 }
-        k = ++n[c]; srv[c, k] = $3; val[c, k] = $4
-        if ($4 != "" && $4 + 0 > max[c]) max[c] = $4 + 0
-    }
-    END {
-        h = 8
-        for (i = 1; i <= nc; i++) h += HEAD + n[cases[i]] * ROW + GAP
-        printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" aria-labelledby=\"chart-title\" font-family=\"system-ui, sans-serif\" font-size=\"13\">\n", W, h, W, h
-        printf "<title id=\"chart-title\">%s</title>\n", esc(title)
-        y = 8
-        for (i = 1; i <= nc; i++) {
-            c = cases[i]
-            printf "<text x=\"0\" y=\"%d\" font-weight=\"700\" font-size=\"14\" fill=\"#1f2328\">%s: %s</text>\n", y + 18, esc(c), esc(label[c])
-            y += HEAD
-            for (k = 1; k <= n[c]; k++) {
-                mid = y + (k - 1) * ROW + ROW / 2
-                printf "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" fill=\"#1f2328\">%s</text>\n", LABEL_X, mid + 4, esc(srv[c, k])
-                if (val[c, k] == "") {
-                    printf "<text x=\"%d\" y=\"%d\" fill=\"#c62828\">failed</text>\n", BAR_X, mid + 4
-                    continue
-                }
-                w = max[c] > 0 ? val[c, k] / max[c] * BAR_MAX : 0
-                if (w < 1) w = 1
-                printf "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" rx=\"3\" fill=\"%s\"><title>%s, %s: %.2f µs per request</title></rect>\n", BAR_X, mid - BAR / 2, w, BAR, color(srv[c, k]), esc(srv[c, k]), esc(c), val[c, k]
-                printf "<text x=\"%.1f\" y=\"%d\" fill=\"#5b6370\">%.2f µs</text>\n", BAR_X + w + 6, mid + 4, val[c, k]
-            }
-            y += n[c] * ROW + GAP
-        }
-        print "</svg>"
-    }'
+# def_case NAME FAMILY UNIT BETTER "SERVERS" LABEL: declares case NAME:
+# its value is in UNIT, BETTER is hi or lo, SERVERS those that can run it.
+# shellcheck disable=SC2034 # C_BETTER and C_LABEL are for the driver
+def_case() {
+    CASE_ORDER+=("$1")
+    C_FAM[$1]=$2 C_UNIT[$1]=$3 C_BETTER[$1]=$4 C_SERVERS[$1]=$5 C_LABEL[$1]=$6
 }
 
-# md_html < MD: the report's markdown as HTML: "## " headings, tables
-# ("| a | b |" rows; the "|---|" line ends the head, and its "---:"
-# columns are right-aligned), "- " lists and paragraphs. Only what the
-# bench scripts print; everything escaped.
-md_html() {
-    awk '
-    function esc(s) { gsub(/&/, "\\&amp;", s); gsub(/</, "\\&lt;", s); gsub(/>/, "\\&gt;", s); return s }
-    function trim(s) { sub(/^[ \t]+/, "", s); sub(/[ \t]+$/, "", s); return s }
-    function close_all() {
-        if (tbl) print "</tbody></table>"
-        if (lst) print "</ul>"
-        if (par) print "</p>"
-        tbl = lst = par = 0
-    }
-    function row(line, tag,   cells, m, j, v, cls) {
-        m = split(line, cells, "|")
-        printf "<tr>"
-        for (j = 2; j < m; j++) {
-            v = trim(cells[j])
-            cls = right[j] ? " class=\"n\"" : ""
-            printf "<%s%s>%s</%s>", tag, cls, esc(v), tag
-        }
-        print "</tr>"
-    }
-    # The separator line: which columns are right-aligned ("---:").
-    function aligns(line,   cells, m, j) {
-        m = split(line, cells, "|")
-        for (j = 2; j < m; j++) right[j] = trim(cells[j]) ~ /:$/
-    }
-    /^## / { close_all(); print "<h2>" esc(substr($0, 4)) "</h2>"; next }
-    /^\|[-:| ]+\|$/ { if (tbl == 1) { aligns($0); print "</thead><tbody>"; tbl = 2 } next }
-    /^\|/ {
-        if (!tbl) { close_all(); split("", right); print "<table>\n<thead>"; tbl = 1 }
-        row($0, tbl == 1 ? "th" : "td"); next
-    }
-    /^- / { if (!lst) { close_all(); print "<ul>"; lst = 1 } print "<li>" esc(substr($0, 3)) "</li>"; next }
-    /^[ \t]*$/ { close_all(); next }
-    { if (!par) { close_all(); printf "<p>"; par = 1 } else printf "<br>\n"; printf "%s", esc($0) }
-    END { close_all() }'
+# has_fn NAME: a function NAME is defined.
+has_fn() { declare -F "$1" >/dev/null; }
+
+# selected CASE: ONLY (a comma list of case and family names) is empty or
+# names CASE or its family.
+selected() {
+    [[ -z ${ONLY:-} || ",$ONLY," == *",$1,"* || ",$ONLY," == *",${C_FAM[$1]},"* ]]
 }
 
-# report_html OUT MD DATA TITLE: OUT, an HTML page: TITLE, the chart of
-# DATA (see chart_svg) and the report MD (see md_html). Written whole or
-# not at all.
-report_html() {
-    local out=$1 md=$2 data=$3 title=$4
-    {
-        cat <<HTML
-<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>portico benchmark</title>
-<style>
-body{margin:0;font:15px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2328;background:#f7f5f0}
-main{max-width:60rem;margin:0 auto;padding:1.5rem 1.25rem}
-h1,h2{line-height:1.2}
-figure{margin:1rem 0;padding:1rem;background:#fff;border:1px solid #e3ded4;border-radius:10px;overflow-x:auto}
-figcaption{color:#5b6370;font-size:.9rem;margin-bottom:.5rem}
-table{border-collapse:collapse;background:#fff;font-size:.9rem}
-th,td{padding:.3rem .6rem;border:1px solid #e3ded4;text-align:left}
-.n{text-align:right;font-variant-numeric:tabular-nums}
-</style>
-</head>
-<body>
-<main>
-<h1>portico benchmark</h1>
-<figure>
-<figcaption>$title. Each case has its own scale: compare the servers within a case.</figcaption>
-HTML
-        chart_svg "$title" <"$data"
-        echo "</figure>"
-        md_html <"$md"
-        printf '</main>\n</body>\n</html>\n'
-    } >"$out.tmp" && mv "$out.tmp" "$out"
+# check_only: dies when ONLY names something that is neither a case nor a family.
+check_only() {
+    local w
+    local -a words
+    IFS=, read -r -a words <<<"${ONLY:-}"
+    for w in "${words[@]}"; do
+        [[ -n ${C_FAM[$w]:-} || " ${C_FAM[*]} " == *" $w "* ]] ||
+            die "ONLY: no case or group '$w' (cases: ${CASE_ORDER[*]}; groups: $(printf '%s\n' "${C_FAM[@]}" | sort -u | tr '\n' ' '))"
+    done
 }
+
+# family_up FAM SERVERS...: FAM_setup, then each server's configuration
+# (in $TMP/FAM/NAME) and preflight; FAM_ACTIVE[FAM] gets those that pass.
+# Returns 1 when none does.
+family_up() {
+    local fam=$1 s dir cmd
+    local -a ok=()
+    shift
+    FAM=$fam
+    mkdir -p "$TMP/$fam"
+    chmod 755 "$TMP/$fam"
+    if has_fn "${fam}_setup" && ! "${fam}_setup"; then
+        note "$fam: its setup failed; its cases are skipped"
+        return 1
+    fi
+    for s in "$@"; do
+        dir=$TMP/$fam/$s
+        mkdir -p "$dir"
+        chmod 755 "$dir"  # servers may drop privileges when started as root
+        cmd=$("${fam}_prepare" "$s" "$(port_of "$s")" "$dir") || continue
+        CMDS[$fam/$s]=$cmd
+        if preflight "$fam" "$s"; then ok+=("$s"); fi
+    done
+    FAM_ACTIVE[$fam]="${ok[*]}"
+    ((${#ok[@]} > 0))
+}
+
+# preflight FAM NAME: starts NAME with FAM's configuration once and runs
+# FAM_check on it; returns 1 after a note (the first line of why) if it
+# fails; for portico the whole story, and a warning in the report.
+preflight() {
+    local log=$TMP/$1/$2/preflight.txt
+    mapfile -t CMD <<<"${CMDS[$1/$2]}"
+    if start_server "$1/$2" 2>"$log" && "${1}_check" "$2" 2>>"$log"; then
+        stop_server
+        return 0
+    fi
+    stop_server
+    if [[ $2 == portico ]]; then
+        cat "$log" >&2
+        WARNINGS+=("portico failed the $1 cases' check (see the messages): they ran without it")
+    else
+        note "skipping $2 for the $1 cases: $(head -n 1 "$log" | sed 's/^bench: //')"
+    fi
+    return 1
+}
+
+# rotated R WORD...: the words, rotated left by R-1 places (round R's order).
+rotated() {
+    local -a w=("${@:2}")
+    local k=$((($1 - 1) % ($# > 1 ? $# - 1 : 1)))
+    echo "${w[@]:k}" "${w[@]:0:k}"
+}
+
+# case_servers CASE: the servers of CASE that passed its family's preflight.
+case_servers() {
+    local s out=()
+    for s in ${FAM_ACTIVE[${C_FAM[$1]}]:-}; do
+        [[ " ${C_SERVERS[$1]} " != *" $s "* ]] || out+=("$s")
+    done
+    echo "${out[*]}"
+}
+
+# case_defaults: the knobs each case starts from (FAM_env may change them).
+case_defaults() {
+    CONNS=$BENCH_CONNS WRK_THREADS=1 WRK_ARGS=() LOADER=run_wrk CPU_FIELDS=2
+    SERVER_CPU=$BENCH_SERVER_CPU CLIENT_CPU=$BENCH_CLIENT_CPU
+}
+
+# run_case CASE: ROUNDS rounds of CASE; in each, every server of it in turn
+# (the order rotated by one place a round), started afresh, given to
+# FAM_run, stopped. A server that does not start is not tried again.
+run_case() {
+    local c=$1 r s key
+    local -a order
+    case_defaults
+    ! has_fn "${FAM}_env" || "${FAM}_env" "$c"
+    for ((r = 1; r <= ROUNDS; r++)); do
+        # shellcheck disable=SC2046 # one server a word
+        read -r -a order <<<"$(rotated "$r" $(case_servers "$c"))"
+        for s in "${order[@]}"; do
+            key=$FAM/$s
+            [[ -z ${BROKEN[$key]:-} ]] || continue
+            mapfile -t CMD <<<"${CMDS[$key]}"
+            if ! start_server "$key"; then
+                BROKEN[$key]=1
+                continue
+            fi
+            "${FAM}_run" "$c" "$s" "$r" || WARNINGS+=("round $r, $s, $c: no result (see the messages)")
+            stop_server
+        done
+    done
+}
+
+# result CASE NAME ROUND VALUE CPU [NOTE]: records one measurement (CPU:
+# server CPU us per request, or empty) in RESULTS, NOTE in NOTES, and says
+# it on stderr.
+result() {
+    printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" >>"$RESULTS"
+    [[ -z ${6:-} ]] || printf '%s\t%s\t%s\n' "$1" "$2" "$6" >>"$NOTES"
+    printf '  round %d  %-12s %-8s %11s %-6s %9s us/req  server %3s%% CPU, others %3s%%%s\n' "$3" "$1" "$2" \
+        "$4" "${C_UNIT[$1]}" "${5:--}" "${RUN_UTIL:--}" "${RUN_OTHER:--}" "${6:+  ($6)}" >&2
+}
+
+# wrk_run CASE NAME ROUND URL [EXPECT [SETTLE]]: a warm-up, then measure
+# URL (SETTLE: see measure) and flag_run with EXPECT (default ok); sets
+# RUN_US, the server's CPU us per request. Warns when the server's own
+# processes changed during the run (a crash?).
+wrk_run() {
+    local c=$1 s=$2 r=$3 p0 p1
+    warm_up "$4"
+    p0=$(own_pids "$SRV_PID")
+    measure "$s ($c)" "$4" "$TMP/$FAM/$s/$c-$r.txt" "${6:-0}" || return 1
+    p1=$(own_pids "$SRV_PID")
+    [[ $p0 == "$p1" ]] ||
+        WARNINGS+=("round $r, $s, $c: its processes changed during the run ($p0-> $p1): a crash? (see its error log)")
+    RUN_US=$(per_req "$RUN_TICKS" %.3f)
+    flag_run "round $r, $s, $c" "${5:-ok}"
+}
+
+# wrk_case CASE NAME ROUND URL [EXPECT]: wrk_run, and its req/s and CPU as the result.
+wrk_case() {
+    wrk_run "$@" || return 1
+    result "$1" "$2" "$3" "$RUN_RPS" "$RUN_US"
+}
+
+# shellcheck source=report.sh source-path=SCRIPTDIR
+. "$(dirname "${BASH_SOURCE[0]}")/report.sh"

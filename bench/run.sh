@@ -1,233 +1,218 @@
 #!/usr/bin/env bash
-# bench/run.sh -- compare portico with nginx, h2o and lighttpd on loopback.
+# bench/run.sh -- every benchmark case in one run (make bench): portico
+# against nginx, h2o, lighttpd, HAProxy and Caddy on loopback, wherever
+# they do the same job, and against floor (bench/floor.c), the least a
+# server can do.
 #
-# Run from the repository root (make bench). For each round, each server is
-# started in turn pinned to CPU 0 (single process / single worker, keep-alive)
-# and loaded with wrk pinned to CPU 1 for three cases:
-#   1k   GET /1k.bin   (1 KiB file)
-#   1m   GET /1m.bin   (1 MiB file)
-#   404  GET /missing  (not found)
-# Reported per case and server: the median over ROUNDS of requests/s and of
-# the server's CPU time per request (utime+stime of the server process and
-# its descendants, from /proc/PID/stat), plus portico's ratio to each peer.
-# Also shown: the share of a CPU the server used, and "other%", CPU time on
-# the two CPUs taken by anything else (a busy machine makes req/s unreliable).
+# Run from the repository root. The cases come from the sections, sourced
+# here, each a family of cases sharing the servers' configurations (its
+# name is also a group name for ONLY): bench/static.sh (1k 1k-c500
+# index.html dir 404 1m close idle), put.sh (put), cgi.sh (cgi), proxy.sh
+# (proxy-1k proxy-1m), tls.sh (tls-ka-1k tls-full tls-resumed tls-ka-1m
+# tls-idle), gzip.sh (gzip gzip-static gzip-plain), workers.sh
+# (workers2-1k workers2-1m); their comments say what each case does.
+#
+# A case runs ROUNDS rounds; in each round every server takes it in turn
+# (the order rotated by one place each round), freshly started, pinned to
+# SERVER_CPU with one worker / process / thread (the workers cases: two,
+# nothing pinned), a warm-up of WARMUP seconds, then DURATION seconds of
+# wrk (or another client) pinned to CLIENT_CPU. Before its first case,
+# each server is started once and its answers checked (preflight); one
+# that fails is left out with a note.
+#
+# The report (stdout, REPORT_DIR/report.md, and REPORT_DIR/report.html
+# with a chart of CPU us per request): a summary line per case (portico,
+# the best peer, portico/best as the median of the per-round ratios, the
+# calibration ratio between the two best peers of the same rounds, which
+# shows the noise, and portico/floor), then every server's median and
+# range per case. See bench/report.sh (summarize).
 #
 # Environment knobs:
-#   DURATION   seconds per wrk run               (default 5)
-#   ROUNDS     rounds; the median is kept        (default 3)
-#   CONNS      wrk connections                   (default 50)
-#   SERVERS    subset, e.g. "portico nginx"      (default "portico nginx h2o lighttpd")
-#   WARMUP     seconds of warm-up after start    (default 1; 0 = none)
-#   BASE_PORT  first loopback port               (default 18080; +0..+3)
-#   PORTICO    portico binary                    (default ./portico)
-#   SERVER_CPU / CLIENT_CPU  CPUs for taskset    (default 0 / 1)
-#   REPORT_DIR folder of the report files        (default build/bench)
-#
-# The report goes to stdout and to REPORT_DIR/report.md; REPORT_DIR/
-# report.html shows the same tables under a bar chart of CPU us/req per
-# server and case (an inline SVG).
+#   ONLY        cases or groups, comma-separated (default: all), e.g. 1k,404,proxy
+#   DURATION    seconds per timed run                     (default 3)
+#   ROUNDS      rounds; medians are kept                  (default 3)
+#   WARMUP      seconds of warm-up after each start       (default 1; 0 = none)
+#   CONNS       wrk connections                           (default 50)
+#   IDLE_CONNS  idle connections of idle and tls-idle     (default 10000)
+#   HS_CONNS    handshakes in flight (tls-full, tls-resumed)  (default 16)
+#   TLS_VERSION 1.3 or 1.2                                (default 1.3)
+#   SERVERS     the servers to run, e.g. "portico nginx"  (default all)
+#   BASE_PORT   first loopback port (+0..+6; upstream +10) (default 18400)
+#   PORTICO FLOOR CLIENT  the binaries (default ./portico, build/bench-floor,
+#               build/bench-client; make bench builds them)
+#   SERVER_CPU / CLIENT_CPU  CPUs for taskset             (default 0 / 1)
+#   REPORT_DIR  folder of the report files                (default build/bench)
+#   BENCH_QUICK 1: a short trial (DURATION 1, ROUNDS 1, WARMUP 0,
+#               IDLE_CONNS 1000); knobs set explicitly still win
+#   KEEP        1: keep the scratch folder (configurations, logs, reports)
+# Other people may benchmark on the same machine: run it under
+#   flock /tmp/portico-bench.lock make bench
 set -euo pipefail
 
-DURATION=${DURATION:-5}
+if [[ ${BENCH_QUICK:-0} == 1 ]]; then
+    DURATION=${DURATION:-1} ROUNDS=${ROUNDS:-1} WARMUP=${WARMUP:-0} IDLE_CONNS=${IDLE_CONNS:-1000}
+fi
+DURATION=${DURATION:-3}
 ROUNDS=${ROUNDS:-3}
-CONNS=${CONNS:-50}
-SERVERS=${SERVERS:-"portico nginx h2o lighttpd"}
 WARMUP=${WARMUP:-1}
-BASE_PORT=${BASE_PORT:-18080}
+BENCH_CONNS=${CONNS:-50}
+IDLE_CONNS=${IDLE_CONNS:-10000}
+HS_CONNS=${HS_CONNS:-16}
+TLS_VERSION=${TLS_VERSION:-1.3}
+ONLY=${ONLY:-}
+BASE_PORT=${BASE_PORT:-18400}
 PORTICO=${PORTICO:-./portico}
-SERVER_CPU=${SERVER_CPU:-0}
-CLIENT_CPU=${CLIENT_CPU:-1}
+FLOOR=${FLOOR:-build/bench-floor}
+CLIENT=${CLIENT:-build/bench-client}
+BENCH_SERVER_CPU=${SERVER_CPU-0}
+BENCH_CLIENT_CPU=${CLIENT_CPU-1}
 REPORT_DIR=${REPORT_DIR:-build/bench}
-KNOWN="portico nginx h2o lighttpd"  # ports BASE_PORT+0..+3
-CASES=(1k 1m 404)
+KNOWN="floor portico nginx h2o lighttpd haproxy caddy"  # ports BASE_PORT+0..+6
+SERVERS=${SERVERS:-$KNOWN}
+UPSTREAM_PORT=$((BASE_PORT + 10))
 
+here=$(dirname "$0")
 # shellcheck source=lib.sh source-path=SCRIPTDIR
-. "$(dirname "$0")/lib.sh"
-BUSY_IRQ=1  # this script has always counted irq+softirq as busy (see busy_ticks)
+. "$here/lib.sh"
+# the sections, in the order their cases run
+# shellcheck source=static.sh
+. "$here/static.sh"
+# shellcheck source=put.sh
+. "$here/put.sh"
+# shellcheck source=cgi.sh
+. "$here/cgi.sh"
+# shellcheck source=proxy.sh
+. "$here/proxy.sh"
+# shellcheck source=tls.sh
+. "$here/tls.sh"
+# shellcheck source=gzip.sh
+. "$here/gzip.sh"
+# shellcheck source=workers.sh
+. "$here/workers.sh"
 
-check_knobs DURATION ROUNDS CONNS WARMUP BASE_PORT
-need wrk taskset curl
+check_knobs DURATION ROUNDS WARMUP BENCH_CONNS IDLE_CONNS HS_CONNS BASE_PORT
+[[ $TLS_VERSION == 1.3 || $TLS_VERSION == 1.2 ]] || die "TLS_VERSION must be 1.3 or 1.2"
+check_only
+need wrk taskset curl cmp openssl gzip python3
+[[ -x $CLIENT ]] || die "$CLIENT not built (make $CLIENT)"
+if (($(ulimit -n) < IDLE_CONNS + 512)); then
+    ulimit -n $((IDLE_CONNS + 512)) 2>/dev/null ||
+        die "IDLE_CONNS=$IDLE_CONNS needs $((IDLE_CONNS + 512)) open files (ulimit -n is $(ulimit -n))"
+fi
 bench_init portico-bench
+RESULTS=$TMP/results.tsv NOTES=$TMP/notes.tsv META=$TMP/meta.tsv
+: >"$RESULTS"
+: >"$NOTES"
 
-# ---------------------------------------------------------------- docroot
-DOCROOT=$TMP/www
-mkdir -p "$DOCROOT"
-head -c 1024 /dev/urandom >"$DOCROOT/1k.bin"
-head -c $((1024 * 1024)) /dev/urandom >"$DOCROOT/1m.bin"
-# h2o and friends may drop privileges when started as root: keep it readable.
-chmod 755 "$TMP" "$DOCROOT"
-chmod 644 "$DOCROOT"/*.bin
-
-case_path() {
-    case $1 in
-        1k) echo /1k.bin ;;
-        1m) echo /1m.bin ;;
-        404) echo /missing ;;
-    esac
-}
-case_status() { [[ $1 == 404 ]] && echo 404 || echo 200; }
-case_label() {
-    case $1 in
-        1k) echo "GET /1k.bin, a 1 KiB file" ;;
-        1m) echo "GET /1m.bin, a 1 MiB file" ;;
-        404) echo "GET /missing, not found" ;;
-    esac
-}
-case_size() {
-    case $1 in
-        1k) echo 1024 ;;
-        1m) echo 1048576 ;;
-        *) echo "" ;;
-    esac
+# make_docroot: DOCROOT with 1k.bin and 1m.bin (random bytes) and a 1 KiB
+# index.html; the sections add theirs.
+make_docroot() {
+    DOCROOT=$TMP/www
+    mkdir -p "$DOCROOT"
+    head -c 1024 /dev/urandom >"$DOCROOT/1k.bin"
+    head -c $((1024 * 1024)) /dev/urandom >"$DOCROOT/1m.bin"
+    { printf '<!DOCTYPE html>\n<title>portico</title>\n<p>'; head -c 2048 /dev/zero | tr '\0' 'x'; } |
+        head -c 1024 >"$DOCROOT/index.html"
+    # servers may drop privileges when started as root: keep it readable
+    chmod 755 "$TMP" "$DOCROOT"
+    chmod 644 "$DOCROOT"/*
 }
 
-# ---------------------------------------------------------------- servers
-# prepare NAME PORT DIR: writes its config into DIR and prints the command to
-# run (one word per line). Returns 1 (after a message) if it cannot run.
-prepare() {
-    local port=$2 dir=$3
-    case $1 in
-    portico)
-        portico_conf 1 off "$port" >"$dir/portico.yaml"
-        portico_cmd "$dir"
-        ;;
-    nginx)
-        nginx_prepare nginx "$dir" <<EOF
-    types {
-        text/html html;
-        application/octet-stream bin;
-    }
-$(nginx_files)
-    server {
-        listen $HOST:$port;
-        server_name localhost;
-        root $DOCROOT;
-        location / { }
-    }
-EOF
-        ;;
-    h2o)
-        h2o_prepare "$port" "$dir" "file.dir: $DOCROOT"
-        ;;
-    lighttpd)
-        lighttpd_prepare "$port" "$dir" <<EOF
-server.max-connections = 4096
-server.max-fds = 8192
-server.modules = ()
-index-file.names = ("index.html")
-mimetype.assign = (".html" => "text/html", ".bin" => "application/octet-stream")
-EOF
-        ;;
-    esac
-}
-
-# check_answers NAME: each case returns the expected status and size.
-check_answers() {
-    local s=$1 port c out code size ok=0
-    port=$(port_of "$s")
-    for c in "${CASES[@]}"; do
-        out=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' --max-time 5 \
-            "http://$HOST:$port$(case_path "$c")" || true)
-        code=${out% *} size=${out#* }
-        if [[ $code != "$(case_status "$c")" ]]; then
-            note "$s: $(case_path "$c") answered '$code', expected $(case_status "$c")"
-            ok=1
-        elif [[ -n $(case_size "$c") && $size != "$(case_size "$c")" ]]; then
-            note "$s: $(case_path "$c") sent $size bytes, expected $(case_size "$c")"
-            ok=1
-        fi
+# family_cases FAM: the selected cases of family FAM, in order.
+family_cases() {
+    local c
+    for c in "${CASE_ORDER[@]}"; do
+        [[ ${C_FAM[$c]} == "$1" ]] && selected "$c" && echo "$c"
     done
-    return $ok
+    return 0
 }
 
-# ---------------------------------------------------------------- runs
-# run_case NAME CASE ROUND: one wrk run of CASE against the server NAME.
-run_case() {
-    local s=$1 c=$2 r=$3 us expect=ok
-    measure "$s ($c)" "http://$HOST:$(port_of "$s")$(case_path "$c")" \
-        "$TMP/$s/wrk-$c-$r.txt" || return 1
-    us=$(per_req "$RUN_TICKS" %.3f)
-    [[ $c != 404 ]] || expect=errors
-    flag_run "round $r, $s, $c" "$expect"
-    record "$c $s" "$us"
-    printf '  round %d  %-8s %-4s %12s req/s %9s us/req  server %3s%% CPU, others %3s%%  (%d ticks, %s requests)\n' \
-        "$r" "$s" "$c" "$RUN_RPS" "$us" "$RUN_UTIL" "$RUN_OTHER" "$RUN_TICKS" "$RUN_REQS" >&2
-}
-
-# bench_server NAME ROUND: checks the answers, warms up, runs every case.
-bench_server() {
-    local s=$1 r=$2
-    if ! check_answers "$s"; then
-        WARNINGS+=("$s: unexpected answers (see above); its numbers are suspect")
-    fi
-    warm_up "http://$HOST:$(port_of "$s")/1k.bin"
-    run_cases "$s" "$r"
-}
-
-# ---------------------------------------------------------------- main
-prepare_all
-echo "bench: servers: ${ACTIVE[*]}; DURATION=${DURATION}s ROUNDS=$ROUNDS CONNS=$CONNS;" \
-    "server on CPU $SERVER_CPU, wrk on CPU $CLIENT_CPU" >&2
-run_rounds
-
-# ---------------------------------------------------------------- report
-fmt_rps() { awk -v x="$1" 'BEGIN{printf "%.0f", x}'; }
-row() { printf '| %-4s | %-8s | %10s | %12s | %8s | %6s | %21s | %21s |\n' "$@"; }
-# chart_row CASE SERVER [US]: a line of the chart's data (see chart_svg).
-chart_row() { printf '%s\t%s\t%s\t%s\n' "$1" "$(case_label "$1")" "$2" "${3:-}" >>"$TMP/chart.tsv"; }
-
-# report: the markdown report; the chart's data go to $TMP/chart.tsv.
-# Returns 1 when a server failed.
-report() {
-    : >"$TMP/chart.tsv"
-    echo
-    echo "## portico benchmark ($(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -r), $(nproc) CPUs)"
-    echo
-    echo "wrk -t1 -c$CONNS -d${DURATION}s, median of $ROUNDS round(s); server pinned to CPU $SERVER_CPU, wrk to CPU $CLIENT_CPU;"
-    echo "CPU us/req = server utime+stime per request; srv CPU% = share of one CPU the server used;"
-    echo "other% = CPU time on CPUs $SERVER_CPU,$CLIENT_CPU used by anything but the server and wrk (% of one CPU):"
-    echo "above ~10% the machine was busy and req/s is unreliable (CPU us/req much less affected)."
-    echo "Ratios are portico/peer: rps ratio higher is better, CPU ratio lower is better."
-    echo
-    row case server "req/s" "CPU us/req" "srv CPU%" "other%" "rps ratio (portico/x)" "CPU ratio (portico/x)"
-    printf '|%s|%s|%s|%s|%s|%s|%s|%s|\n' ------ ---------- -----------: -------------: ---------: \
-        -------: ----------------------: ----------------------:
-    for c in "${CASES[@]}"; do
-        p_rps="" p_cpu=""
-        if [[ -n ${RPS["$c portico"]:-} ]]; then
-            medians "$c portico"
-            p_rps=$MED_RPS p_cpu=$MED_CPU
-        fi
-        for s in "${ACTIVE[@]}"; do
-            if [[ -z ${RPS["$c $s"]:-} ]]; then
-                row "$c" "$s" failed - - - - -
-                chart_row "$c" "$s"
-                continue
+# family_servers CASE...: the servers of SERVERS that one of the cases runs.
+family_servers() {
+    local s c
+    for s in $SERVERS; do
+        for c in "$@"; do
+            if [[ " ${C_SERVERS[$c]} " == *" $s "* ]]; then
+                echo "$s"
+                break
             fi
-            medians "$c $s"
-            chart_row "$c" "$s" "$MED_CPU"
-            if [[ $s == portico ]]; then
-                rr="-" cr="-"
-            else
-                rr=$(ratio "$p_rps" "$MED_RPS")
-                cr=$(ratio "$p_cpu" "$MED_CPU")
-            fi
-            printf '| %-4s | %-8s | %10s | %12.2f | %8.0f | %6.0f | %21s | %21s |\n' \
-                "$c" "$s" "$(fmt_rps "$MED_RPS")" "$MED_CPU" "$MED_UTIL" "$MED_OTHER" "$rr" "$cr"
         done
     done
-    if [[ ! " ${ACTIVE[*]} " =~ " portico " ]]; then
-        echo
-        echo "(portico was not run, so there are no ratios)"
-    fi
+}
+
+# run_families: every family with a selected case: family_up, its cases,
+# FAM_teardown; the selected cases go into META.
+run_families() {
+    local fam c
+    local -a cases servers
+    for fam in $(printf '%s\n' "${CASE_ORDER[@]}" | while read -r c; do echo "${C_FAM[$c]}"; done | uniq); do
+        mapfile -t cases < <(family_cases "$fam")
+        ((${#cases[@]} > 0)) || continue
+        mapfile -t servers < <(family_servers "${cases[@]}")
+        for c in "${cases[@]}"; do
+            printf '%s\t%s\t%s\t%s\n' "$c" "${C_UNIT[$c]}" "${C_BETTER[$c]}" "${C_LABEL[$c]}" >>"$META"
+        done
+        echo "bench: $fam: ${cases[*]}" >&2
+        if family_up "$fam" "${servers[@]}"; then
+            for c in "${cases[@]}"; do run_case "$c"; done
+        else
+            WARNINGS+=("$fam: no server passed the preflight: ${cases[*]} not run")
+        fi
+        ! has_fn "${fam}_teardown" || "${fam}_teardown"
+    done
+}
+
+# error_logs: per server and family, the lines of its error log and stderr
+# but the debug, info and notice ones and the usual start and stop lines.
+error_logs() {
+    local d
+    local -a lines
+    for d in "$TMP"/*/*/; do
+        mapfile -t lines < <(cat "$d/error.log" "$d/stderr.log" 2>/dev/null | grep -v -i -E \
+            '^$|\[(debug|info|notice)\]|"level":"(info|warn)"|is ready to serve requests$|gracefully shutting down$|server (started|stopped)' || true)
+        ((${#lines[@]} == 0)) || printf -- '- %s: %s\n' "${d#"$TMP"/}" "${lines[0]:0:160}"
+    done
+}
+
+# report: the markdown report. Returns 1 when a server failed.
+report() {
+    echo "## portico benchmark ($(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -r), $(nproc) CPUs)"
+    echo
+    echo "Each case: $ROUNDS round(s) of ${DURATION}s after ${WARMUP}s of warm-up, every server in turn in each round"
+    echo "(the order rotated), freshly started, pinned to CPU $BENCH_SERVER_CPU with one worker, the client on CPU $BENCH_CLIENT_CPU"
+    echo "(workers2-*: two workers, nothing pinned: wrk shares the two cores). Values are medians over the rounds;"
+    echo "CPU us = the server's utime+stime per request (or connection). portico/peer and portico/floor are the"
+    echo "medians of the per-round ratios (range: their lowest and highest); calibration: the same ratio between the"
+    echo "two best peers, how far two other servers move from round to round (the noise). floor: bench/floor.c,"
+    echo "a fixed 1 KiB answer from memory. idle: bytes of RSS per idle connection ($IDLE_CONNS), lower is better."
+    echo
+    echo "## Summary"
+    echo
+    summarize "$META" "$RESULTS" "$NOTES" | awk '/^$/ { exit } { print }'
+    echo
+    echo "## Every server"
+    echo
+    summarize "$META" "$RESULTS" "$NOTES" | awk 'on { print } /^$/ { on = 1 }'
+    echo
+    echo "## Cases"
+    echo
+    awk -F '\t' '{ printf "- %s: %s\n", $1, $4 }' "$META"
+    local errs
+    errs=$(error_logs)
+    [[ -z $errs ]] || printf '\n## Error logs (first line each)\n\n%s\n' "$errs"
     report_problems
 }
 
+make_docroot
+echo "bench: DURATION=${DURATION}s ROUNDS=$ROUNDS WARMUP=${WARMUP}s CONNS=$BENCH_CONNS;" \
+    "server on CPU ${BENCH_SERVER_CPU:-any}, client on CPU ${BENCH_CLIENT_CPU:-any}" >&2
+run_families
 mkdir -p "$REPORT_DIR"
 rc=0
+cp "$META" "$RESULTS" "$NOTES" "$REPORT_DIR/"  # the figures behind the report (bench/report.sh)
 report >"$REPORT_DIR/report.md" || rc=1
 cat "$REPORT_DIR/report.md"
+chart_data "$META" "$RESULTS" >"$TMP/chart.tsv"
 report_html "$REPORT_DIR/report.html" "$REPORT_DIR/report.md" "$TMP/chart.tsv" \
     "CPU µs per request of each server (median of $ROUNDS round(s); lower is better)"
 echo "bench: report in $REPORT_DIR/report.md and, with a chart, $REPORT_DIR/report.html" >&2
