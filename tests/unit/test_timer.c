@@ -114,14 +114,21 @@ static void run_for(struct loop *l, uint64_t ms)
         loop_run_once(l, 5);
 }
 
+/* A new loop for the test and t, unarmed, counting its firings. */
+static void start_loop(struct loop *l, struct timer *t)
+{
+    assert_int_equal(loop_init(l), 0);
+    test_loop = l;
+    fired = 0;
+    *t = (struct timer){.cb = count_fire};
+}
+
 static void test_loop_rearm_later_fires_at_the_new_deadline(void **state)
 {
     (void)state;
     struct loop l;
-    assert_int_equal(loop_init(&l), 0);
-    test_loop = &l;
-    fired = 0;
-    struct timer t = {.cb = count_fire};
+    struct timer t;
+    start_loop(&l, &t);
     uint64_t start = l.now_ms;
     loop_timer_in(&l, &t, 30);
     loop_timer_in(&l, &t, 120); /* later: left in place, re-placed when it comes up */
@@ -146,10 +153,8 @@ static void test_loop_stop_is_lazy_and_cancel_is_not(void **state)
 {
     (void)state;
     struct loop l;
-    assert_int_equal(loop_init(&l), 0);
-    test_loop = &l;
-    fired = 0;
-    struct timer t = {.cb = count_fire};
+    struct timer t;
+    start_loop(&l, &t);
     loop_timer_in(&l, &t, 20);
     loop_timer_stop(&l, &t);
     assert_true(timer_armed(&t)); /* still queued ... */
