@@ -104,6 +104,29 @@ void cgi_proc_sweep(void)
 
 /* ---- starting ---- */
 
+/* The signals the child sets back to SIG_DFL: those the worker ignores,
+ * as SIG_IGN survives execve (SIGPIPE, and whatever the server inherited
+ * ignored, such as SIGINT under a shell's `&`), and any it handles (execve
+ * resets those itself, but in the vfork child a handler would run on the
+ * parent's memory). Read once, at the first spawn, rather than resetting
+ * all 64 in every child: the server settles its dispositions before it
+ * serves and changes none afterwards (it takes signals via signalfd). */
+static struct {
+    bool known;
+    int n;
+    unsigned char sig[NSIG];
+} reset;
+
+static void find_signals_to_reset(void)
+{
+    for (int sig = 1; sig < NSIG; sig++) {
+        struct sigaction sa;
+        if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL)
+            reset.sig[reset.n++] = (unsigned char)sig;
+    }
+    reset.known = true;
+}
+
 /* In the child, between vfork and exec: only system calls, nothing that
  * touches the parent's memory. Returns only on failure. */
 static void child_exec(const struct cgi_spawn *s, pid_t parent)
@@ -116,8 +139,8 @@ static void child_exec(const struct cgi_spawn *s, pid_t parent)
         _exit(127); /* the worker died before the line above */
     /* Every signal at its default and none blocked: the worker's
      * SIG_IGN for SIGPIPE must not leak into scripts. */
-    for (int sig = 1; sig < NSIG; sig++)
-        signal(sig, SIG_DFL);
+    for (int i = 0; i < reset.n; i++)
+        signal(reset.sig[i], SIG_DFL);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -148,6 +171,8 @@ struct cgi_proc *cgi_proc_spawn(struct loop *loop, const struct cgi_spawn *s)
     struct cgi_proc *p = calloc(1, sizeof(*p));
     if (!p)
         return NULL;
+    if (!reset.known)
+        find_signals_to_reset();
     pid_t pid = start(s, getpid());
     if (pid < 0) {
         int e = errno;
