@@ -91,8 +91,21 @@ void cgi_proc_kill_group_in(struct cgi_proc *p, uint32_t ms)
     loop_timer_in(p->loop, &p->kill_timer, ms);
 }
 
+/* Opened at the first use and kept: one open and close less per script. */
+static int devnull = -1;
+
+int cgi_proc_devnull(void)
+{
+    if (devnull < 0)
+        devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    return devnull;
+}
+
 void cgi_proc_sweep(void)
 {
+    if (devnull >= 0)
+        close(devnull);
+    devnull = -1;
     while (groups) {
         struct cgi_proc *p = groups;
         kill(-p->child.pid, SIGKILL);
@@ -144,8 +157,7 @@ static void child_exec(const struct cgi_spawn *s, pid_t parent)
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    int err = s->stderr_fd >= 0 ? s->stderr_fd : open("/dev/null", O_WRONLY);
-    if (dup2(s->stdin_fd, 0) < 0 || dup2(s->stdout_fd, 1) < 0 || dup2(err, 2) < 0 ||
+    if (dup2(s->stdin_fd, 0) < 0 || dup2(s->stdout_fd, 1) < 0 || dup2(s->stderr_fd, 2) < 0 ||
         chdir(s->dir) < 0)
         _exit(127);
     /* Our own fds are close-on-exec; this also drops any the server
@@ -168,12 +180,15 @@ __attribute__((noinline)) static pid_t start(const struct cgi_spawn *s, pid_t pa
 
 struct cgi_proc *cgi_proc_spawn(struct loop *loop, const struct cgi_spawn *s)
 {
+    struct cgi_spawn fds = *s;
+    if (fds.stderr_fd < 0 && (fds.stderr_fd = cgi_proc_devnull()) < 0)
+        return NULL;
     struct cgi_proc *p = calloc(1, sizeof(*p));
     if (!p)
         return NULL;
     if (!reset.known)
         find_signals_to_reset();
-    pid_t pid = start(s, getpid());
+    pid_t pid = start(&fds, getpid());
     if (pid < 0) {
         int e = errno;
         free(p);
