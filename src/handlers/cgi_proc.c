@@ -141,7 +141,7 @@ static void find_signals_to_reset(void)
 }
 
 /* In the child, between vfork and exec: only system calls, nothing that
- * touches the parent's memory. Returns only on failure. */
+ * writes the parent's memory (reset is only read). Returns only on failure. */
 static void child_exec(const struct cgi_spawn *s, pid_t parent)
 {
     /* Its own process group, so that a timeout kills its children too;
@@ -150,8 +150,9 @@ static void child_exec(const struct cgi_spawn *s, pid_t parent)
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent)
         _exit(127); /* the worker died before the line above */
-    /* Every signal at its default and none blocked: the worker's
-     * SIG_IGN for SIGPIPE must not leak into scripts. */
+    /* Every signal at its default (the ones that are not: see reset) and
+     * none blocked: the worker's SIG_IGN for SIGPIPE must not leak into
+     * scripts. */
     for (int i = 0; i < reset.n; i++)
         signal(reset.sig[i], SIG_DFL);
     sigset_t none;
