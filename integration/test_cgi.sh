@@ -244,6 +244,20 @@ leaked=$(jq -r '.fds | to_entries[] | "\(.key)=\(.value)"' "$BODY" |
     grep -vE '^[012]=' | grep -vxF -- "$inherited")
 check_eq "no fd of the server leaks into the script" "" "$leaked"
 check_eq "stdin of a GET is /dev/null" "/dev/null" "$(jq -r '.fds["0"]' "$BODY" 2>&1)"
+
+# Signal dispositions: the worker ignores SIGPIPE (and SIGINT and SIGQUIT,
+# started with & by this script), blocks what its signalfd reads; a script
+# starts with none ignored and none blocked (the child resets the ones the
+# worker does not have at SIG_DFL, read once at the first spawn).
+worker_ign=$(awk '$1 == "SigIgn:" { print $2 }' "/proc/$WORKER/status" 2>/dev/null)
+check "the worker ignores signals (SigIgn $worker_ign), so the next check means something" \
+    "[ -n '$worker_ign' ] && [ '$worker_ign' != 0000000000000000 ]"
+for i in 1 2; do # twice: every spawn uses the set read once
+    http "$U/cgi-bin/signals.sh"
+    expect_status "signals.sh ($i) -> 200" 200
+    check_eq "signals.sh ($i): no signal ignored or blocked in the script" \
+        "$(printf 'SigBlk: 0000000000000000\nSigIgn: 0000000000000000')" "$(sort "$BODY")"
+done
 http "$U/cgi-bin/stderr.sh"
 expect_status "stderr.sh -> 200" 200
 expect_body "stderr.sh: stdout is the body" "see the error log"

@@ -374,10 +374,10 @@ static void on_proc_exit(struct cgi_proc *p, void *data)
         cgi_proc_kill_group_in(p, CGI_ORPHAN_GRACE_MS);
 }
 
+/* A pipe end just made has no other status flag: no F_GETFL first. */
 static int nonblock(int fd)
 {
-    int fl = fcntl(fd, F_GETFL);
-    return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+    return fcntl(fd, F_SETFL, O_NONBLOCK);
 }
 
 static int spawn(struct cgi *g, int stdin_fd, int64_t content_length)
@@ -470,10 +470,9 @@ static enum handler_result cgi_on_request(struct request *r)
         rc = g->spool_fd < 0 ? -1 : 0;
     } else {
         int64_t cl = r->head.content_length;
-        int devnull = r->has_body ? -1 : open("/dev/null", O_RDONLY | O_CLOEXEC);
-        rc = spawn(g, devnull, r->has_body ? cl : (cl >= 0 ? 0 : -1));
-        if (devnull >= 0)
-            close(devnull);
+        int devnull = r->has_body ? -1 : cgi_proc_devnull();
+        rc = !r->has_body && devnull < 0 ? -1
+                                         : spawn(g, devnull, r->has_body ? cl : (cl >= 0 ? 0 : -1));
     }
     if (rc < 0) {
         cgi_free(g);

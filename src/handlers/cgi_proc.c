@@ -91,8 +91,21 @@ void cgi_proc_kill_group_in(struct cgi_proc *p, uint32_t ms)
     loop_timer_in(p->loop, &p->kill_timer, ms);
 }
 
+/* Opened at the first use and kept: one open and close less per script. */
+static int devnull = -1;
+
+int cgi_proc_devnull(void)
+{
+    if (devnull < 0)
+        devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    return devnull;
+}
+
 void cgi_proc_sweep(void)
 {
+    if (devnull >= 0)
+        close(devnull);
+    devnull = -1;
     while (groups) {
         struct cgi_proc *p = groups;
         kill(-p->child.pid, SIGKILL);
@@ -104,8 +117,31 @@ void cgi_proc_sweep(void)
 
 /* ---- starting ---- */
 
+/* The signals the child sets back to SIG_DFL: those the worker ignores,
+ * as SIG_IGN survives execve (SIGPIPE, and whatever the server inherited
+ * ignored, such as SIGINT under a shell's `&`), and any it handles (execve
+ * resets those itself, but in the vfork child a handler would run on the
+ * parent's memory). Read once, at the first spawn, rather than resetting
+ * all 64 in every child: the server settles its dispositions before it
+ * serves and changes none afterwards (it takes signals via signalfd). */
+static struct {
+    bool known;
+    int n;
+    unsigned char sig[NSIG];
+} reset;
+
+static void find_signals_to_reset(void)
+{
+    for (int sig = 1; sig < NSIG; sig++) {
+        struct sigaction sa;
+        if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL)
+            reset.sig[reset.n++] = (unsigned char)sig;
+    }
+    reset.known = true;
+}
+
 /* In the child, between vfork and exec: only system calls, nothing that
- * touches the parent's memory. Returns only on failure. */
+ * writes the parent's memory (reset is only read). Returns only on failure. */
 static void child_exec(const struct cgi_spawn *s, pid_t parent)
 {
     /* Its own process group, so that a timeout kills its children too;
@@ -114,15 +150,15 @@ static void child_exec(const struct cgi_spawn *s, pid_t parent)
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent)
         _exit(127); /* the worker died before the line above */
-    /* Every signal at its default and none blocked: the worker's
-     * SIG_IGN for SIGPIPE must not leak into scripts. */
-    for (int sig = 1; sig < NSIG; sig++)
-        signal(sig, SIG_DFL);
+    /* Every signal at its default (the ones that are not: see reset) and
+     * none blocked: the worker's SIG_IGN for SIGPIPE must not leak into
+     * scripts. */
+    for (int i = 0; i < reset.n; i++)
+        signal(reset.sig[i], SIG_DFL);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    int err = s->stderr_fd >= 0 ? s->stderr_fd : open("/dev/null", O_WRONLY);
-    if (dup2(s->stdin_fd, 0) < 0 || dup2(s->stdout_fd, 1) < 0 || dup2(err, 2) < 0 ||
+    if (dup2(s->stdin_fd, 0) < 0 || dup2(s->stdout_fd, 1) < 0 || dup2(s->stderr_fd, 2) < 0 ||
         chdir(s->dir) < 0)
         _exit(127);
     /* Our own fds are close-on-exec; this also drops any the server
@@ -145,10 +181,15 @@ __attribute__((noinline)) static pid_t start(const struct cgi_spawn *s, pid_t pa
 
 struct cgi_proc *cgi_proc_spawn(struct loop *loop, const struct cgi_spawn *s)
 {
+    struct cgi_spawn fds = *s;
+    if (fds.stderr_fd < 0 && (fds.stderr_fd = cgi_proc_devnull()) < 0)
+        return NULL;
     struct cgi_proc *p = calloc(1, sizeof(*p));
     if (!p)
         return NULL;
-    pid_t pid = start(s, getpid());
+    if (!reset.known)
+        find_signals_to_reset();
+    pid_t pid = start(&fds, getpid());
     if (pid < 0) {
         int e = errno;
         free(p);

@@ -38,6 +38,11 @@ struct cgi_spawn {
     int stderr_fd;        /* ... as fd 2; -1: /dev/null */
 };
 
+/* /dev/null, read-write and close-on-exec, opened once per worker (the
+ * stdin of a script whose request has no body); -1 if it cannot be
+ * opened. Not to be closed by the caller. */
+int cgi_proc_devnull(void);
+
 /* Starts the child. Returns a proc (watched, not yet detached) or NULL
  * with errno. */
 struct cgi_proc *cgi_proc_spawn(struct loop *loop, const struct cgi_spawn *s);

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -74,11 +75,28 @@ static bool drain(struct cgi_stderr *e)
     }
 }
 
+/* Logs an unfinished last line and closes the pipe; `drained`: its end
+ * was read already (no read more to find it). */
+static void finish(struct cgi_stderr *e, bool drained)
+{
+    if (e->io.fd < 0)
+        return;
+    if (!drained)
+        drain(e);
+    if (e->len) {
+        log_line(e, e->line, e->len);
+        e->len = 0;
+    }
+    loop_del(e->loop, &e->io);
+    close(e->io.fd);
+    e->io.fd = -1;
+}
+
 static void stderr_ready(struct io_watcher *io, uint32_t events)
 {
     struct cgi_stderr *e = (struct cgi_stderr *)io;
     if (!drain(e))
-        cgi_stderr_close(e);
+        finish(e, true);
 }
 
 int cgi_stderr_open(struct cgi_stderr *e, struct loop *loop, const char *script)
@@ -107,14 +125,5 @@ int cgi_stderr_open(struct cgi_stderr *e, struct loop *loop, const char *script)
 
 void cgi_stderr_close(struct cgi_stderr *e)
 {
-    if (e->io.fd < 0)
-        return;
-    drain(e);
-    if (e->len) {
-        log_line(e, e->line, e->len);
-        e->len = 0;
-    }
-    loop_del(e->loop, &e->io);
-    close(e->io.fd);
-    e->io.fd = -1;
+    finish(e, false);
 }
