@@ -130,11 +130,27 @@ static struct {
     unsigned char sig[NSIG];
 } reset;
 
+/* The kernel's struct sigaction: glibc's sigaction() refuses the two
+ * signals it keeps for itself (32, 33), which a server started by make
+ * inherits ignored, so they are read and reset with the system call. */
+struct kernel_sigaction {
+    void (*handler)(int);
+    unsigned long flags;
+    void (*restorer)(void);
+    unsigned long mask;
+};
+
+static int raw_sigaction(int sig, const struct kernel_sigaction *act, struct kernel_sigaction *old)
+{
+    return (int)syscall(SYS_rt_sigaction, sig, act, old, sizeof(unsigned long));
+}
+
 static void find_signals_to_reset(void)
 {
     for (int sig = 1; sig < NSIG; sig++) {
-        struct sigaction sa;
-        if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL)
+        struct kernel_sigaction old;
+        if (sig != SIGKILL && sig != SIGSTOP && raw_sigaction(sig, NULL, &old) == 0 &&
+            old.handler != SIG_DFL)
             reset.sig[reset.n++] = (unsigned char)sig;
     }
     reset.known = true;
@@ -153,8 +169,9 @@ static void child_exec(const struct cgi_spawn *s, pid_t parent)
     /* Every signal at its default (the ones that are not: see reset) and
      * none blocked: the worker's SIG_IGN for SIGPIPE must not leak into
      * scripts. */
+    static const struct kernel_sigaction dfl = {.handler = SIG_DFL};
     for (int i = 0; i < reset.n; i++)
-        signal(reset.sig[i], SIG_DFL);
+        raw_sigaction(reset.sig[i], &dfl, NULL);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
