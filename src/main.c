@@ -212,7 +212,7 @@ static int run_worker(void *ctx, const int *fds, int slot)
     server_init(&srv, cfg, cur->tls);
     struct worker_stats *stats = NULL;
     if (stats_board && slot >= 0)
-        stats = &stats_board->slots[slot];
+        stats = &stats_board->slots[slot].s;
     struct worker w;
     if (worker_init(&w, server_read_buffer_size(cfg), cfg->limits.connections, &server_proto,
                     &srv, stats) < 0) {

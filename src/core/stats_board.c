@@ -20,10 +20,10 @@ int stats_board_take(struct stats_board *b)
 {
     for (int i = 0; i < STATS_BOARD_SLOTS; i++) {
         if (!b->in_use[i]) {
-            memset(&b->slots[i], 0, sizeof(b->slots[i]));
+            memset(&b->slots[i].s, 0, sizeof(b->slots[i].s));
             memset(b->backends[i], 0, sizeof(b->backends[i]));
             b->backend_gen[i] = 0;
-            b->slots[i].started = b->started;
+            b->slots[i].s.started = b->started;
             b->in_use[i] = true;
             return i;
         }
@@ -50,8 +50,8 @@ void stats_board_release(struct stats_board *b, int i)
 {
     if (i < 0 || i >= STATS_BOARD_SLOTS || !b->in_use[i])
         return;
-    add_counters(&b->retired, &b->slots[i]);
-    memset(&b->slots[i], 0, sizeof(b->slots[i]));
+    add_counters(&b->retired, &b->slots[i].s);
+    memset(&b->slots[i].s, 0, sizeof(b->slots[i].s));
     b->in_use[i] = false;
 }
 
@@ -62,7 +62,7 @@ void stats_board_sum(const struct stats_board *b, struct worker_stats *out)
     for (int i = 0; i < STATS_BOARD_SLOTS; i++) {
         if (!b->in_use[i])
             continue;
-        const struct worker_stats *s = &b->slots[i];
+        const struct worker_stats *s = &b->slots[i].s;
         add_counters(out, s);
         out->active += s->active;
         out->reading += s->reading;
@@ -76,9 +76,11 @@ void stats_board_sum(const struct stats_board *b, struct worker_stats *out)
 struct backend_stats *stats_board_backends(struct stats_board *b, const struct worker_stats *mine,
                                            uint64_t gen)
 {
-    if (mine < b->slots || mine >= b->slots + STATS_BOARD_SLOTS)
+    /* mine is the first member of its slot (struct stats_slot). */
+    const struct stats_slot *in = (const struct stats_slot *)(const void *)mine;
+    if (in < b->slots || in >= b->slots + STATS_BOARD_SLOTS)
         return NULL;
-    size_t slot = (size_t)(mine - b->slots);
+    size_t slot = (size_t)(in - b->slots);
     b->backend_gen[slot] = gen;
     return b->backends[slot];
 }
