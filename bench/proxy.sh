@@ -8,19 +8,25 @@
 #   proxy-1k   GET /1k.bin through the proxy
 #   proxy-1m   GET /1m.bin through the proxy
 # The proxies, each sending HTTP/1.1 with keep-alive to the upstream:
-#   portico  an upstream group with keepalive 32, location / proxied to it
-#   nginx    proxy_pass to upstream { server ...; keepalive 32;
+#   portico  an upstream group with keepalive $PROXY_KEEPALIVE, location / proxied to it
+#   nginx    proxy_pass to upstream { server ...; keepalive $PROXY_KEEPALIVE;
 #            keepalive_requests 100000; }, proxy_http_version 1.1,
 #            proxy_set_header Connection ""
 #   h2o      proxy.reverse.url (its own upstream keep-alive)
 #   haproxy  mode http, http-reuse always
 #   caddy    reverse_proxy (its transport's keep-alive pool)
+# PROXY_KEEPALIVE (default 64, more than the CONNS=50 requests in flight)
+# is how many idle upstream connections portico and nginx keep: with fewer,
+# each burst over it opens new ones (HAProxy's http-reuse always and h2o's
+# and Caddy's pools keep every connection), so that the rows compare the
+# proxying, not the size of a pool.
 # The preflight checks that both files come back byte for byte and that
 # the upstream saw the requests. The proxy's CPU us/req leaves the
 # upstream out (its own figure is in the notes, with the connections it
 # accepted during the run: how well the proxy reuses them).
 
 UPSTREAM_CPU=${UPSTREAM_CPU-${CLIENT_CPU-1}}
+PROXY_KEEPALIVE=${PROXY_KEEPALIVE:-64}
 PROXY_SERVERS="portico nginx h2o haproxy caddy"
 def_case proxy-1k proxy req/s hi "$PROXY_SERVERS" "GET /1k.bin through the proxy to an nginx"
 def_case proxy-1m proxy req/s hi "$PROXY_SERVERS" "GET /1m.bin through the proxy to an nginx"
@@ -71,7 +77,7 @@ proxy_prepare() {
     portico)
         {
             portico_conf 1 "$3/error.log" "$2" "{proxy: http://up}"
-            printf 'upstreams:\n  up:\n    servers: ["%s"]\n    keepalive: 32\n' "$up"
+            printf 'upstreams:\n  up:\n    servers: ["%s"]\n    keepalive: %s\n' "$up" "$PROXY_KEEPALIVE"
         } >"$3/portico.yaml"
         portico_cmd "$3"
         ;;
@@ -79,7 +85,7 @@ proxy_prepare() {
         nginx_prepare nginx "$3" <<EOF
     upstream up {
         server $up;
-        keepalive 32;
+        keepalive $PROXY_KEEPALIVE;
         keepalive_requests 100000;
     }
     server {
