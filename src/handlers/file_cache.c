@@ -92,19 +92,21 @@ static struct file_cache_entry *lookup(const char *root, const char *rel, uint64
     return e;
 }
 
-struct file_cache_entry *file_cache_get(const char *root, const char *rel, uint64_t wakeup)
+struct file_cache_entry *file_cache_find(const char *root, const char *rel, uint64_t wakeup,
+                                         bool *is_dir)
 {
     struct file_cache_entry *e = lookup(root, rel, wakeup);
+    *is_dir = e && e->is_dir;
     if (!e || e->is_dir)
         return NULL;
     e->refs++;
     return e;
 }
 
-bool file_cache_is_dir(const char *root, const char *rel, uint64_t wakeup)
+struct file_cache_entry *file_cache_get(const char *root, const char *rel, uint64_t wakeup)
 {
-    const struct file_cache_entry *e = lookup(root, rel, wakeup);
-    return e && e->is_dir;
+    bool is_dir;
+    return file_cache_find(root, rel, wakeup, &is_dir);
 }
 
 static int read_all(int fd, char *buf, size_t len)

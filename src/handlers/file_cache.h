@@ -53,10 +53,11 @@ struct file_cache_entry *file_cache_put(const char *root, const char *rel, int f
 
 /* Directories are remembered as such, under the same freshness rule, so
  * that "/" resolves to its index without opening the directory each time:
- * file_cache_is_dir says whether rel under root is a cached directory
- * still the same on disk; file_cache_put_dir notes the directory whose
- * stat is st. */
-bool file_cache_is_dir(const char *root, const char *rel, uint64_t wakeup);
+ * file_cache_find is file_cache_get that also sets *is_dir when rel under
+ * root is a cached directory still the same on disk (one lookup for
+ * both); file_cache_put_dir notes the directory whose stat is st. */
+struct file_cache_entry *file_cache_find(const char *root, const char *rel, uint64_t wakeup,
+                                         bool *is_dir);
 void file_cache_put_dir(const char *root, const char *rel, const struct stat *st);
 
 /* Misses are remembered for the rest of a wake-up too: a burst of

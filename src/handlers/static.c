@@ -352,10 +352,11 @@ static enum handler_result static_on_request(struct request *r)
         return HANDLER_DECLINED;
     const char *rel = request_rel_path(r);
     const char *root = r->loc->root;
-    struct file_cache_entry *e = file_cache_get(root, rel, wakeup_of(r));
+    bool is_dir;
+    struct file_cache_entry *e = file_cache_find(root, rel, wakeup_of(r), &is_dir);
     if (e)
         return serve_cached(r, e);
-    if (file_cache_is_dir(root, rel, wakeup_of(r)))
+    if (is_dir)
         return serve_dir(r, rel);
     int missing = file_cache_missing(root, rel, wakeup_of(r));
     if (missing) {
